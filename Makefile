@@ -1,0 +1,45 @@
+# jixiao — the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck contracts bench lock clean
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("jixiao 需要 Python 3.11 或更高版本") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## Set up, then evaluate the reference department and print its score tree.
+demo: $(STAMP)
+	$(BIN)/jixiao evaluate examples/guangzhou-commerce-2023
+
+## Set up, then run every check CI runs.
+test: $(STAMP) lint typecheck contracts
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+## Benchmarks print ratios against a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/evaluate_departments.py
+
+## Re-resolve the locked dependencies (needs network access to the package index).
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --universal -o requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Adapters around the pure core: files in and out, and the command line."""

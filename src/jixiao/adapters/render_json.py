@@ -1,0 +1,100 @@
+"""The evaluation as JSON: every number a decimal string, every node with its explanation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jixiao.core.execution import Execution
+from jixiao.core.money import format_score, round_half_up
+from jixiao.core.result import Evaluation, NodeResult
+
+
+def _score(value: Any) -> str:
+    return (
+        format_score(value)
+        if value == value.to_integral_value()
+        else f"{round_half_up(value, 2):f}"
+    )
+
+
+def _rate(value: Any) -> str | None:
+    return None if value is None else f"{round_half_up(value * 100, 2):f}"
+
+
+def _node(node: NodeResult) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "name": node.name,
+        "max": _score(node.points),
+        "score": _score(node.score),
+        "rule": node.rule,
+        "explanation": node.explanation,
+        "deductions": [
+            {"points": _score(d.points), "reason": d.reason, "references": list(d.references)}
+            for d in node.deductions
+        ],
+        "references": list(node.references),
+        "children": [_node(child) for child in node.children],
+    }
+
+
+def _execution(execution: Execution) -> dict[str, str | None]:
+    return {
+        "budget_yuan": f"{execution.budget:f}",
+        "spent_yuan": f"{execution.spent:f}",
+        "rate": _rate(execution.rate),
+    }
+
+
+def evaluation_as_dict(evaluation: Evaluation) -> dict[str, Any]:
+    execution = evaluation.execution
+    average = execution.annual_average
+    return {
+        "department": evaluation.department,
+        "fiscal_year": evaluation.fiscal_year,
+        "framework": {"id": evaluation.framework_id, "name": evaluation.framework_name},
+        "total": {"score": _score(evaluation.score), "max": _score(evaluation.root.points)},
+        "grade": evaluation.grade,
+        "execution_rate": _rate(execution.overall.rate),
+        "annual_average_execution_rate": _rate(average.rate) if average else None,
+        "nodes": [_node(child) for child in evaluation.root.children],
+        "key_tasks": [
+            {
+                "code": task.code,
+                "name": task.name,
+                "max": _score(task.points),
+                "score": _score(task.score),
+                "indicator_count": task.indicator_count,
+                "over_achieved": list(task.over_achieved),
+                "below_target": list(task.below_target),
+            }
+            for task in evaluation.key_tasks
+        ],
+        "execution": {
+            "overall": _execution(execution.overall),
+            "special_fund": _execution(execution.special_fund),
+            "by_funding_source": {k: _execution(v) for k, v in execution.by_funding_source.items()},
+            "by_spending_group": {k: _execution(v) for k, v in execution.by_spending_group.items()},
+            "projects": [
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "spending_group": p.spending_group,
+                    "funding_source": p.funding_source,
+                    **_execution(p.execution),
+                }
+                for p in execution.projects
+            ],
+            "cumulative_rates": [
+                {"month": month, "rate": _rate(rate)} for month, rate in average.cumulative_rates
+            ]
+            if average
+            else [],
+        },
+        "problems": [problem.as_dict() for problem in evaluation.problems],
+    }
+
+
+def evaluation_to_json(evaluation: Evaluation) -> str:
+    return json.dumps(evaluation_as_dict(evaluation), ensure_ascii=False, indent=2)

@@ -1,0 +1,105 @@
+"""The evaluation as an indented score tree for the terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+
+from jixiao.core.money import format_percent, format_score, format_wan, format_yi
+from jixiao.core.result import Evaluation, NodeResult
+
+NAME_WIDTH = 52
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def _score_line(indent: int, name: str, score: str, points: str) -> str:
+    label = "  " * indent + name
+    if display_width(label) > NAME_WIDTH:
+        return f"{label}\n{' ' * NAME_WIDTH} {score:>6} / {points}"
+    return f"{pad(label, NAME_WIDTH)} {score:>6} / {points}"
+
+
+def _tree(node: NodeResult, depth: int, detail: bool) -> Iterator[str]:
+    yield _score_line(depth, node.name, format_score(node.score), format_score(node.points))
+    is_leaf_rule = node.rule not in ("sum", "indicator_completion", "key_task")
+    if node.rule == "indicator" or is_leaf_rule:
+        if detail or node.score < node.points:
+            yield "  " * (depth + 1) + "· " + node.explanation
+        return
+    for child in node.children:
+        if child.rule == "indicator" and not detail and child.score >= child.points:
+            continue
+        yield from _tree(child, depth + 1, detail)
+
+
+def render_text(evaluation: Evaluation, *, detail: bool = False) -> str:
+    lines = [
+        f"{evaluation.department} {evaluation.fiscal_year} 年度绩效自评",
+        f"评价体系：{evaluation.framework_name}（{evaluation.framework_id}）",
+        f"总分 {format_score(evaluation.score)} / {format_score(evaluation.root.points)}　"
+        f"等级：{evaluation.grade}",
+        "",
+    ]
+    for child in evaluation.root.children:
+        lines.extend(_tree(child, 0, detail))
+    lines += ["", "重点工作任务（指标得分）"]
+    for task in evaluation.key_tasks:
+        note = f"{task.indicator_count} 个指标"
+        if task.over_achieved:
+            note += f"，{len(task.over_achieved)} 个完成率超过 150%"
+        if task.below_target:
+            note += f"，{len(task.below_target)} 个未完成"
+        lines.append(
+            _score_line(
+                1, f"{task.name}（{note}）", format_score(task.score), format_score(task.points)
+            )
+        )
+    execution = evaluation.execution
+    lines += ["", "预算执行"]
+    overall = execution.overall
+    if overall.rate is not None:
+        lines.append(
+            f"  部门整体：年度预算 {format_yi(overall.budget)} 亿元，"
+            f"执行 {format_yi(overall.spent)} "
+            f"亿元，执行率 {format_percent(overall.rate)}"
+        )
+    for source, item in execution.by_funding_source.items():
+        if item.rate is not None:
+            lines.append(
+                f"  {source}：年度预算 {format_yi(item.budget)} 亿元，执行率 "
+                f"{format_percent(item.rate)}"
+            )
+    if execution.annual_average is not None:
+        lines.append(f"  年度平均执行率：{format_percent(execution.annual_average.rate)}")
+    lagging = [
+        p for p in execution.projects if p.execution.rate is not None and p.execution.rate < 1
+    ]
+    if detail:
+        lines += ["", "表 2-1 各重点任务项目支出完成情况（单位：万元）"]
+        for project in execution.projects:
+            if project.spending_group and project.execution.rate is not None:
+                lines.append(
+                    f"  {project.spending_group}｜{project.name}｜"
+                    f"{format_wan(project.execution.budget)}"
+                    f"｜{format_wan(project.execution.spent)}｜{format_percent(project.execution.rate)}"
+                )
+    elif lagging:
+        lines.append("  未足额执行的项目：")
+        for project in lagging:
+            assert project.execution.rate is not None
+            lines.append(
+                f"    {project.name}：{format_wan(project.execution.spent)} / "
+                f"{format_wan(project.execution.budget)} 万元，"
+                f"{format_percent(project.execution.rate)}"
+            )
+    if evaluation.problems:
+        lines += ["", "提示"]
+        lines.extend(f"  [{p.code}] {p}" for p in evaluation.problems)
+    return "\n".join(lines)

@@ -1,0 +1,312 @@
+"""The domain records of one department's fiscal year, as frozen dataclasses.
+
+Money is :class:`~decimal.Decimal` 元 with two places. Every record carries an :class:`Origin`:
+where it was read from, and which of its fields are reconstructed rather than published, so that
+an explanation can cite its data and label a reconstruction as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+from jixiao.core.problems import SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record came from and which of its fields were reconstructed."""
+
+    location: SourceLocation
+    reconstructed: frozenset[str] = frozenset()
+
+    def is_reconstructed(self, field_name: str) -> bool:
+        return field_name in self.reconstructed or "*" in self.reconstructed
+
+
+UNKNOWN_ORIGIN = Origin(SourceLocation("<内存>"))
+
+
+class IndicatorCategory(Enum):
+    OUTPUT = "output"
+    EFFECT = "effect"
+    SATISFACTION = "satisfaction"
+
+    @property
+    def label(self) -> str:
+        return {"output": "产出", "effect": "效益", "satisfaction": "满意度"}[self.value]
+
+
+class IndicatorSubtype(Enum):
+    QUANTITY = "quantity"
+    QUALITY = "quality"
+    TIMELINESS = "timeliness"
+    COST = "cost"
+    ECONOMIC = "economic"
+    SOCIAL = "social"
+    ECOLOGICAL = "ecological"
+    SUSTAINABILITY = "sustainability"
+    SATISFACTION = "satisfaction"
+
+    @property
+    def label(self) -> str:
+        return SUBTYPE_LABELS[self]
+
+    @property
+    def category(self) -> IndicatorCategory:
+        if self in {self.QUANTITY, self.QUALITY, self.TIMELINESS, self.COST}:
+            return IndicatorCategory.OUTPUT
+        if self is self.SATISFACTION:
+            return IndicatorCategory.SATISFACTION
+        return IndicatorCategory.EFFECT
+
+
+SUBTYPE_LABELS: Mapping[IndicatorSubtype, str] = {
+    IndicatorSubtype.QUANTITY: "数量指标",
+    IndicatorSubtype.QUALITY: "质量指标",
+    IndicatorSubtype.TIMELINESS: "时效指标",
+    IndicatorSubtype.COST: "成本指标",
+    IndicatorSubtype.ECONOMIC: "经济效益指标",
+    IndicatorSubtype.SOCIAL: "社会效益指标",
+    IndicatorSubtype.ECOLOGICAL: "生态效益指标",
+    IndicatorSubtype.SUSTAINABILITY: "可持续影响指标",
+    IndicatorSubtype.SATISFACTION: "服务对象满意度指标",
+}
+
+
+class Comparison(Enum):
+    AT_LEAST = "≥"
+    AT_MOST = "≤"
+    EQUAL = "="
+    QUALITATIVE = "定性"
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    """The budget from one funding source (资金来源): initial (年初) and adjusted (年度)."""
+
+    funding_source: str
+    name: str
+    initial_budget: Decimal
+    adjusted_budget: Decimal
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTask:
+    """A key task of the year (重点工作任务, 表 1-3)."""
+
+    code: str
+    name: str
+    content: str = ""
+    completion: str = ""
+    division: str | None = None
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A budget line of spending (项目). ``monthly_spent`` holds January … December."""
+
+    code: str
+    name: str
+    funding_source: str
+    adjusted_budget: Decimal
+    spent: Decimal
+    monthly_spent: tuple[Decimal, ...] | None = None
+    spending_group: str | None = None
+    key_task: str | None = None
+    special_fund: bool = False
+    division: str | None = None
+    origin: Origin = UNKNOWN_ORIGIN
+
+    def cumulative_spent(self, through_month: int) -> Decimal:
+        """Spending from January through ``through_month`` (1–12)."""
+        if self.monthly_spent is None:
+            raise ValueError(f"项目 {self.code} 没有月度支出")
+        return sum(self.monthly_spent[:through_month], Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """A performance indicator (绩效指标) of a key task or of the special fund.
+
+    ``target`` and ``actual`` are numbers for ≥ ≤ = indicators; for a qualitative indicator the
+    target is a description and the actual is the name of a tier (e.g. 达成).
+    """
+
+    code: str
+    name: str
+    subtype: IndicatorSubtype
+    comparison: Comparison
+    target: Decimal | str
+    actual: Decimal | str | None
+    points: Decimal
+    unit: str = ""
+    key_task: str | None = None
+    special_fund: bool = False
+    deviation_reason: str = ""
+    division: str | None = None
+    origin: Origin = UNKNOWN_ORIGIN
+
+    @property
+    def category(self) -> IndicatorCategory:
+        return self.subtype.category
+
+
+@dataclass(frozen=True, slots=True)
+class ExAnteEvaluation:
+    """Whether a new project had its ex-ante evaluation (事前绩效评估) before budgeting."""
+
+    project: str
+    completed_on: date | None
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFinding:
+    """A problem named in an audit report (审计问题)."""
+
+    code: str
+    report: str
+    description: str
+    rectified: bool = False
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+class DisclosureKind(Enum):
+    BUDGET = "budget"
+    FINAL_ACCOUNTS = "final_accounts"
+    PERFORMANCE = "performance"
+
+    @property
+    def label(self) -> str:
+        return {"budget": "预算公开", "final_accounts": "决算公开", "performance": "绩效信息公开"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """A required publication (信息公开) with its due and actual dates."""
+
+    kind: DisclosureKind
+    title: str
+    due_on: date
+    published_on: date | None
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class ProcurementContract:
+    """A procurement contract; it must be filed and published within N working days."""
+
+    code: str
+    title: str
+    signed_on: date
+    filed_on: date | None
+    channel: str = ""
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class AssetHolding:
+    """Devices of one kind held, against the configuration standard (配置标准)."""
+
+    category: str
+    standard_count: int
+    held_count: int
+    note: str = ""
+    origin: Origin = UNKNOWN_ORIGIN
+
+    @property
+    def excess(self) -> int:
+        return max(0, self.held_count - self.standard_count)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseControl:
+    """A controlled expense (三公经费, 公用经费): its budget and what was spent."""
+
+    budget: Decimal
+    spent: Decimal
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class ManagementFacts:
+    ex_ante_evaluations: tuple[ExAnteEvaluation, ...] = ()
+    carryover: Decimal | None = None
+    carryover_origin: Origin = UNKNOWN_ORIGIN
+    audit_findings: tuple[AuditFinding, ...] = ()
+    disclosures: tuple[Disclosure, ...] = ()
+    contracts: tuple[ProcurementContract, ...] = ()
+    assets: tuple[AssetHolding, ...] = ()
+    three_public_expenses: ExpenseControl | None = None
+    public_expenses: ExpenseControl | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A person's judgement on a framework node: a ``manual`` score or a ``qualitative_tiers``
+    tier, always with the reason for it."""
+
+    node: str
+    reason: str
+    score: Decimal | None = None
+    tier: str | None = None
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedFigures:
+    """What a published report states, kept to check the evaluation against it.
+
+    ``node_scores`` maps framework node ids to published scores; ``task_scores`` maps key-task
+    codes to published scores; ``over_achieved`` maps key-task codes to the indicator names the
+    report says exceeded the over-achievement threshold, with the count it states.
+    """
+
+    source: str
+    total: Decimal | None = None
+    grade: str | None = None
+    execution_rate: Decimal | None = None
+    annual_average_execution_rate: Decimal | None = None
+    node_scores: Mapping[str, Decimal] = field(default_factory=dict)
+    task_scores: Mapping[str, Decimal] = field(default_factory=dict)
+    over_achieved: Mapping[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything known about one department's fiscal year."""
+
+    department: Department
+    fiscal_year: int
+    budget_lines: tuple[BudgetLine, ...] = ()
+    key_tasks: tuple[KeyTask, ...] = ()
+    projects: tuple[Project, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    management: ManagementFacts = field(default_factory=ManagementFacts)
+    assessments: tuple[Assessment, ...] = ()
+    published: PublishedFigures | None = None
+    special_fund_name: str = ""
+    narrative: Mapping[str, str] = field(default_factory=dict)
+
+    def key_task(self, code: str) -> KeyTask | None:
+        return next((task for task in self.key_tasks if task.code == code), None)
+
+    def assessment(self, node: str) -> Assessment | None:
+        return next((entry for entry in self.assessments if entry.node == node), None)
+
+    def special_fund_projects(self) -> Iterator[Project]:
+        return (project for project in self.projects if project.special_fund)

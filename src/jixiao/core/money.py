@@ -1,0 +1,107 @@
+"""Money and rates as :class:`~decimal.Decimal`, with rounding only where it is asked for.
+
+Amounts are stored in 元 to the 分 (two decimal places). Reports show 万元 and 亿元; those are
+presentation units, converted exactly and rounded half-up only when displayed.
+
+>>> wan_to_yuan(Decimal("3924.185582"))
+Decimal('39241855.82')
+>>> format_wan(Decimal("39241855.82"))
+'3924.19'
+>>> format_percent(Decimal("0.72515"))
+'72.52%'
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+class NotWholeCents(ValueError):
+    """An amount that has a fraction of a 分."""
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """Round ``value`` half-up to ``places`` decimal places.
+
+    >>> round_half_up(Decimal("3.625"), 2)
+    Decimal('3.63')
+    """
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def exact_cents(value: Decimal) -> Decimal:
+    """Return ``value`` as 元 with exactly two places; refuse a fraction of a 分."""
+    quantized = value.quantize(CENT)
+    if quantized != value:
+        raise NotWholeCents(str(value))
+    return quantized
+
+
+def wan_to_yuan(amount_wan: Decimal) -> Decimal:
+    """Convert 万元 to 元 exactly; the result must be whole 分."""
+    return exact_cents(amount_wan * WAN)
+
+
+def yuan_to_wan(amount_yuan: Decimal) -> Decimal:
+    """Convert 元 to 万元 exactly (no rounding)."""
+    return (amount_yuan / WAN).normalize() if amount_yuan else ZERO
+
+
+def format_wan(amount_yuan: Decimal, places: int = 2) -> str:
+    """Show 元 as 万元, half-up to ``places`` decimals."""
+    return f"{round_half_up(amount_yuan / WAN, places):f}"
+
+
+def format_yi(amount_yuan: Decimal, places: int = 2) -> str:
+    """Show 元 as 亿元, half-up to ``places`` decimals."""
+    return f"{round_half_up(amount_yuan / YI, places):f}"
+
+
+def format_percent(rate: Decimal, places: int = 2) -> str:
+    """Show a rate (0.9710) as a percentage with ``places`` decimals ("97.10%")."""
+    return f"{round_half_up(rate * HUNDRED, places):f}%"
+
+
+def format_rate(rate: Decimal, places: int = 2) -> str:
+    """Show a parameter rate without trailing zeros ("150%", "12.5%").
+
+    >>> format_rate(Decimal("1.5"))
+    '150%'
+    """
+    return f"{format_score(rate * HUNDRED, places)}%"
+
+
+def format_score(score: Decimal, places: int = 2) -> str:
+    """Show a score with at most ``places`` decimals and no trailing zeros ("5.75", "9.5", "20")."""
+    rounded = round_half_up(score, places)
+    text = f"{rounded:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a plain decimal number (no thousands separators, no units); raise ValueError."""
+    cleaned = text.strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValueError(text) from error
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def parse_rate(text: str) -> Decimal:
+    """Parse "150%" or "1.5" as a rate (1.5); raise ValueError."""
+    cleaned = text.strip()
+    if cleaned.endswith("%"):
+        return parse_decimal(cleaned[:-1]) / HUNDRED
+    return parse_decimal(cleaned)

@@ -1,0 +1,199 @@
+"""Checks of a whole data set that no single field can make: references between records,
+totals that must agree, and values the scoring rules cannot use.
+
+Every problem names the record's file and row (or path) and the column concerned.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from jixiao.core.model import Comparison, Dataset, Origin
+from jixiao.core.money import ZERO, format_wan
+from jixiao.core.problems import Problem, Severity
+from jixiao.core.workdays import FIRST_DAY, LAST_DAY
+
+
+def _problem(
+    code: str,
+    message: str,
+    origin: Origin,
+    column: str | None = None,
+    severity: Severity = Severity.ERROR,
+) -> Problem:
+    where = origin.location if column is None else replace(origin.location, column=column)
+    return Problem(code, message, where, severity)
+
+
+def validate_dataset(dataset: Dataset) -> list[Problem]:
+    """Every cross-record problem of ``dataset``; an empty list means it can be evaluated."""
+    return [
+        *_duplicate_codes(dataset),
+        *_projects(dataset),
+        *_budget_lines(dataset),
+        *_indicators(dataset),
+        *_management(dataset),
+    ]
+
+
+def _duplicates(codes: Iterable[tuple[str, Origin]], what: str) -> Iterator[Problem]:
+    items = list(codes)
+    counts = Counter(code for code, _ in items)
+    for code, origin in items:
+        if counts[code] > 1:
+            yield _problem("E-DUPLICATE-CODE", f"{what}编号“{code}”重复", origin, "code")
+
+
+def _duplicate_codes(dataset: Dataset) -> Iterator[Problem]:
+    yield from _duplicates(((t.code, t.origin) for t in dataset.key_tasks), "重点任务")
+    yield from _duplicates(((p.code, p.origin) for p in dataset.projects), "项目")
+    yield from _duplicates(((i.code, i.origin) for i in dataset.indicators), "指标")
+    yield from _duplicates(
+        ((line.funding_source, line.origin) for line in dataset.budget_lines), "资金来源"
+    )
+
+
+def _projects(dataset: Dataset) -> Iterator[Problem]:
+    sources = {line.funding_source for line in dataset.budget_lines}
+    tasks = {task.code for task in dataset.key_tasks}
+    for project in dataset.projects:
+        origin = project.origin
+        if sources and project.funding_source not in sources:
+            yield _problem(
+                "E-UNKNOWN-FUNDING-SOURCE",
+                f"项目“{project.name}”的资金来源“{project.funding_source}”不存在",
+                origin,
+                "funding_source",
+            )
+        if project.key_task is not None and project.key_task not in tasks:
+            yield _problem(
+                "E-UNKNOWN-TASK",
+                f"项目“{project.name}”关联的重点任务“{project.key_task}”不存在",
+                origin,
+                "key_task",
+            )
+        if project.spent > project.adjusted_budget:
+            yield _problem(
+                "E-OVERSPENT",
+                f"项目“{project.name}”支出 {format_wan(project.spent)} 万元超过年度预算 "
+                f"{format_wan(project.adjusted_budget)} 万元",
+                origin,
+                "spent_wan",
+            )
+        if project.monthly_spent is not None:
+            monthly = sum(project.monthly_spent, ZERO)
+            if monthly != project.spent:
+                yield _problem(
+                    "E-MONTHLY-TOTAL",
+                    f"项目“{project.name}”月度支出合计 {monthly:f} 元与支出金额 "
+                    f"{project.spent:f} 元不一致（相差 {monthly - project.spent:f} 元）",
+                    origin,
+                )
+
+
+def _budget_lines(dataset: Dataset) -> Iterator[Problem]:
+    for line in dataset.budget_lines:
+        total = sum(
+            (
+                p.adjusted_budget
+                for p in dataset.projects
+                if p.funding_source == line.funding_source
+            ),
+            ZERO,
+        )
+        if total != line.adjusted_budget:
+            yield _problem(
+                "E-BUDGET-TOTAL",
+                f"资金来源“{line.name}”的项目年度预算合计 {format_wan(total, 6)} 万元与年度预算 "
+                f"{format_wan(line.adjusted_budget, 6)} 万元不一致",
+                line.origin,
+                "adjusted_wan",
+            )
+
+
+def _indicators(dataset: Dataset) -> Iterator[Problem]:
+    tasks = {task.code for task in dataset.key_tasks}
+    for indicator in dataset.indicators:
+        origin = indicator.origin
+        if indicator.key_task is not None and indicator.key_task not in tasks:
+            yield _problem(
+                "E-UNKNOWN-TASK",
+                f"指标“{indicator.name}”关联的重点任务“{indicator.key_task}”不存在",
+                origin,
+                "key_task",
+            )
+        if indicator.key_task is None and not indicator.special_fund:
+            yield _problem(
+                "E-INDICATOR-OWNER",
+                f"指标“{indicator.name}”既未关联重点任务，也未标记为专项资金指标",
+                origin,
+                "key_task",
+            )
+        if indicator.points <= 0:
+            yield _problem("E-POINTS", f"指标“{indicator.name}”的分值须大于 0", origin, "points")
+        if indicator.comparison is Comparison.QUALITATIVE:
+            continue
+        target = indicator.target
+        if isinstance(target, Decimal) and target <= 0:
+            yield _problem(
+                "E-ZERO-TARGET",
+                f"指标“{indicator.name}”的目标值为 {target:f}，定量指标的目标值须大于 0，"
+                "否则无法计算完成率",
+                origin,
+                "target",
+            )
+        if isinstance(indicator.actual, Decimal) and indicator.actual < 0:
+            yield _problem(
+                "E-NEGATIVE", f"指标“{indicator.name}”的实际完成值不能为负数", origin, "actual"
+            )
+
+
+def _in_calendar(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def _management(dataset: Dataset) -> Iterator[Problem]:
+    facts = dataset.management
+    projects = {project.code for project in dataset.projects}
+    for item in facts.ex_ante_evaluations:
+        if item.project not in projects:
+            yield _problem(
+                "E-UNKNOWN-PROJECT",
+                f"事前绩效评估记录的项目“{item.project}”不存在",
+                item.origin,
+                "project",
+            )
+    for contract in facts.contracts:
+        for column, day in (("signed_on", contract.signed_on), ("filed_on", contract.filed_on)):
+            if day is not None and not _in_calendar(day):
+                yield _problem(
+                    "E-CALENDAR",
+                    f"合同“{contract.title}”的日期 {day} 超出节假日日历范围"
+                    f"（{FIRST_DAY.year}–{LAST_DAY.year} 年），无法计算工作日",
+                    contract.origin,
+                    column,
+                )
+        if contract.filed_on is not None and contract.filed_on < contract.signed_on:
+            yield _problem(
+                "E-DATE-ORDER",
+                f"合同“{contract.title}”的备案日期早于签订日期",
+                contract.origin,
+                "filed_on",
+            )
+    for asset in facts.assets:
+        if asset.standard_count < 0 or asset.held_count < 0:
+            yield _problem("E-NEGATIVE", f"资产“{asset.category}”的数量不能为负数", asset.origin)
+    if facts.carryover is not None and facts.carryover < 0:
+        yield _problem("E-NEGATIVE", "结转结余金额不能为负数", facts.carryover_origin)
+    for assessment in dataset.assessments:
+        if not assessment.reason.strip():
+            yield _problem(
+                "E-REASON-REQUIRED",
+                f"评分项“{assessment.node}”必须填写理由",
+                assessment.origin,
+                "reason",
+            )

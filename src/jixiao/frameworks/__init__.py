@@ -1,0 +1,1 @@
+"""Built-in scoring frameworks, as YAML files (see docs/frameworks.md)."""
