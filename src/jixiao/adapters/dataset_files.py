@@ -46,7 +46,7 @@ from jixiao.core.model import (
     Project,
     PublishedFigures,
 )
-from jixiao.core.problems import ProblemsFound, SourceLocation, errors_in
+from jixiao.core.problems import Problem, ProblemsFound, SourceLocation, errors_in
 from jixiao.core.validation import validate_dataset
 
 MANIFEST = "dataset.yaml"
@@ -87,11 +87,16 @@ def load_dataset(folder: Path) -> Dataset:
     loader = _DatasetLoader(folder)
     dataset = loader.load()
     problems = loader.read.problems
-    if dataset is not None and not errors_in(problems):
-        problems = problems + validate_dataset(dataset)
+    if dataset is not None:
+        problems = problems + validate_dataset(dataset, complete=not errors_in(problems))
     if errors_in(problems) or dataset is None:
-        raise ProblemsFound(problems)
+        raise ProblemsFound(sorted(problems, key=_reading_order))
     return dataset
+
+
+def _reading_order(problem: Problem) -> tuple[str, int]:
+    """Problems sorted file by file, row by row, as a person works through them."""
+    return (problem.location.file, problem.location.row or 0)
 
 
 def _reconstructed(value: object) -> frozenset[str]:
@@ -239,60 +244,54 @@ class _DatasetLoader:
                 )
         return tuple(tasks)
 
-    def _monthly(self) -> dict[str, tuple[Decimal, ...]]:
+    def _monthly(self) -> dict[str, tuple[tuple[Decimal, ...] | None, Row]]:
+        """Monthly spending by project code; ``None`` where a cell of the row is unusable."""
         path = self.folder / MONTHLY
         if not path.exists():
             return {}
-        monthly: dict[str, tuple[Decimal, ...]] = {}
-        for row in read_table(
-            path, MONTHLY, ("project", *MONTH_COLUMNS), ("reconstructed",), self.read
-        ):
+        monthly: dict[str, tuple[tuple[Decimal, ...] | None, Row]] = {}
+        columns = ("project", *MONTH_COLUMNS)
+        for row in read_table(path, MONTHLY, columns, ("reconstructed",), self.read):
             code = cell_text(row, "project", self.read)
-            amounts = []
-            for column in MONTH_COLUMNS:
-                value = cell_decimal(row, column, self.read, minimum=Decimal(0))
-                amount = (
-                    None if value is None else amount_in_yuan(value, row.where(column), self.read)
-                )
-                amounts.append(amount)
+            amounts = [self._yuan_cell(row, column) for column in MONTH_COLUMNS]
             if code is None:
                 continue
             if code in monthly:
                 self.read.error(
                     "E-DUPLICATE-CODE", f"项目“{code}”的月度支出重复", row.where("project")
                 )
-            if all(amount is not None for amount in amounts):
-                monthly[code] = tuple(a for a in amounts if a is not None)
+            complete = tuple(a for a in amounts if a is not None)
+            monthly[code] = (complete if len(complete) == 12 else None, row)
         return monthly
 
-    def _projects(self, monthly: dict[str, tuple[Decimal, ...]]) -> tuple[Project, ...]:
+    def _yuan_cell(self, row: Row, column: str) -> Decimal | None:
+        value = cell_decimal(row, column, self.read, minimum=Decimal(0))
+        return None if value is None else amount_in_yuan(value, row.where(column), self.read)
+
+    def _wan_cell(self, row: Row, column: str, *, required: bool = True) -> Decimal | None:
+        value = cell_decimal(row, column, self.read, required=required, minimum=Decimal(0))
+        return None if value is None else amount_from_wan(value, row.where(column), self.read)
+
+    def _projects(
+        self, monthly: dict[str, tuple[tuple[Decimal, ...] | None, Row]]
+    ) -> tuple[Project, ...]:
         projects = []
         codes = set()
         for row in read_table(
             self.folder / PROJECTS, PROJECTS, PROJECT_COLUMNS, PROJECT_OPTIONAL, self.read
         ):
             code = cell_text(row, "code", self.read)
+            codes.add(code)
             name = cell_text(row, "name", self.read)
             source = cell_text(row, "funding_source", self.read)
-            budget_wan = cell_decimal(row, "adjusted_budget_wan", self.read, minimum=Decimal(0))
-            spent_wan = cell_decimal(
-                row, "spent_wan", self.read, required=False, minimum=Decimal(0)
-            )
+            budget = self._wan_cell(row, "adjusted_budget_wan")
+            spent = self._wan_cell(row, "spent_wan", required=False)
+            if spent is None and not row.get("spent_wan"):
+                spent = Decimal("0.00")  # an empty cell: nothing spent, as in 表 2-1
             special = cell_flag(row, "special_fund", self.read)
-            budget = (
-                None
-                if budget_wan is None
-                else amount_from_wan(budget_wan, row.where("adjusted_budget_wan"), self.read)
-            )
-            spent = (
-                Decimal("0.00")
-                if spent_wan is None
-                else amount_from_wan(spent_wan, row.where("spent_wan"), self.read)
-            )
             if None in (code, name, source, budget, spent, special):
                 continue
             assert code and name and source and budget is not None and spent is not None
-            codes.add(code)
             projects.append(
                 Project(
                     code=code,
@@ -300,7 +299,7 @@ class _DatasetLoader:
                     funding_source=source,
                     adjusted_budget=budget,
                     spent=spent,
-                    monthly_spent=monthly.get(code),
+                    monthly_spent=monthly[code][0] if code in monthly else None,
                     spending_group=row.get("spending_group") or None,
                     key_task=row.get("key_task") or None,
                     special_fund=bool(special),
@@ -308,12 +307,13 @@ class _DatasetLoader:
                     origin=_row_origin(row),
                 )
             )
-        for code in monthly.keys() - codes:
-            self.read.error(
-                "E-UNKNOWN-PROJECT",
-                f"月度支出中的项目“{code}”不在 {PROJECTS} 中",
-                SourceLocation(MONTHLY, column="project"),
-            )
+        for code, (_, row) in monthly.items():
+            if code not in codes:
+                self.read.error(
+                    "E-UNKNOWN-PROJECT",
+                    f"月度支出中的项目“{code}”不在 {PROJECTS} 中",
+                    row.where("project"),
+                )
         return tuple(projects)
 
     def _indicators(self) -> tuple[Indicator, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from jixiao.core.execution import Execution
@@ -18,7 +19,7 @@ def _score(value: Any) -> str:
     )
 
 
-def _rate(value: Any) -> str | None:
+def _rate(value: Decimal | None) -> str | None:
     return None if value is None else f"{round_half_up(value * 100, 2):f}"
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from jixiao.core.model import Comparison, Dataset, Origin
-from jixiao.core.money import ZERO, format_wan
+from jixiao.core.money import ZERO, format_wan, yuan_to_wan
 from jixiao.core.problems import Problem, Severity
 from jixiao.core.workdays import FIRST_DAY, LAST_DAY
 
@@ -25,19 +25,33 @@ def _problem(
     column: str | None = None,
     severity: Severity = Severity.ERROR,
 ) -> Problem:
-    where = origin.location if column is None else replace(origin.location, column=column)
+    where = origin.location
+    if column is not None:
+        where = where.child(column) if where.path is not None else replace(where, column=column)
     return Problem(code, message, where, severity)
 
 
-def validate_dataset(dataset: Dataset) -> list[Problem]:
-    """Every cross-record problem of ``dataset``; an empty list means it can be evaluated."""
-    return [
+def validate_dataset(dataset: Dataset, *, complete: bool = True) -> list[Problem]:
+    """Every whole-data-set problem of ``dataset``; an empty list means it can be evaluated.
+
+    With ``complete=False`` — when the loader had to leave out records with field errors — only
+    checks that look at one record at a time run, since references and totals would report
+    the missing records again.
+    """
+    problems = [
         *_duplicate_codes(dataset),
         *_projects(dataset),
-        *_budget_lines(dataset),
         *_indicators(dataset),
         *_management(dataset),
     ]
+    if complete:
+        problems += [
+            *_project_references(dataset),
+            *_budget_lines(dataset),
+            *_indicator_references(dataset),
+            *_management_references(dataset),
+        ]
+    return problems
 
 
 def _duplicates(codes: Iterable[tuple[str, Origin]], what: str) -> Iterator[Problem]:
@@ -57,7 +71,7 @@ def _duplicate_codes(dataset: Dataset) -> Iterator[Problem]:
     )
 
 
-def _projects(dataset: Dataset) -> Iterator[Problem]:
+def _project_references(dataset: Dataset) -> Iterator[Problem]:
     sources = {line.funding_source for line in dataset.budget_lines}
     tasks = {task.code for task in dataset.key_tasks}
     for project in dataset.projects:
@@ -76,6 +90,11 @@ def _projects(dataset: Dataset) -> Iterator[Problem]:
                 origin,
                 "key_task",
             )
+
+
+def _projects(dataset: Dataset) -> Iterator[Problem]:
+    for project in dataset.projects:
+        origin = project.origin
         if project.spent > project.adjusted_budget:
             yield _problem(
                 "E-OVERSPENT",
@@ -108,14 +127,14 @@ def _budget_lines(dataset: Dataset) -> Iterator[Problem]:
         if total != line.adjusted_budget:
             yield _problem(
                 "E-BUDGET-TOTAL",
-                f"资金来源“{line.name}”的项目年度预算合计 {format_wan(total, 6)} 万元与年度预算 "
-                f"{format_wan(line.adjusted_budget, 6)} 万元不一致",
+                f"资金来源“{line.name}”的项目年度预算合计 {yuan_to_wan(total):f} 万元与年度预算 "
+                f"{yuan_to_wan(line.adjusted_budget):f} 万元不一致",
                 line.origin,
                 "adjusted_wan",
             )
 
 
-def _indicators(dataset: Dataset) -> Iterator[Problem]:
+def _indicator_references(dataset: Dataset) -> Iterator[Problem]:
     tasks = {task.code for task in dataset.key_tasks}
     for indicator in dataset.indicators:
         origin = indicator.origin
@@ -133,6 +152,11 @@ def _indicators(dataset: Dataset) -> Iterator[Problem]:
                 origin,
                 "key_task",
             )
+
+
+def _indicators(dataset: Dataset) -> Iterator[Problem]:
+    for indicator in dataset.indicators:
+        origin = indicator.origin
         if indicator.points <= 0:
             yield _problem("E-POINTS", f"指标“{indicator.name}”的分值须大于 0", origin, "points")
         if indicator.comparison is Comparison.QUALITATIVE:
@@ -156,10 +180,9 @@ def _in_calendar(day: date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-def _management(dataset: Dataset) -> Iterator[Problem]:
-    facts = dataset.management
+def _management_references(dataset: Dataset) -> Iterator[Problem]:
     projects = {project.code for project in dataset.projects}
-    for item in facts.ex_ante_evaluations:
+    for item in dataset.management.ex_ante_evaluations:
         if item.project not in projects:
             yield _problem(
                 "E-UNKNOWN-PROJECT",
@@ -167,6 +190,10 @@ def _management(dataset: Dataset) -> Iterator[Problem]:
                 item.origin,
                 "project",
             )
+
+
+def _management(dataset: Dataset) -> Iterator[Problem]:
+    facts = dataset.management
     for contract in facts.contracts:
         for column, day in (("signed_on", contract.signed_on), ("filed_on", contract.filed_on)):
             if day is not None and not _in_calendar(day):

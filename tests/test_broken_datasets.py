@@ -1,0 +1,129 @@
+"""A broken data set reports every error at once, with its location, and exits 1."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jixiao.adapters.dataset_files import load_dataset
+from jixiao.core.problems import ProblemsFound
+
+
+def edit_csv(path: Path, row_number: int, column: str, value: str) -> None:
+    """Set one cell; ``row_number`` counts as a spreadsheet does (header = 1)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+        fields = list(rows[0])
+    rows[row_number - 2][column] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def problems_of(folder: Path) -> list[tuple[str, str]]:
+    with pytest.raises(ProblemsFound) as caught:
+        load_dataset(folder)
+    return [(p.code, str(p.location)) for p in caught.value.problems]
+
+
+def test_field_errors_are_all_reported(reference_copy: Path) -> None:
+    edit_csv(reference_copy / "projects.csv", 3, "name", "")
+    edit_csv(reference_copy / "projects.csv", 4, "adjusted_budget_wan", "三百")
+    edit_csv(reference_copy / "indicators.csv", 5, "points", "-1")
+    edit_csv(reference_copy / "indicators.csv", 6, "comparison", "大于")
+    edit_csv(reference_copy / "monthly_spending.csv", 2, "m03_yuan", "12.345")
+    manifest = reference_copy / "dataset.yaml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("fiscal_year: 2023", "fiscal_year: 二〇二三"),
+        encoding="utf-8",
+    )
+    assert problems_of(reference_copy) == [
+        ("E-INTEGER", "dataset.yaml fiscal_year"),
+        ("E-RANGE", "indicators.csv 第 5 行 points"),
+        ("E-CHOICE", "indicators.csv 第 6 行 comparison"),
+        ("E-CENTS", "monthly_spending.csv 第 2 行 m03_yuan"),
+        ("E-REQUIRED", "projects.csv 第 3 行 name"),
+        ("E-NUMBER", "projects.csv 第 4 行 adjusted_budget_wan"),
+    ]
+
+
+def test_cross_record_errors_are_all_reported(reference_copy: Path) -> None:
+    edit_csv(reference_copy / "indicators.csv", 2, "target", "0")
+    edit_csv(reference_copy / "indicators.csv", 3, "key_task", "T9")
+    edit_csv(reference_copy / "projects.csv", 2, "spent_wan", "20000")
+    edit_csv(reference_copy / "projects.csv", 5, "funding_source", "central")
+    problems = problems_of(reference_copy)
+    assert problems == [
+        ("E-BUDGET-TOTAL", "dataset.yaml budget_lines[0].adjusted_wan"),
+        ("E-ZERO-TARGET", "indicators.csv 第 2 行 target"),
+        ("E-UNKNOWN-TASK", "indicators.csv 第 3 行 key_task"),
+        ("E-OVERSPENT", "projects.csv 第 2 行 spent_wan"),
+        ("E-MONTHLY-TOTAL", "projects.csv 第 2 行"),
+        ("E-UNKNOWN-FUNDING-SOURCE", "projects.csv 第 5 行 funding_source"),
+    ]
+
+
+def test_zero_target_message(reference_copy: Path) -> None:
+    edit_csv(reference_copy / "indicators.csv", 2, "target", "0")
+    with pytest.raises(ProblemsFound) as caught:
+        load_dataset(reference_copy)
+    assert str(caught.value.problems[0]) == (
+        "indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的目标值为 0，"
+        "定量指标的目标值须大于 0，否则无法计算完成率"
+    )
+
+
+def test_missing_files_and_columns(reference_copy: Path) -> None:
+    (reference_copy / "indicators.csv").unlink()
+    text = (reference_copy / "projects.csv").read_text(encoding="utf-8")
+    (reference_copy / "projects.csv").write_text(text.replace("spent_wan", "spent"), "utf-8")
+    assert problems_of(reference_copy)[:3] == [
+        ("E-FILE-MISSING", "indicators.csv"),
+        ("E-COLUMN-MISSING", "projects.csv 第 1 行"),
+        ("E-COLUMN-UNKNOWN", "projects.csv 第 1 行"),
+    ]
+
+
+def test_validate_command_lists_problems_and_exits_1(run_cli, reference_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    edit_csv(reference_copy / "indicators.csv", 2, "target", "0")
+    edit_csv(reference_copy / "projects.csv", 3, "name", "")
+    result = run_cli("validate", str(reference_copy))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "[E-ZERO-TARGET] indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的"
+        "目标值为 0，定量指标的目标值须大于 0，否则无法计算完成率",
+        "[E-REQUIRED] projects.csv 第 3 行 name：必填单元格为空",
+        "共 2 个错误。",
+    ]
+
+
+def test_validate_json(run_cli, reference_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    edit_csv(reference_copy / "projects.csv", 4, "adjusted_budget_wan", "abc")
+    result = run_cli("validate", str(reference_copy), "--format", "json")
+    assert result.code == 1
+    assert '"code": "E-NUMBER"' in result.out
+    assert '"location": "projects.csv 第 4 行 adjusted_budget_wan"' in result.out
+
+
+def test_missing_dataset_folder(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("evaluate", str(tmp_path / "nowhere"))
+    assert result.code == 1
+    assert "数据集目录不存在" in result.err
+
+
+def test_installed_command_never_shows_a_traceback(reference_copy: Path) -> None:
+    (reference_copy / "dataset.yaml").write_bytes(b"\xff\xfe not utf-8 [")
+    completed = subprocess.run(
+        [sys.executable, "-m", "jixiao.cli", "evaluate", str(reference_copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert "dataset.yaml：无法读取文件（须为 UTF-8 编码）" in completed.stderr
