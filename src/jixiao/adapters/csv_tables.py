@@ -47,6 +47,8 @@ def read_table(
                     read.error(
                         "E-COLUMN-UNKNOWN", f"未知列“{column}”", SourceLocation(label, row=1)
                     )
+            if any(column not in header for column in required):
+                return  # rows of a table without its columns would only repeat the problem
             for number, raw in enumerate(reader, start=2):
                 cells = {str(k).strip(): v or "" for k, v in raw.items() if k is not None}
                 if None in raw:

@@ -167,6 +167,8 @@ class _DatasetLoader:
         year = self.read.integer(top, "fiscal_year", self.manifest, minimum=1949)
         monthly = self._monthly()
         projects = self._projects(monthly)
+        if not errors_in(self.read.problems):
+            self._check_monthly_projects(monthly, {project.code for project in projects})
         indicators = self._indicators()
         budget_lines = self._budget_lines(top)
         key_tasks = self._key_tasks(top)
@@ -276,12 +278,10 @@ class _DatasetLoader:
         self, monthly: dict[str, tuple[tuple[Decimal, ...] | None, Row]]
     ) -> tuple[Project, ...]:
         projects = []
-        codes = set()
         for row in read_table(
             self.folder / PROJECTS, PROJECTS, PROJECT_COLUMNS, PROJECT_OPTIONAL, self.read
         ):
             code = cell_text(row, "code", self.read)
-            codes.add(code)
             name = cell_text(row, "name", self.read)
             source = cell_text(row, "funding_source", self.read)
             budget = self._wan_cell(row, "adjusted_budget_wan")
@@ -307,6 +307,11 @@ class _DatasetLoader:
                     origin=_row_origin(row),
                 )
             )
+        return tuple(projects)
+
+    def _check_monthly_projects(
+        self, monthly: dict[str, tuple[tuple[Decimal, ...] | None, Row]], codes: set[str]
+    ) -> None:
         for code, (_, row) in monthly.items():
             if code not in codes:
                 self.read.error(
@@ -314,7 +319,6 @@ class _DatasetLoader:
                     f"月度支出中的项目“{code}”不在 {PROJECTS} 中",
                     row.where("project"),
                 )
-        return tuple(projects)
 
     def _indicators(self) -> tuple[Indicator, ...]:
         indicators = []

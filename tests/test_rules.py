@@ -1,0 +1,288 @@
+"""Each rule of the catalogue, on small data sets, with exact scores and explanations."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from jixiao.core.evaluation import evaluate
+from jixiao.core.model import (
+    Assessment,
+    AuditFinding,
+    Disclosure,
+    DisclosureKind,
+    ExpenseControl,
+    IndicatorSubtype,
+    ManagementFacts,
+    ProcurementContract,
+)
+from jixiao.core.problems import Severity
+
+from .builders import dataset, framework, indicator, project
+
+D = Decimal
+
+
+def test_indicator_completion_scales_to_node_points() -> None:
+    data = dataset([indicator("a", "50", points="2"), indicator("b", "100", points="2")])
+    result = evaluate(
+        data,
+        framework(
+            {
+                "id": "o",
+                "name": "产出",
+                "points": 50,
+                "rule": "indicator_completion",
+                "select": {"category": "output"},
+            },
+        ),
+    )
+    node = result.root.find("o")
+    assert node is not None
+    assert node.score == D("37.5")  # 50 × 3 / 4
+    assert node.explanation.endswith("按本项分值折算：50 × 3 ÷ 4 = 37.5 分")
+    assert [child.id for child in node.children] == ["task:T1"]
+
+
+def test_no_indicators_scores_zero_with_a_warning() -> None:
+    result = evaluate(
+        dataset([indicator("a", "100")]),
+        framework(
+            {
+                "id": "s",
+                "name": "满意度",
+                "points": 10,
+                "rule": "indicator_completion",
+                "select": {"category": "satisfaction"},
+            },
+        ),
+    )
+    assert result.score == 0
+    assert [(p.code, p.severity) for p in result.problems] == [
+        ("W-NO-INDICATORS", Severity.WARNING)
+    ]
+
+
+def test_rate_times_points_rounds_rate_then_score() -> None:
+    # 1,000 budget; cumulative 0, 0, … 0, then everything in December: average = 1/12 × rate.
+    data = dataset(projects=[project("p", "1000", ["0"] * 11 + ["1000"])])
+    result = evaluate(
+        data,
+        framework(
+            {
+                "id": "r",
+                "name": "支出率",
+                "points": 5,
+                "rule": "rate_times_points",
+                "metric": "annual_average_execution_rate",
+            },
+        ),
+    )
+    assert result.score == D("0.42")  # 8.33% × 5 = 0.4165 → 0.42
+    node = result.root.find("r")
+    assert node is not None
+    assert node.explanation.endswith("平均 8.33%。得分 = 8.33% × 5 = 0.42 分")
+
+
+def test_special_fund_execution_rate() -> None:
+    data = dataset(
+        projects=[
+            project("p", "100", ["50"] + ["0"] * 11, special_fund=True),
+            project("q", "100", ["0"] * 12),
+        ]
+    )
+    result = evaluate(
+        data,
+        framework(
+            {
+                "id": "r",
+                "name": "专项资金支出率",
+                "points": 5,
+                "rule": "rate_times_points",
+                "metric": "execution_rate",
+                "scope": "special_fund",
+            },
+        ),
+    )
+    assert result.score == D("2.5")
+
+
+def test_thresholds_first_matching_band() -> None:
+    rule = {
+        "id": "c",
+        "name": "结转结余率",
+        "points": 2,
+        "rule": "thresholds",
+        "metric": "carryover_rate",
+        "bands": [{"at_most": "5%", "score": 2}, {"at_most": "10%", "score": 1}],
+    }
+    for carryover, score in (("50", "2"), ("80", "1"), ("101", "0")):
+        facts = ManagementFacts(carryover=D(carryover))
+        data = dataset(projects=[project("p", "1000", ["0"] * 12)], management=facts)
+        assert evaluate(data, framework(rule)).score == D(score), carryover
+
+
+def test_control_rates() -> None:
+    facts = ManagementFacts(three_public_expenses=ExpenseControl(D(100), D("100.01")))
+    result = evaluate(
+        dataset(management=facts),
+        framework(
+            {
+                "id": "t",
+                "name": "三公",
+                "points": 2,
+                "rule": "thresholds",
+                "metric": "three_public_expense_control_rate",
+                "bands": [{"at_most": "100%", "score": 2}],
+            },
+        ),
+    )
+    assert result.score == 0
+    node = result.root.find("t")
+    assert node is not None
+    assert node.explanation == (
+        "“三公”经费支出 0.01 万元 ÷ 预算 0.01 万元 = 100.01%，不在任何得分档位内，得 0 分"
+    )
+
+
+def test_deduction_per_finding_stops_at_the_floor() -> None:
+    findings = tuple(AuditFinding(f"A{i}", "审计报告", f"问题{i}") for i in range(1, 5))
+    data = dataset(management=ManagementFacts(audit_findings=findings))
+    result = evaluate(
+        data,
+        framework(
+            {
+                "id": "f",
+                "name": "合规性",
+                "points": 2,
+                "rule": "deduction_per_finding",
+                "findings": "audit_findings",
+                "deduction": "0.75",
+                "floor": "0.25",
+            },
+        ),
+    )
+    node = result.root.find("f")
+    assert node is not None
+    assert node.score == D("0.25")
+    assert [d.points for d in node.deductions] == [D("0.75"), D("0.75"), D("0.25"), D(0)]
+
+
+def test_late_disclosure_and_contract_findings() -> None:
+    facts = ManagementFacts(
+        disclosures=(
+            Disclosure(DisclosureKind.BUDGET, "预算", date(2023, 2, 17), date(2023, 2, 20)),
+            Disclosure(DisclosureKind.PERFORMANCE, "绩效", date(2023, 8, 31), None),
+            Disclosure(DisclosureKind.FINAL_ACCOUNTS, "决算", date(2023, 8, 31), date(2023, 8, 1)),
+        ),
+        contracts=(
+            ProcurementContract("c1", "按时", date(2023, 9, 28), date(2023, 10, 8)),
+            ProcurementContract("c2", "逾期", date(2023, 9, 28), date(2023, 10, 9)),
+        ),
+    )
+    result = evaluate(
+        dataset(management=facts),
+        framework(
+            {
+                "id": "d",
+                "name": "信息公开",
+                "points": 4,
+                "rule": "deduction_per_finding",
+                "findings": "late_disclosures",
+                "deduction": 1,
+            },
+            {
+                "id": "p",
+                "name": "采购",
+                "points": 10,
+                "rule": "deduction_per_finding",
+                "findings": "late_contract_filings",
+                "deduction": 1,
+            },
+        ),
+    )
+    disclosure = result.root.find("d")
+    procurement = result.root.find("p")
+    assert disclosure is not None
+    assert procurement is not None
+    assert [d.reason for d in disclosure.deductions] == [
+        "预算公开“预算”于 2023-02-20 公开，晚于规定时限 2023-02-17",
+        "绩效信息公开“绩效”未公开（应于 2023-08-31 前）",
+    ]
+    assert [d.reason for d in procurement.deductions] == [
+        "合同“逾期”于 2023-09-28 签订、2023-10-09 备案，"
+        "超过签订之日起 2 个工作日的时限（2023-10-08）"
+    ]
+
+
+def test_manual_score_needs_an_assessment() -> None:
+    rule = {"id": "m", "name": "绩效管理", "points": 15, "rule": "manual"}
+    missing = evaluate(dataset(), framework(rule))
+    assert [(p.code, p.severity) for p in missing.problems] == [
+        ("E-ASSESSMENT-MISSING", Severity.ERROR)
+    ]
+    given = evaluate(
+        dataset(assessments=(Assessment("m", "制度健全，但结果应用不足", D("13.5")),)),
+        framework(rule),
+    )
+    assert given.score == D("13.5")
+    node = given.root.find("m")
+    assert node is not None
+    assert node.deductions[0].reason == "制度健全，但结果应用不足"
+    too_high = evaluate(dataset(assessments=(Assessment("m", "理由", D(16)),)), framework(rule))
+    assert [p.code for p in too_high.problems] == ["E-RANGE"]
+
+
+def test_qualitative_tiers_rule() -> None:
+    rule = {
+        "id": "q",
+        "name": "内控",
+        "points": 5,
+        "rule": "qualitative_tiers",
+        "tiers": {"好": "100%", "较好": "80%", "一般": "60%"},
+    }
+    result = evaluate(
+        dataset(assessments=(Assessment("q", "制度较完善", tier="较好"),)), framework(rule)
+    )
+    assert result.score == 4
+    wrong = evaluate(dataset(assessments=(Assessment("q", "理由", tier="优秀"),)), framework(rule))
+    assert [p.code for p in wrong.problems] == ["E-TIER"]
+
+
+def test_sum_explains_lost_points() -> None:
+    data = dataset(
+        [
+            indicator("a", "50", points="2"),
+            indicator("b", "100", points="2", subtype=IndicatorSubtype.SOCIAL),
+        ]
+    )
+    result = evaluate(
+        data,
+        framework(
+            {
+                "id": "s",
+                "name": "履职",
+                "points": 4,
+                "rule": "sum",
+                "children": [
+                    {
+                        "id": "o",
+                        "name": "产出",
+                        "points": 2,
+                        "rule": "indicator_completion",
+                        "select": {"category": "output"},
+                    },
+                    {
+                        "id": "e",
+                        "name": "效益",
+                        "points": 2,
+                        "rule": "indicator_completion",
+                        "select": {"category": "effect"},
+                    },
+                ],
+            }
+        ),
+    )
+    assert result.score == 3
+    assert result.root.children[0].explanation == "各子项得分合计 3 分。产出扣 1 分"
+    assert result.grade == "差"
