@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from jixiao.core.money import format_percent, format_score, format_wan, format_yi
+from jixiao.core.money import format_percent, format_rate, format_score, format_wan, format_yi
 from jixiao.core.result import Evaluation, NodeResult
 
 NAME_WIDTH = 52
@@ -53,14 +53,12 @@ def render_text(evaluation: Evaluation, *, detail: bool = False) -> str:
     for task in evaluation.key_tasks:
         note = f"{task.indicator_count} 个指标"
         if task.over_achieved:
-            note += f"，{len(task.over_achieved)} 个完成率超过 150%"
+            threshold = format_rate(evaluation.over_achievement_threshold)
+            note += f"，{len(task.over_achieved)} 个完成率超过 {threshold}"
         if task.below_target:
             note += f"，{len(task.below_target)} 个未完成"
-        lines.append(
-            _score_line(
-                1, f"{task.name}（{note}）", format_score(task.score), format_score(task.points)
-            )
-        )
+        score_line = _score_line(1, task.name, format_score(task.score), format_score(task.points))
+        lines.append(f"{score_line}　{note}")
     execution = evaluation.execution
     lines += ["", "预算执行"]
     overall = execution.overall

@@ -59,6 +59,7 @@ def evaluate(dataset: Dataset, framework: Framework) -> Evaluation:
         execution=execution_report(dataset, framework),
         key_tasks=task_results(dataset, scores),
         problems=tuple(context.problems),
+        over_achievement_threshold=framework.parameters.over_achievement_threshold,
     )
     if dataset.published is None:
         return evaluation

@@ -106,10 +106,17 @@ def annual_average_execution(
         raise MonthlySpendingMissing(missing)
     if not base:
         return None
-    rates = tuple(
-        (month, sum((p.cumulative_spent(month) for p in projects), ZERO) / base)
-        for month in checkpoints.months
-    )
+    monthly_totals = [ZERO] * 12
+    for project in projects:
+        assert project.monthly_spent is not None
+        for month, amount in enumerate(project.monthly_spent):
+            monthly_totals[month] += amount
+    cumulative = ZERO
+    by_month: dict[int, Decimal] = {}
+    for month, amount in enumerate(monthly_totals, start=1):
+        cumulative += amount
+        by_month[month] = cumulative
+    rates = tuple((month, by_month[month] / base) for month in checkpoints.months)
     average = sum((rate for _, rate in rates), ZERO) / len(rates)
     return AverageExecution(average, rates, base, checkpoints)
 

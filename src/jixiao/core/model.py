@@ -129,12 +129,6 @@ class Project:
     division: str | None = None
     origin: Origin = UNKNOWN_ORIGIN
 
-    def cumulative_spent(self, through_month: int) -> Decimal:
-        """Spending from January through ``through_month`` (1–12)."""
-        if self.monthly_spent is None:
-            raise ValueError(f"项目 {self.code} 没有月度支出")
-        return sum(self.monthly_spent[:through_month], Decimal(0))
-
 
 @dataclass(frozen=True, slots=True)
 class Indicator:

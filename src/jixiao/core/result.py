@@ -83,6 +83,7 @@ class Evaluation:
     execution: ExecutionReport
     key_tasks: tuple[TaskResult, ...]
     problems: tuple[Problem, ...]
+    over_achievement_threshold: Decimal
 
     @property
     def score(self) -> Decimal:

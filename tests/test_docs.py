@@ -1,0 +1,26 @@
+"""The documentation's examples are true: the worked framework example loads and scores."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import yaml
+
+from jixiao.core.evaluation import evaluate
+from jixiao.core.framework import parse_framework
+from jixiao.core.model import Dataset
+
+from .conftest import ROOT
+
+
+def test_worked_framework_example_in_docs(reference_dataset: Dataset) -> None:
+    text = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    section = text[text.index("## A worked example") :]
+    block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    framework = parse_framework(yaml.safe_load(block.group(1)), "docs/frameworks.md")
+    evaluation = evaluate(reference_dataset, framework)
+    execution = evaluation.root.find("execution")
+    assert execution is not None
+    assert execution.score == Decimal("19.42")
