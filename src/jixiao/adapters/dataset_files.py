@@ -124,16 +124,7 @@ class _DatasetLoader:
         self, data: Mapping[str, Any], key: str, where: SourceLocation
     ) -> list[tuple[Mapping[str, Any], SourceLocation]]:
         value = data.get(key)
-        if value is None:
-            return []
-        items = self.read.sequence(value, where.child(key))
-        result = []
-        for index, item in enumerate(items or []):
-            here = where.child(f"{key}[{index}]")
-            mapping = self.read.mapping(item, here)
-            if mapping is not None:
-                result.append((mapping, here))
-        return result
+        return [] if value is None else self.read.mappings(value, where.child(key))
 
     def load(self) -> Dataset | None:
         if not self.folder.is_dir():

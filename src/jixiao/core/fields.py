@@ -37,6 +37,20 @@ class FieldReader:
         self.error("E-TYPE", f"应为列表，实际是 {_describe(value)}", where)
         return None
 
+    def mappings(
+        self, value: object, where: SourceLocation
+    ) -> list[tuple[Mapping[str, Any], SourceLocation]]:
+        """The mappings of a list, each with its location (``where[0]``, ``where[1]``, …);
+        items that are not mappings are reported and left out."""
+        items = self.sequence(value, where)
+        found = []
+        for index, item in enumerate(items or []):
+            here = where.child(f"[{index}]")
+            mapping = self.mapping(item, here)
+            if mapping is not None:
+                found.append((mapping, here))
+        return found
+
     def only_keys(
         self, data: Mapping[str, Any], allowed: Iterable[str], where: SourceLocation
     ) -> None:

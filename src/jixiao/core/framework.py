@@ -436,15 +436,8 @@ class _FrameworkParser:
     def _bands(
         self, value: object, where: SourceLocation, points: Decimal | None
     ) -> tuple[Band, ...] | None:
-        items = self.reader.sequence(value, where)
-        if items is None:
-            return None
         bands = []
-        for index, item in enumerate(items):
-            here = where.child(f"[{index}]")
-            data = self.reader.mapping(item, here)
-            if data is None:
-                continue
+        for data, here in self.reader.mappings(value, where):
             self.reader.only_keys(data, ("at_most", "at_least", "score"), here)
             score = self.reader.decimal(data, "score", here, minimum=ZERO)
             at_most = self.reader.rate(data, "at_most", here, required=False)
@@ -479,15 +472,8 @@ class _FrameworkParser:
     def _grades(self, value: object, where: SourceLocation) -> tuple[Grade, ...] | None:
         if value is None:
             return None
-        items = self.reader.sequence(value, where)
-        if items is None:
-            return None
         grades = []
-        for index, item in enumerate(items):
-            here = where.child(f"[{index}]")
-            data = self.reader.mapping(item, here)
-            if data is None:
-                continue
+        for data, here in self.reader.mappings(value, where):
             self.reader.only_keys(data, ("grade", "min"), here)
             name = self.reader.text(data, "grade", here)
             minimum = self.reader.decimal(data, "min", here, minimum=ZERO)

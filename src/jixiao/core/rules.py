@@ -14,7 +14,7 @@ from decimal import Decimal
 from jixiao.core.findings import FINDING_LABELS, findings_for
 from jixiao.core.framework import Framework, Node, RuleKind
 from jixiao.core.indicators import IndicatorScore
-from jixiao.core.metrics import compute_metric
+from jixiao.core.metrics import MetricValue, compute_metric
 from jixiao.core.model import Dataset, Indicator
 from jixiao.core.money import ONE, ZERO, format_percent, format_rate, format_score, round_half_up
 from jixiao.core.problems import Problem, Severity, SourceLocation
@@ -162,13 +162,22 @@ def score_indicator_completion(node: Node, context: Context) -> NodeResult:
     return _result(node, score, summary, deductions=deductions, children=children)
 
 
-def score_rate_times_points(node: Node, context: Context) -> NodeResult:
+def _rounded_metric(node: Node, context: Context) -> tuple[Decimal, MetricValue] | NodeResult:
+    """The node's metric rounded to ``rate_places``, or a zero result saying why there is none."""
     assert node.metric is not None
     value = compute_metric(node.metric, node.scope, context.dataset, context.framework.parameters)
     if value.rate is None:
         context.problem("E-METRIC", value.account, node, Severity.ERROR)
         return _result(node, ZERO, f"{value.account}，得 0 分")
-    rate = round_half_up(value.rate, context.framework.parameters.rate_places)
+    return round_half_up(value.rate, context.framework.parameters.rate_places), value
+
+
+def score_rate_times_points(node: Node, context: Context) -> NodeResult:
+    measured = _rounded_metric(node, context)
+    if isinstance(measured, NodeResult):
+        return measured
+    rate, value = measured
+    assert node.metric is not None
     capped = min(rate, ONE)
     score = round_half_up(node.points * capped, context.places)
     formula = f"{node.metric.label} {format_percent(rate)}"
@@ -185,12 +194,10 @@ def score_rate_times_points(node: Node, context: Context) -> NodeResult:
 
 
 def score_thresholds(node: Node, context: Context) -> NodeResult:
-    assert node.metric is not None
-    value = compute_metric(node.metric, node.scope, context.dataset, context.framework.parameters)
-    if value.rate is None:
-        context.problem("E-METRIC", value.account, node, Severity.ERROR)
-        return _result(node, ZERO, f"{value.account}，得 0 分")
-    rate = round_half_up(value.rate, context.framework.parameters.rate_places)
+    measured = _rounded_metric(node, context)
+    if isinstance(measured, NodeResult):
+        return measured
+    rate, value = measured
     band = next((band for band in node.bands if band.contains(rate)), None)
     score = band.score if band else ZERO
     if band is None:
