@@ -127,3 +127,45 @@ def test_installed_command_never_shows_a_traceback(reference_copy: Path) -> None
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
     assert "dataset.yaml：无法读取文件（须为 UTF-8 编码）" in completed.stderr
+
+
+BROKEN_FRAMEWORK = """
+id: broken
+name: 有问题的评价体系
+version: "2024"
+points: 100
+nodes:
+  - id: a
+    name: 履职
+    points: 60
+    rule: sum
+    children:
+      - {id: a1, name: 产出, points: 30, rule: indicator_completion, select: {category: output}}
+      - {id: a2, name: 效益, points: 20, rule: indicator_completion, select: {category: effect}}
+  - {id: b, name: 管理, points: 40, rule: magic}
+"""
+
+
+def test_broken_data_set_and_framework_report_everything_at_once(  # type: ignore[no-untyped-def]
+    run_cli, reference_copy: Path, tmp_path: Path
+) -> None:
+    framework = tmp_path / "broken.yaml"
+    framework.write_text(BROKEN_FRAMEWORK, encoding="utf-8")
+    edit_csv(reference_copy / "projects.csv", 3, "name", "")  # a missing field
+    edit_csv(reference_copy / "projects.csv", 4, "adjusted_budget_wan", "1,000")  # a bad number
+    edit_csv(reference_copy / "indicators.csv", 2, "target", "0")  # a zero target
+    result = run_cli("evaluate", str(reference_copy), "--framework", str(framework))
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert result.err.splitlines() == [
+        f"[E-POINTS-SUM] {framework} nodes[0].children：子节点分值合计 50 不等于“履职”的分值 60",
+        f"[E-CHOICE] {framework} nodes[1].rule：“rule”的取值“magic”无效，可选：sum、"
+        "indicator_completion、rate_times_points、thresholds、deduction_per_finding、"
+        "qualitative_tiers、manual",
+        "[E-ZERO-TARGET] indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的"
+        "目标值为 0，定量指标的目标值须大于 0，否则无法计算完成率",
+        "[E-REQUIRED] projects.csv 第 3 行 name：必填单元格为空",
+        "[E-NUMBER] projects.csv 第 4 行 adjusted_budget_wan：“adjusted_budget_wan”不是有效数字："
+        "“1,000”",
+        "共 5 个错误。",
+    ]

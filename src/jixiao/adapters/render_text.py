@@ -5,14 +5,22 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from jixiao.core.money import format_percent, format_rate, format_score, format_wan, format_yi
+from jixiao.core.money import (
+    format_percent,
+    format_rate,
+    format_score,
+    format_wan,
+    format_wan_as_source,
+    format_yi,
+)
 from jixiao.core.result import Evaluation, NodeResult
 
 NAME_WIDTH = 52
 
 
 def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    # Ambiguous-width characters such as “ ” are wide in Chinese terminals.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
 def pad(text: str, width: int) -> str:
@@ -85,8 +93,8 @@ def render_text(evaluation: Evaluation, *, detail: bool = False) -> str:
             if project.spending_group and project.execution.rate is not None:
                 lines.append(
                     f"  {project.spending_group}｜{project.name}｜"
-                    f"{format_wan(project.execution.budget)}"
-                    f"｜{format_wan(project.execution.spent)}｜{format_percent(project.execution.rate)}"
+                    f"{format_wan_as_source(project.execution.budget)}"
+                    f"｜{format_wan_as_source(project.execution.spent)}｜{format_percent(project.execution.rate)}"
                 )
     elif lagging:
         lines.append("  未足额执行的项目：")

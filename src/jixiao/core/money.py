@@ -59,6 +59,18 @@ def format_wan(amount_yuan: Decimal, places: int = 2) -> str:
     return f"{round_half_up(amount_yuan / WAN, places):f}"
 
 
+def format_wan_as_source(amount_yuan: Decimal) -> str:
+    """Show 元 as 万元 with two decimals, or with all of them where there are more.
+
+    >>> format_wan_as_source(Decimal("39241855.82")), format_wan_as_source(Decimal("3000000"))
+    ('3924.185582', '300.00')
+    """
+    wan = amount_yuan / WAN
+    if wan == round_half_up(wan, 2):
+        return f"{round_half_up(wan, 2):f}"
+    return f"{wan.normalize():f}"
+
+
 def format_yi(amount_yuan: Decimal, places: int = 2) -> str:
     """Show 元 as 亿元, half-up to ``places`` decimals."""
     return f"{round_half_up(amount_yuan / YI, places):f}"
