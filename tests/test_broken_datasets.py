@@ -169,3 +169,14 @@ def test_broken_data_set_and_framework_report_everything_at_once(  # type: ignor
         "“1,000”",
         "共 5 个错误。",
     ]
+
+
+def test_numbers_out_of_range_are_errors_not_crashes(reference_copy: Path) -> None:
+    edit_csv(reference_copy / "projects.csv", 2, "adjusted_budget_wan", "1e30")
+    edit_csv(reference_copy / "indicators.csv", 2, "actual", "0.000000000001")
+    edit_csv(reference_copy / "indicators.csv", 3, "target", "NaN")
+    assert problems_of(reference_copy) == [
+        ("E-RANGE", "indicators.csv 第 2 行 actual"),
+        ("E-NUMBER", "indicators.csv 第 3 行 target"),
+        ("E-RANGE", "projects.csv 第 2 行 adjusted_budget_wan"),
+    ]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from jixiao.core.money import parse_decimal, parse_rate
+from jixiao.core.money import parse_decimal, parse_rate, within_range
 from jixiao.core.problems import Problem, SourceLocation
 
 EnumT = TypeVar("EnumT")
@@ -97,6 +97,14 @@ class FieldReader:
         parsed = to_decimal(value)
         if parsed is None:
             self.error("E-NUMBER", f"“{label}”不是有效数字：{_describe(value)}", where)
+            return None
+        if not within_range(parsed):
+            self.error(
+                "E-RANGE",
+                f"“{label}”超出可处理的范围（绝对值须小于 10^15，最多 10 位小数）："
+                f"{_describe(value)}",
+                where,
+            )
             return None
         if minimum is not None and parsed < minimum:
             self.error("E-RANGE", f"“{label}”不能小于 {minimum}，实际为 {parsed}", where)

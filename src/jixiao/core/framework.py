@@ -208,6 +208,7 @@ class Framework:
     parameters: Parameters = Parameters()
     grades: tuple[Grade, ...] = GRADES_NATIONAL
     description: str = ""
+    kind: str = "department_overall"  # or "project": what the framework evaluates
 
     def walk(self) -> Iterator[Node]:
         for node in self.nodes:
@@ -303,6 +304,13 @@ class _FrameworkParser:
         framework_id = read.text(top, "id", self.root)
         name = read.text(top, "name", self.root)
         version = read.text(top, "version", self.root)
+        kind = read.choice(
+            top,
+            "kind",
+            {"department_overall": "department_overall", "project": "project"},
+            self.root,
+            default="department_overall",
+        )
         points = read.decimal(top, "points", self.root, minimum=Decimal("0.01"))
         parameters = self._parameters(top.get("parameters", {}), self.root.child("parameters"))
         grades = self._grades(top.get("grades"), self.root.child("grades"))
@@ -322,6 +330,7 @@ class _FrameworkParser:
             parameters=parameters,
             grades=grades or GRADES_NATIONAL,
             description=str(top.get("description") or ""),
+            kind=kind or "department_overall",
         )
 
     def _check_sum(

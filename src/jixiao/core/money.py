@@ -13,9 +13,14 @@ Decimal('39241855.82')
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# Wide enough to quantize any number the readers accept (|x| < 10^15, ≥ 10^-10) and any rate
+# formed from two of them, so that rounding never overflows the default 28 digits.
+_WIDE = Context(prec=80)
+LARGEST = Decimal(10) ** 15
+SMALLEST_EXPONENT = -10
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 ZERO = Decimal(0)
@@ -33,12 +38,12 @@ def round_half_up(value: Decimal, places: int) -> Decimal:
     >>> round_half_up(Decimal("3.625"), 2)
     Decimal('3.63')
     """
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def exact_cents(value: Decimal) -> Decimal:
     """Return ``value`` as 元 with exactly two places; refuse a fraction of a 分."""
-    quantized = value.quantize(CENT)
+    quantized = value.quantize(CENT, context=_WIDE)
     if quantized != value:
         raise NotWholeCents(str(value))
     return quantized
@@ -97,6 +102,14 @@ def format_score(score: Decimal, places: int = 2) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def within_range(value: Decimal) -> bool:
+    """True when jixiao can compute with ``value``: |value| < 10^15 with at most 10 decimals."""
+    exponent = value.as_tuple().exponent
+    if value.is_zero():
+        return True
+    return isinstance(exponent, int) and exponent >= SMALLEST_EXPONENT and abs(value) < LARGEST
 
 
 def parse_decimal(text: str) -> Decimal:
