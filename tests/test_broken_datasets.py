@@ -36,17 +36,17 @@ def test_field_errors_are_all_reported(reference_copy: Path) -> None:
     edit_csv(reference_copy / "projects.csv", 4, "adjusted_budget_wan", "三百")
     edit_csv(reference_copy / "indicators.csv", 5, "points", "-1")
     edit_csv(reference_copy / "indicators.csv", 6, "comparison", "大于")
-    edit_csv(reference_copy / "monthly_spending.csv", 2, "m03_yuan", "12.345")
+    edit_csv(reference_copy / "projects.csv", 2, "m03_yuan", "12.345")
     manifest = reference_copy / "dataset.yaml"
     manifest.write_text(
         manifest.read_text(encoding="utf-8").replace("fiscal_year: 2023", "fiscal_year: 二〇二三"),
         encoding="utf-8",
     )
     assert problems_of(reference_copy) == [
-        ("E-INTEGER", "dataset.yaml fiscal_year"),
+        ("E-NUMBER", "dataset.yaml department.fiscal_year"),
         ("E-RANGE", "indicators.csv 第 5 行 points"),
         ("E-CHOICE", "indicators.csv 第 6 行 comparison"),
-        ("E-CENTS", "monthly_spending.csv 第 2 行 m03_yuan"),
+        ("E-CENTS", "projects.csv 第 2 行 m03_yuan"),
         ("E-REQUIRED", "projects.csv 第 3 行 name"),
         ("E-NUMBER", "projects.csv 第 4 行 adjusted_budget_wan"),
     ]
@@ -81,11 +81,11 @@ def test_zero_target_message(reference_copy: Path) -> None:
 def test_missing_files_and_columns(reference_copy: Path) -> None:
     (reference_copy / "indicators.csv").unlink()
     text = (reference_copy / "projects.csv").read_text(encoding="utf-8")
-    (reference_copy / "projects.csv").write_text(text.replace("spent_wan", "spent"), "utf-8")
+    (reference_copy / "projects.csv").write_text(text.replace(",name,", ",名称,", 1), "utf-8")
     assert problems_of(reference_copy) == [
         ("E-FILE-MISSING", "indicators.csv"),
-        ("E-COLUMN-MISSING", "projects.csv 第 1 行"),
         ("E-COLUMN-UNKNOWN", "projects.csv 第 1 行"),
+        ("E-COLUMN-MISSING", "projects.csv 第 1 行"),
     ]
 
 
@@ -97,7 +97,7 @@ def test_validate_command_lists_problems_and_exits_1(run_cli, reference_copy: Pa
     assert result.err.splitlines() == [
         "[E-ZERO-TARGET] indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的"
         "目标值为 0，定量指标的目标值须大于 0，否则无法计算完成率",
-        "[E-REQUIRED] projects.csv 第 3 行 name：必填单元格为空",
+        "[E-REQUIRED] projects.csv 第 3 行 name：“项目名称”为必填项，不能为空",
         "共 2 个错误。",
     ]
 
@@ -164,8 +164,8 @@ def test_broken_data_set_and_framework_report_everything_at_once(  # type: ignor
         "qualitative_tiers、manual",
         "[E-ZERO-TARGET] indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的"
         "目标值为 0，定量指标的目标值须大于 0，否则无法计算完成率",
-        "[E-REQUIRED] projects.csv 第 3 行 name：必填单元格为空",
-        "[E-NUMBER] projects.csv 第 4 行 adjusted_budget_wan：“adjusted_budget_wan”不是有效数字："
+        "[E-REQUIRED] projects.csv 第 3 行 name：“项目名称”为必填项，不能为空",
+        "[E-NUMBER] projects.csv 第 4 行 adjusted_budget_wan：“年度预算（万元）”不是有效数字："
         "“1,000”",
         "共 5 个错误。",
     ]

@@ -16,6 +16,7 @@ from jixiao.core.model import (
     Assessment,
     AssetHolding,
     AuditFinding,
+    Carryover,
     Comparison,
     Dataset,
     ExpenseControl,
@@ -79,7 +80,7 @@ def datasets(draw: st.DrawFn) -> Dataset:
     day = st.dates(min_value=date(2020, 1, 1), max_value=date(2025, 12, 1))
     signed = draw(st.lists(day, max_size=3))
     facts = ManagementFacts(
-        carryover=draw(st.none() | amounts),
+        carryover=draw(st.none() | st.builds(Carryover, amounts)),
         audit_findings=tuple(
             AuditFinding(f"A{i}", "报告", "问题") for i in range(draw(st.integers(0, 6)))
         ),

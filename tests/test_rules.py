@@ -9,6 +9,7 @@ from jixiao.core.evaluation import evaluate
 from jixiao.core.model import (
     Assessment,
     AuditFinding,
+    Carryover,
     Disclosure,
     DisclosureKind,
     ExpenseControl,
@@ -117,7 +118,7 @@ def test_thresholds_first_matching_band() -> None:
         "bands": [{"at_most": "5%", "score": 2}, {"at_most": "10%", "score": 1}],
     }
     for carryover, score in (("50", "2"), ("80", "1"), ("101", "0")):
-        facts = ManagementFacts(carryover=D(carryover))
+        facts = ManagementFacts(carryover=Carryover(D(carryover)))
         data = dataset(projects=[project("p", "1000", ["0"] * 12)], management=facts)
         assert evaluate(data, framework(rule)).score == D(score), carryover
 

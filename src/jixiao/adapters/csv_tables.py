@@ -1,114 +1,66 @@
-"""Reading CSV tables row by row, with every cell problem located by file, row and column."""
+"""CSV tables: header checks, rows with their locations, and writing in a stable form."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from jixiao.adapters.tables import Column
 from jixiao.core.fields import FieldReader
-from jixiao.core.money import NotWholeCents, exact_cents, wan_to_yuan
 from jixiao.core.problems import SourceLocation
 
 
-@dataclass(frozen=True)
-class Row:
-    """One data row; ``number`` counts as a spreadsheet does (the header is row 1)."""
-
-    file: str
-    number: int
-    cells: dict[str, str]
-
-    def where(self, column: str | None = None) -> SourceLocation:
-        return SourceLocation(self.file, row=self.number, column=column)
-
-    def get(self, column: str) -> str:
-        return (self.cells.get(column) or "").strip()
-
-
 def read_table(
-    path: Path, label: str, required: Sequence[str], optional: Sequence[str], read: FieldReader
-) -> Iterator[Row]:
-    """Yield the rows of a CSV file; header problems are recorded in ``read``."""
+    path: Path, label: str, columns: Sequence[Column], read: FieldReader
+) -> list[tuple[dict[str, object], SourceLocation]]:
+    """The non-blank rows of a CSV file with their locations (the header is row 1).
+
+    Problems with the header are recorded in ``read``; a table missing a required column or
+    having an unknown one yields no rows, since every row would only repeat that problem.
+    """
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = [name.strip() for name in reader.fieldnames or []]
-            known = set(required) | set(optional)
-            for column in required:
-                if column not in header:
-                    read.error(
-                        "E-COLUMN-MISSING", f"缺少列“{column}”", SourceLocation(label, row=1)
-                    )
-            for column in header:
-                if column not in known:
-                    read.error(
-                        "E-COLUMN-UNKNOWN", f"未知列“{column}”", SourceLocation(label, row=1)
-                    )
-            if any(column not in header for column in required):
-                return  # rows of a table without its columns would only repeat the problem
-            for number, raw in enumerate(reader, start=2):
-                cells = {str(k).strip(): v or "" for k, v in raw.items() if k is not None}
-                if None in raw:
+            reader = csv.reader(handle)
+            header = [name.strip() for name in next(reader, [])]
+            if not _header_ok(header, label, columns, read):
+                return []
+            rows: list[tuple[dict[str, object], SourceLocation]] = []
+            for number, values in enumerate(reader, start=2):
+                if not any(value.strip() for value in values):
+                    continue
+                if len(values) > len(header):
                     read.error(
                         "E-ROW-WIDTH", "本行单元格多于表头列数", SourceLocation(label, number)
                     )
-                if any(value.strip() for value in cells.values()):
-                    yield Row(label, number, cells)
+                cells: dict[str, object] = dict(zip(header, values, strict=False))
+                rows.append((cells, SourceLocation(label, row=number)))
+            return rows
     except FileNotFoundError:
         read.error("E-FILE-MISSING", "文件不存在", SourceLocation(label))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         read.error(
             "E-FILE-READ", f"无法读取（须为 UTF-8 编码的 CSV）：{error}", SourceLocation(label)
         )
+    return []
 
 
-def cell_text(row: Row, column: str, read: FieldReader, *, required: bool = True) -> str | None:
-    value = row.get(column)
-    if not value:
-        if required:
-            read.error("E-REQUIRED", "必填单元格为空", row.where(column))
-        return None
-    return value
+def _header_ok(header: list[str], label: str, columns: Sequence[Column], read: FieldReader) -> bool:
+    where = SourceLocation(label, row=1)
+    known = {column.key for column in columns}
+    for name in header:
+        if name not in known:
+            read.error("E-COLUMN-UNKNOWN", f"未知列“{name}”", where)
+    missing = [column.key for column in columns if column.required and column.key not in header]
+    for name in missing:
+        read.error("E-COLUMN-MISSING", f"缺少列“{name}”", where)
+    unknown = [name for name in header if name not in known]
+    return not missing and not unknown
 
 
-def cell_decimal(
-    row: Row,
-    column: str,
-    read: FieldReader,
-    *,
-    required: bool = True,
-    minimum: Decimal | None = None,
-) -> Decimal | None:
-    text = cell_text(row, column, read, required=required)
-    if text is None:
-        return None
-    return read.number(text, row.where(column), label=column, minimum=minimum)
-
-
-def amount_from_wan(value: Decimal, where: SourceLocation, read: FieldReader) -> Decimal | None:
-    try:
-        return wan_to_yuan(value)
-    except NotWholeCents:
-        read.error("E-CENTS", f"金额 {value} 万元不是整分（万元最多 6 位小数）", where)
-        return None
-
-
-def amount_in_yuan(value: Decimal, where: SourceLocation, read: FieldReader) -> Decimal | None:
-    try:
-        return exact_cents(value)
-    except NotWholeCents:
-        read.error("E-CENTS", f"金额 {value} 元不是整分（最多 2 位小数）", where)
-        return None
-
-
-def cell_flag(row: Row, column: str, read: FieldReader) -> bool | None:
-    value = row.get(column).lower()
-    if value in ("", "否", "no", "false", "0"):
-        return False
-    if value in ("是", "yes", "true", "1"):
-        return True
-    read.error("E-FLAG", f"应填“是”或“否”，实际是“{row.get(column)}”", row.where(column))
-    return None
+def write_table(path: Path, columns: Sequence[Column], rows: Sequence[Mapping[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([column.key for column in columns])
+        for row in rows:
+            writer.writerow([row.get(column.key, "") for column in columns])

@@ -1,7 +1,12 @@
-"""Reading YAML safely, turning syntax errors into located problems."""
+"""Reading and writing YAML safely.
+
+Numbers with a fraction are read as text, never as floats, so that an amount such as
+3924.185582 reaches ``Decimal`` exactly; Decimals are written back as plain numbers.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +15,32 @@ import yaml
 from jixiao.core.problems import Problem, ProblemsFound, SourceLocation
 
 
+class _ExactLoader(yaml.SafeLoader):
+    """The safe loader, with floats left as their text."""
+
+
+_ExactLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, writing Decimals as plain numbers."""
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
+    text = f"{value:f}"
+    if value == value.to_integral_value() and "." not in text:
+        return dumper.represent_scalar("tag:yaml.org,2002:int", text)
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+
+
 def read_yaml(path: Path, label: str | None = None) -> Any:
-    """Parse ``path`` with the safe loader; raise :class:`ProblemsFound` naming the line."""
+    """Parse ``path``; raise :class:`ProblemsFound` naming the line of a syntax error."""
     name = label or path.name
     try:
         text = path.read_text(encoding="utf-8")
@@ -28,7 +57,7 @@ def read_yaml(path: Path, label: str | None = None) -> Any:
             ]
         ) from error
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_ExactLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         row = mark.line + 1 if mark is not None else None
@@ -39,3 +68,14 @@ def read_yaml(path: Path, label: str | None = None) -> Any:
         raise ProblemsFound(
             [Problem("E-YAML", f"YAML 格式错误：{error}", SourceLocation(name))]
         ) from error
+
+
+def dump_yaml(document: Any) -> str:
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=False,
+    )

@@ -92,7 +92,7 @@ def _assets_over_standard(dataset: Dataset, _: Parameters) -> list[Finding]:
     return [
         Finding(
             f"{asset.category}在用 {asset.held_count} 台，超出配置标准 {asset.standard_count} 台"
-            f"（超配 {asset.excess} 台）" + (f"：{asset.note}" if asset.note else ""),
+            f"（超配 {asset.excess} 台）" + (f"：{asset.reason}" if asset.reason else ""),
             str(asset.origin.location),
         )
         for asset in dataset.management.assets

@@ -101,12 +101,12 @@ def _carryover_rate(dataset: Dataset) -> MetricValue:
         return MetricValue(None, "未填报结转结余金额")
     if not budget:
         return MetricValue(None, "年度预算为 0，无法计算结转结余率")
-    rate = carryover / budget
+    rate = carryover.amount / budget
     return MetricValue(
         rate,
-        f"结转结余 {format_wan(carryover)} 万元 ÷ 年度预算 {format_wan(budget)} 万元 = "
+        f"结转结余 {format_wan(carryover.amount)} 万元 ÷ 年度预算 {format_wan(budget)} 万元 = "
         f"{format_percent(rate)}",
-        (str(dataset.management.carryover_origin.location),),
+        (str(carryover.origin.location),),
     )
 
 

@@ -18,16 +18,34 @@ from jixiao.core.problems import SourceLocation
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a record came from and which of its fields were reconstructed."""
+    """Where a record came from, which of its fields were reconstructed, and a note on its source.
 
-    location: SourceLocation
+    Two records read from different places are equal when their content is: the location does
+    not take part in comparisons.
+    """
+
+    location: SourceLocation = field(compare=False)
     reconstructed: frozenset[str] = frozenset()
+    note: str = ""
 
     def is_reconstructed(self, field_name: str) -> bool:
         return field_name in self.reconstructed or "*" in self.reconstructed
 
 
 UNKNOWN_ORIGIN = Origin(SourceLocation("<内存>"))
+
+
+NARRATIVE_SECTIONS: Mapping[str, str] = {
+    "functions": "部门职能",
+    "overall_goal": "部门整体绩效目标",
+    "budget_increase_reason": "预算调整原因",
+    "shortfall_reason": "预算未完成原因",
+    "performance_management": "部门整体绩效管理情况",
+    "results": "主要工作成效",
+    "problems": "存在的主要问题",
+    "next_steps": "下一步改进措施",
+}
+"""The text sections of a self-evaluation report that data cannot supply, by key."""
 
 
 class IndicatorCategory(Enum):
@@ -219,12 +237,20 @@ class AssetHolding:
     category: str
     standard_count: int
     held_count: int
-    note: str = ""
+    reason: str = ""
     origin: Origin = UNKNOWN_ORIGIN
 
     @property
     def excess(self) -> int:
         return max(0, self.held_count - self.standard_count)
+
+
+@dataclass(frozen=True, slots=True)
+class Carryover:
+    """Funds carried over to next year (结转结余)."""
+
+    amount: Decimal
+    origin: Origin = UNKNOWN_ORIGIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +265,7 @@ class ExpenseControl:
 @dataclass(frozen=True, slots=True)
 class ManagementFacts:
     ex_ante_evaluations: tuple[ExAnteEvaluation, ...] = ()
-    carryover: Decimal | None = None
-    carryover_origin: Origin = UNKNOWN_ORIGIN
+    carryover: Carryover | None = None
     audit_findings: tuple[AuditFinding, ...] = ()
     disclosures: tuple[Disclosure, ...] = ()
     contracts: tuple[ProcurementContract, ...] = ()

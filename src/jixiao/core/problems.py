@@ -11,7 +11,7 @@ every mistake in a file at once. Nothing is written while an error stands.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 
@@ -30,11 +30,14 @@ class SourceLocation:
     sheet: str | None = None
     cell: str | None = None
     path: str | None = None
+    cell_map: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
-        parts = [self.file]
         if self.sheet is not None:
-            parts.append(f"{self.sheet}!{self.cell}" if self.cell else self.sheet)
+            if self.cell is not None:
+                return f"{self.sheet}!{self.cell}"
+            return self.sheet if self.row is None else f"{self.sheet} 第 {self.row} 行"
+        parts = [self.file]
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
         if self.column is not None:
@@ -42,6 +45,16 @@ class SourceLocation:
         if self.path is not None:
             parts.append(self.path)
         return " ".join(parts)
+
+    def at(self, column: str) -> SourceLocation:
+        """The location of one field of the record here: a YAML path, a worksheet cell (when
+        ``cell_map`` knows the field's cell) or a CSV column."""
+        if self.path is not None:
+            return self.child(column)
+        cell = dict(self.cell_map).get(column)
+        if self.sheet is not None and cell is not None:
+            return replace(self, column=column, cell=cell, cell_map=())
+        return replace(self, column=column, cell_map=())
 
     def child(self, path: str) -> SourceLocation:
         """The location of a field inside this one (``nodes[0]`` → ``nodes[0].points``)."""

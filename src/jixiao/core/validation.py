@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -25,9 +24,7 @@ def _problem(
     column: str | None = None,
     severity: Severity = Severity.ERROR,
 ) -> Problem:
-    where = origin.location
-    if column is not None:
-        where = where.child(column) if where.path is not None else replace(where, column=column)
+    where = origin.location if column is None else origin.location.at(column)
     return Problem(code, message, where, severity)
 
 
@@ -214,8 +211,8 @@ def _management(dataset: Dataset) -> Iterator[Problem]:
     for asset in facts.assets:
         if asset.standard_count < 0 or asset.held_count < 0:
             yield _problem("E-NEGATIVE", f"资产“{asset.category}”的数量不能为负数", asset.origin)
-    if facts.carryover is not None and facts.carryover < 0:
-        yield _problem("E-NEGATIVE", "结转结余金额不能为负数", facts.carryover_origin)
+    if facts.carryover is not None and facts.carryover.amount < 0:
+        yield _problem("E-NEGATIVE", "结转结余金额不能为负数", facts.carryover.origin)
     for assessment in dataset.assessments:
         if not assessment.reason.strip():
             yield _problem(
