@@ -2,10 +2,15 @@
 
     jixiao evaluate DATASET [--framework NAME_OR_FILE] [--format text|json] [--detail]
     jixiao validate DATASET [--framework NAME_OR_FILE] [--format text|json]
+    jixiao template OUT.xlsx [--year YEAR]
+    jixiao import WORKBOOK.xlsx --into DATASET [--format text|json]
+    jixiao export DATASET --out OUT.xlsx
+    jixiao scoretable DATASET --out OUT.xlsx [--framework NAME_OR_FILE]
+    jixiao ledger LEDGER.csv|.xlsx --into DATASET [--format text|json]
     jixiao frameworks
 
-Exit codes: 0 success, 1 problems in the input (all listed), 2 an internal error (no traceback
-is shown; run with JIXIAO_DEBUG=1 to see it).
+Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
+error (no traceback is shown; run with JIXIAO_DEBUG=1 to see it).
 """
 
 from __future__ import annotations
@@ -15,42 +20,74 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jixiao.adapters.dataset_files import load_dataset
+from jixiao.adapters.dataset_files import load_dataset, write_dataset
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_names, load_framework
+from jixiao.adapters.ledger import apply_ledger, read_ledger
 from jixiao.adapters.render_json import evaluation_to_json
 from jixiao.adapters.render_text import render_text
+from jixiao.adapters.scoretable import write_scoretable
+from jixiao.adapters.workbook import read_workbook, write_workbook
 from jixiao.core.evaluation import evaluate
 from jixiao.core.framework import Framework
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.core.validation import validate_dataset
+
+TEXT_LIMIT = 200  # problems printed in text form; JSON always has them all
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jixiao", description="jixiao 预算绩效管理")
     commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
-    def dataset_command(name: str, help_text: str) -> argparse.ArgumentParser:
-        command = commands.add_parser(name, help=help_text, description=help_text)
-        command.add_argument("dataset", type=Path, help="数据集目录")
-        command.add_argument(
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text)
+
+    def framework_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
             "--framework",
             default=DEFAULT_FRAMEWORK,
             help=f"内置评价体系名称或评价体系 YAML 文件（默认 {DEFAULT_FRAMEWORK}）",
         )
-        command.add_argument(
+
+    def format_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
             "--format", choices=("text", "json"), default="text", help="输出格式（默认 text）"
         )
-        return command
 
-    evaluate_command = dataset_command("evaluate", "评价数据集并输出得分树")
+    evaluate_command = command("evaluate", "评价数据集并输出得分树")
+    validate_command = command("validate", "检查数据集，列出全部问题")
+    for sub in (evaluate_command, validate_command):
+        sub.add_argument("dataset", type=Path, help="数据集目录")
+        framework_option(sub)
+        format_option(sub)
     evaluate_command.add_argument(
         "--detail", action="store_true", help="列出全部指标的得分说明和表 2-1 全部项目"
     )
-    dataset_command("validate", "检查数据集，列出全部问题")
-    commands.add_parser("frameworks", help="列出内置评价体系")
+    template = command("template", "生成空白填报工作簿")
+    template.add_argument("out", type=Path, help="输出的 .xlsx 文件")
+    template.add_argument("--year", type=int, help="预填的预算年度")
+    importer = command("import", "导入填报工作簿到数据集目录（全部检查通过才写入）")
+    importer.add_argument("workbook", type=Path, help=".xlsx 工作簿")
+    importer.add_argument("--into", type=Path, required=True, help="数据集目录（整体替换）")
+    format_option(importer)
+    exporter = command("export", "把数据集导出为填报工作簿")
+    exporter.add_argument("dataset", type=Path, help="数据集目录")
+    exporter.add_argument("--out", type=Path, required=True, help="输出的 .xlsx 文件")
+    scoretable = command("scoretable", "生成部门整体支出绩效自评表（.xlsx）")
+    scoretable.add_argument("dataset", type=Path, help="数据集目录")
+    scoretable.add_argument("--out", type=Path, required=True, help="输出的 .xlsx 文件")
+    framework_option(scoretable)
+    ledger = command("ledger", "按支出明细账汇总各项目月度支出，写入数据集")
+    ledger.add_argument(
+        "ledger", type=Path, help="明细账（.csv 或 .xlsx）：日期、项目编码、金额（元）、凭证号"
+    )
+    ledger.add_argument("--into", type=Path, required=True, help="数据集目录")
+    format_option(ledger)
+    command("frameworks", "列出内置评价体系")
     return parser
 
 
@@ -62,19 +99,20 @@ def _print_problems(problems: Sequence[Problem], output_format: str) -> None:
         return
     errors = errors_in(problems)
     stream = sys.stderr if errors else sys.stdout
-    for problem in problems:
+    for problem in problems[:TEXT_LIMIT]:
         print(f"[{problem.code}] {problem}", file=stream)
+    if len(problems) > TEXT_LIMIT:
+        print(
+            f"……另有 {len(problems) - TEXT_LIMIT} 个问题未列出（--format json 可列出全部）。",
+            file=stream,
+        )
     if errors:
         print(f"共 {len(errors)} 个错误。", file=stream)
 
 
-def _run(arguments: argparse.Namespace) -> int:
-    if arguments.command == "frameworks":
-        for name in builtin_framework_names():
-            builtin = load_framework(name)
-            print(f"{name}\t{builtin.name}（{builtin.version}）")
-        return 0
-    problems: list[Problem] = []
+def _load(
+    arguments: argparse.Namespace, problems: list[Problem]
+) -> tuple[Framework | None, Dataset | None]:
     framework: Framework | None = None
     dataset: Dataset | None = None
     try:
@@ -85,6 +123,12 @@ def _run(arguments: argparse.Namespace) -> int:
         dataset = load_dataset(arguments.dataset)
     except ProblemsFound as error:
         problems.extend(error.problems)
+    return framework, dataset
+
+
+def _evaluate(arguments: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    framework, dataset = _load(arguments, problems)
     if framework is None or dataset is None:
         _print_problems(problems, arguments.format)
         return 1
@@ -108,10 +152,132 @@ def _run(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _template(arguments: argparse.Namespace) -> int:
+    write_workbook(None, arguments.out, fiscal_year=arguments.year)
+    print(f"已生成空白填报工作簿：{arguments.out}")
+    return 0
+
+
+def _import(arguments: argparse.Namespace) -> int:
+    dataset, problems = read_workbook(arguments.workbook)
+    if dataset is None or errors_in(problems):
+        _print_problems(problems, arguments.format)
+        if arguments.format == "text":
+            print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
+        return 1
+    write_dataset(dataset, arguments.into)
+    if arguments.format == "json":
+        print(
+            json.dumps(
+                {
+                    "written": str(arguments.into),
+                    "projects": len(dataset.projects),
+                    "indicators": len(dataset.indicators),
+                    "problems": [p.as_dict() for p in problems],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        _print_problems(problems, "text")
+        print(
+            f"已导入 {dataset.department.name} {dataset.fiscal_year} 年度："
+            f"{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标 → {arguments.into}"
+        )
+    return 0
+
+
+def _export(arguments: argparse.Namespace) -> int:
+    try:
+        dataset = load_dataset(arguments.dataset)
+    except ProblemsFound as error:
+        _print_problems(error.problems, "text")
+        return 1
+    write_workbook(dataset, arguments.out)
+    print(f"已导出：{arguments.out}")
+    return 0
+
+
+def _scoretable(arguments: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    framework, dataset = _load(arguments, problems)
+    if framework is None or dataset is None:
+        _print_problems(problems, "text")
+        return 1
+    evaluation = evaluate(dataset, framework)
+    if errors_in(evaluation.problems):
+        _print_problems(evaluation.problems, "text")
+        return 1
+    write_scoretable(dataset, evaluation, arguments.out)
+    print(f"已生成自评表：{arguments.out}（总分 {evaluation.score}，等级 {evaluation.grade}）")
+    return 0
+
+
+def _ledger(arguments: argparse.Namespace) -> int:
+    try:
+        dataset = load_dataset(arguments.into)
+    except ProblemsFound as error:
+        _print_problems(error.problems, arguments.format)
+        return 1
+    result = read_ledger(
+        arguments.ledger,
+        fiscal_year=dataset.fiscal_year,
+        projects=[project.code for project in dataset.projects],
+        show_progress=sys.stderr.isatty() and arguments.format == "text",
+    )
+    problems = list(result.problems)
+    updated = apply_ledger(dataset, result.monthly)
+    if not errors_in(problems):
+        problems += validate_dataset(updated)
+    if errors_in(problems):
+        _print_problems(problems, arguments.format)
+        if arguments.format == "text":
+            print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
+        return 1
+    write_dataset(updated, arguments.into)
+    untouched = [p.code for p in dataset.projects if p.code not in result.monthly]
+    if arguments.format == "json":
+        print(
+            json.dumps(
+                {
+                    "rows": result.rows,
+                    "projects": len(result.monthly),
+                    "projects_without_entries": untouched,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        summary = f"已汇总 {result.rows} 笔支出到 {len(result.monthly)} 个项目的月度支出"
+        print(f"{summary} → {arguments.into}")
+        if untouched:
+            print(f"明细账中没有记录、支出保持不变的项目：{'、'.join(untouched)}")
+    return 0
+
+
+def _frameworks(_: argparse.Namespace) -> int:
+    for name in builtin_framework_names():
+        builtin = load_framework(name)
+        print(f"{name}\t{builtin.name}（{builtin.version}）")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "evaluate": _evaluate,
+    "validate": _evaluate,
+    "template": _template,
+    "import": _import,
+    "export": _export,
+    "scoretable": _scoretable,
+    "ledger": _ledger,
+    "frameworks": _frameworks,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        return _run(arguments)
+        return COMMANDS[arguments.command](arguments)
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

@@ -46,7 +46,7 @@ from jixiao.core.model import (
     Origin,
     PublishedFigures,
 )
-from jixiao.core.problems import Problem, Severity, SourceLocation
+from jixiao.core.problems import Problem, SourceLocation
 from jixiao.core.validation import validate_dataset
 
 
@@ -159,6 +159,8 @@ class Parts:
     records: dict[str, list[Any]] = field(default_factory=dict)
     published: list[PublishedRow] = field(default_factory=list)
     read: FieldReader = field(default_factory=FieldReader)
+    incomplete: set[str] = field(default_factory=set)  # tables with records left out
+    unclear: set[str] = field(default_factory=set)  # tables whose columns could not all be read
 
     def of(self, table: Table[Any]) -> list[Any]:
         return self.records.get(table.key, [])
@@ -168,13 +170,17 @@ def read_rows(
     table: Table[Any],
     rows: Sequence[tuple[Mapping[str, object], SourceLocation]],
     read: FieldReader,
+    incomplete: set[str] | None = None,
 ) -> list[Any]:
-    """Build the records of ``table`` from raw rows, recording every problem in ``read``."""
+    """Build the records of ``table`` from raw rows, recording every problem in ``read`` and,
+    in ``incomplete``, the table's key when a row had to be left out."""
     records = []
     for cells, where in rows:
         record = table.build(RowReader(table, cells, where, read))
         if record is not None:
             records.append(record)
+        elif incomplete is not None:
+            incomplete.add(table.key)
     return records
 
 
@@ -288,8 +294,9 @@ def assemble(parts: Parts) -> tuple[Dataset | None, list[Problem]]:
         published=_published(parts.published),
     )
     problems = list(parts.read.problems)
-    errors = any(p.severity is Severity.ERROR for p in problems)
-    problems += validate_dataset(dataset, complete=not errors)
+    problems += validate_dataset(
+        dataset, incomplete=frozenset(parts.incomplete), unclear=frozenset(parts.unclear)
+    )
     return dataset, _sorted(problems)
 
 

@@ -13,18 +13,21 @@ from jixiao.core.problems import SourceLocation
 
 def read_table(
     path: Path, label: str, columns: Sequence[Column], read: FieldReader
-) -> list[tuple[dict[str, object], SourceLocation]]:
-    """The non-blank rows of a CSV file with their locations (the header is row 1).
+) -> tuple[list[tuple[dict[str, object], SourceLocation]], bool]:
+    """The non-blank rows of a CSV file with their locations (the header is row 1), and
+    whether the header is sound.
 
-    Problems with the header are recorded in ``read``; a table missing a required column or
-    having an unknown one yields no rows, since every row would only repeat that problem.
+    Problems with the header are recorded in ``read``. A table missing a required column
+    yields no rows, since every row would only repeat that problem; one with an unknown column
+    still yields its rows, so that their other problems are found.
     """
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = [name.strip() for name in next(reader, [])]
-            if not _header_ok(header, label, columns, read):
-                return []
+            missing, unknown = _header_problems(header, label, columns, read)
+            if missing:
+                return [], False
             rows: list[tuple[dict[str, object], SourceLocation]] = []
             for number, values in enumerate(reader, start=2):
                 if not any(value.strip() for value in values):
@@ -35,17 +38,20 @@ def read_table(
                     )
                 cells: dict[str, object] = dict(zip(header, values, strict=False))
                 rows.append((cells, SourceLocation(label, row=number)))
-            return rows
+            return rows, not unknown
     except FileNotFoundError:
         read.error("E-FILE-MISSING", "文件不存在", SourceLocation(label))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         read.error(
             "E-FILE-READ", f"无法读取（须为 UTF-8 编码的 CSV）：{error}", SourceLocation(label)
         )
-    return []
+    return [], False
 
 
-def _header_ok(header: list[str], label: str, columns: Sequence[Column], read: FieldReader) -> bool:
+def _header_problems(
+    header: list[str], label: str, columns: Sequence[Column], read: FieldReader
+) -> tuple[list[str], list[str]]:
+    """The required columns missing from ``header`` and its unknown columns, both recorded."""
     where = SourceLocation(label, row=1)
     known = {column.key for column in columns}
     for name in header:
@@ -54,8 +60,7 @@ def _header_ok(header: list[str], label: str, columns: Sequence[Column], read: F
     missing = [column.key for column in columns if column.required and column.key not in header]
     for name in missing:
         read.error("E-COLUMN-MISSING", f"缺少列“{name}”", where)
-    unknown = [name for name in header if name not in known]
-    return not missing and not unknown
+    return missing, [name for name in header if name not in known]
 
 
 def write_table(path: Path, columns: Sequence[Column], rows: Sequence[Mapping[str, str]]) -> None:

@@ -85,8 +85,11 @@ def read_dataset_folder(folder: Path) -> tuple[Dataset | None, list[Problem]]:
         _read_manifest(top, manifest, parts)
     for table in CSV_TABLES:
         file = f"{table.key}.csv"
-        rows = read_table(folder / file, file, table.columns, read)
-        parts.records[table.key] = read_rows(table, rows, read)
+        rows, header_ok = read_table(folder / file, file, table.columns, read)
+        if not header_ok:
+            parts.incomplete.add(table.key)
+            parts.unclear.add(table.key)
+        parts.records[table.key] = read_rows(table, rows, read, parts.incomplete)
     return assemble(parts)
 
 
@@ -110,17 +113,17 @@ def _read_manifest(top: Mapping[str, Any], where: SourceLocation, parts: Parts) 
     else:
         # A one-element list was wrapped around the mapping; its location is the mapping's own.
         department = [(cells, where.child("department")) for cells, _ in department]
-        found = read_rows(DEPARTMENT, department, read)
+        found = read_rows(DEPARTMENT, department, read, parts.incomplete)
         parts.department = found[0] if found else None
     for table in (*YAML_LISTS, ASSESSMENTS):
         rows = _rows(top.get(table.key), where.child(table.key), table, parts)
-        parts.records[table.key] = read_rows(table, rows, read)
+        parts.records[table.key] = read_rows(table, rows, read, parts.incomplete)
     management = read.mapping(top.get("management") or {}, where.child("management")) or {}
     here = where.child("management")
     read.only_keys(management, [table.key for table in MANAGEMENT_TABLES], here)
     for table in MANAGEMENT_TABLES:
         rows = _rows(management.get(table.key), here.child(table.key), table, parts)
-        parts.records[table.key] = read_rows(table, rows, read)
+        parts.records[table.key] = read_rows(table, rows, read, parts.incomplete)
     narrative = read.mapping(top.get("narrative") or {}, where.child("narrative")) or {}
     parts.records[NARRATIVE.key] = read_rows(
         NARRATIVE,

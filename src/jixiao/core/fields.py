@@ -172,7 +172,9 @@ def to_decimal(value: object) -> Decimal | None:
         return None
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
-    if isinstance(value, int | float):
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = str(int(value))  # 5.0 from a spreadsheet cell is the number 5
+    elif isinstance(value, int | float):
         value = str(value)
     if isinstance(value, str):
         try:

@@ -29,6 +29,7 @@ class IndicatorScore:
     completion_rate: Decimal | None
     over_achieved: bool
     explanation: str
+    reason: str = ""  # why points were lost, in a few words ("完成率 87.50%，未达 100%")
 
     @property
     def deduction(self) -> Decimal:
@@ -61,7 +62,9 @@ def score_indicator(indicator: Indicator, parameters: Parameters) -> IndicatorSc
     target = _value(indicator, "target", indicator.target)
     head = f"{indicator.name}：目标 {indicator.comparison.value}{target}"
     if indicator.actual is None:
-        return IndicatorScore(indicator, ZERO, None, False, f"{head}，未填报实际完成值，得 0 分")
+        return IndicatorScore(
+            indicator, ZERO, None, False, f"{head}，未填报实际完成值，得 0 分", "未填报实际完成值"
+        )
     actual_text = _value(indicator, "actual", indicator.actual)
     if indicator.comparison is Comparison.QUALITATIVE:
         share = parameters.tier_share(str(indicator.actual))
@@ -72,6 +75,7 @@ def score_indicator(indicator: Indicator, parameters: Parameters) -> IndicatorSc
                 None,
                 False,
                 f"{head}，评定“{indicator.actual}”不是有效档次，得 0 分",
+                f"评定“{indicator.actual}”不是有效档次",
             )
         score = round_half_up(points * share, places)
         return IndicatorScore(
@@ -81,6 +85,7 @@ def score_indicator(indicator: Indicator, parameters: Parameters) -> IndicatorSc
             False,
             f"{head}，定性评定为“{actual_text}”（得分比例 {format_percent(share)}），"
             f"得 {format_score(score)} 分",
+            f"定性评定为“{indicator.actual}”",
         )
     assert isinstance(indicator.target, Decimal) and isinstance(indicator.actual, Decimal)
     rate = completion_rate(indicator.comparison, indicator.target, indicator.actual)
@@ -106,6 +111,7 @@ def score_indicator(indicator: Indicator, parameters: Parameters) -> IndicatorSc
             f"{head}，{rate_text}，超过 {format_rate(threshold)}（目标设置偏低），"
             f"扣所占分值的 {format_rate(penalty)}：{format_score(points)} × "
             f"{format_rate(ONE - penalty)} = {format_score(score)} 分",
+            f"{rate_text}，超过 {format_rate(threshold)}（目标设置偏低）",
         )
     if rate >= ONE:
         return IndicatorScore(
@@ -120,4 +126,5 @@ def score_indicator(indicator: Indicator, parameters: Parameters) -> IndicatorSc
         f"{head}，{rate_text}，未达 100%，按比例得分 "
         f"{format_score(points)} × {format_percent(rate)} "
         f"= {format_score(score)} 分",
+        f"{rate_text}，未达 100%",
     )

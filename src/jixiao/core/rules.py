@@ -72,9 +72,8 @@ def _indicator_node(entry: IndicatorScore) -> NodeResult:
     indicator = entry.indicator
     deductions: tuple[Deduction, ...] = ()
     if entry.deduction:
-        deductions = (
-            Deduction(entry.deduction, entry.explanation, (str(indicator.origin.location),)),
-        )
+        reason = f"{indicator.name}：{entry.reason}，扣 {format_score(entry.deduction)} 分"
+        deductions = (Deduction(entry.deduction, reason, (str(indicator.origin.location),)),)
     return NodeResult(
         id=f"indicator:{indicator.code}",
         name=indicator.name,

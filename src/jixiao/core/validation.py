@@ -28,26 +28,36 @@ def _problem(
     return Problem(code, message, where, severity)
 
 
-def validate_dataset(dataset: Dataset, *, complete: bool = True) -> list[Problem]:
+def validate_dataset(
+    dataset: Dataset,
+    *,
+    incomplete: frozenset[str] = frozenset(),
+    unclear: frozenset[str] = frozenset(),
+) -> list[Problem]:
     """Every whole-data-set problem of ``dataset``; an empty list means it can be evaluated.
 
-    With ``complete=False`` — when the loader had to leave out records with field errors — only
-    checks that look at one record at a time run, since references and totals would report
-    the missing records again.
+    A reader that had to leave records out names their collections (``"projects"``,
+    ``"key_tasks"``, ``"budget_lines"``, …) in ``incomplete``: references to them and totals over
+    them are then not checked, since they would report the missing records again. Collections
+    whose columns could not all be read are named in ``unclear``; their records' own checks wait
+    until the columns are fixed. Everything else is checked, so one pass finds all it can.
     """
-    problems = [
-        *_duplicate_codes(dataset),
-        *_projects(dataset),
-        *_indicators(dataset),
-        *_management(dataset),
-    ]
-    if complete:
-        problems += [
-            *_project_references(dataset),
-            *_budget_lines(dataset),
-            *_indicator_references(dataset),
-            *_management_references(dataset),
-        ]
+    problems = list(_duplicate_codes(dataset))
+    if "projects" not in unclear:
+        problems += _projects(dataset)
+    if "indicators" not in unclear:
+        problems += _indicators(dataset)
+    problems += _management(dataset)
+    problems += _project_references(
+        dataset,
+        sources="budget_lines" not in incomplete,
+        tasks="key_tasks" not in incomplete,
+    )
+    if not {"projects", "budget_lines"} & incomplete:
+        problems += _budget_lines(dataset)
+    problems += _indicator_references(dataset, tasks="key_tasks" not in incomplete)
+    if "projects" not in incomplete:
+        problems += _management_references(dataset)
     return problems
 
 
@@ -68,19 +78,19 @@ def _duplicate_codes(dataset: Dataset) -> Iterator[Problem]:
     )
 
 
-def _project_references(dataset: Dataset) -> Iterator[Problem]:
-    sources = {line.funding_source for line in dataset.budget_lines}
-    tasks = {task.code for task in dataset.key_tasks}
+def _project_references(dataset: Dataset, *, sources: bool, tasks: bool) -> Iterator[Problem]:
+    known_sources = {line.funding_source for line in dataset.budget_lines}
+    known_tasks = {task.code for task in dataset.key_tasks}
     for project in dataset.projects:
         origin = project.origin
-        if sources and project.funding_source not in sources:
+        if sources and project.funding_source not in known_sources:
             yield _problem(
                 "E-UNKNOWN-FUNDING-SOURCE",
                 f"项目“{project.name}”的资金来源“{project.funding_source}”不存在",
                 origin,
                 "funding_source",
             )
-        if project.key_task is not None and project.key_task not in tasks:
+        if tasks and project.key_task is not None and project.key_task not in known_tasks:
             yield _problem(
                 "E-UNKNOWN-TASK",
                 f"项目“{project.name}”关联的重点任务“{project.key_task}”不存在",
@@ -101,6 +111,15 @@ def _projects(dataset: Dataset) -> Iterator[Problem]:
                 "spent_wan",
             )
         if project.monthly_spent is not None:
+            negative = [m for m, amount in enumerate(project.monthly_spent, start=1) if amount < 0]
+            if negative:
+                months = "、".join(f"{m}月" for m in negative)
+                yield _problem(
+                    "E-NEGATIVE",
+                    f"项目“{project.name}”{months}的支出为负数",
+                    origin,
+                    "monthly_spent",
+                )
             monthly = sum(project.monthly_spent, ZERO)
             if monthly != project.spent:
                 yield _problem(
@@ -131,11 +150,11 @@ def _budget_lines(dataset: Dataset) -> Iterator[Problem]:
             )
 
 
-def _indicator_references(dataset: Dataset) -> Iterator[Problem]:
-    tasks = {task.code for task in dataset.key_tasks}
+def _indicator_references(dataset: Dataset, *, tasks: bool) -> Iterator[Problem]:
+    known_tasks = {task.code for task in dataset.key_tasks}
     for indicator in dataset.indicators:
         origin = indicator.origin
-        if indicator.key_task is not None and indicator.key_task not in tasks:
+        if tasks and indicator.key_task is not None and indicator.key_task not in known_tasks:
             yield _problem(
                 "E-UNKNOWN-TASK",
                 f"指标“{indicator.name}”关联的重点任务“{indicator.key_task}”不存在",
