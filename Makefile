@@ -35,6 +35,7 @@ contracts: $(STAMP)
 ## Benchmarks print ratios against a baseline measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate_departments.py
+	$(BIN)/python benchmarks/ledger_aggregation.py
 
 ## Re-resolve the locked dependencies (needs network access to the package index).
 lock:

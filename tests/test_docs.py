@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import yaml
 
+from jixiao.adapters.assemble import DEPARTMENT, PUBLISHED
+from jixiao.adapters.tables import ALL_TABLES
 from jixiao.core.evaluation import evaluate
 from jixiao.core.framework import parse_framework
 from jixiao.core.model import Dataset
@@ -24,3 +26,12 @@ def test_worked_framework_example_in_docs(reference_dataset: Dataset) -> None:
     execution = evaluation.root.find("execution")
     assert execution is not None
     assert execution.score == Decimal("19.42")
+
+
+def test_every_column_is_documented() -> None:
+    text = (ROOT / "docs" / "dataset-format.md").read_text(encoding="utf-8")
+    for table in (DEPARTMENT, *ALL_TABLES, PUBLISHED):
+        assert f"### {table.sheet} — `{table.key}`" in text
+        for column in table.columns:
+            if column.field != "monthly_spent":
+                assert f"| `{column.key}` | {column.label} |" in text, column.key

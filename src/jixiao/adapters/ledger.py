@@ -99,15 +99,16 @@ def _read_csv(
     source = _Source(path.name, None, {})
     size = path.stat().st_size
     bar = _progress(size, "B", show_progress and size > CHUNK)
-    buffer = io.BytesIO()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            buffer.write(chunk)
-            if bar is not None:
+    if bar is None:
+        data = path.read_bytes()
+    else:
+        buffer = io.BytesIO()
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                buffer.write(chunk)
                 bar.update(len(chunk))
-    if bar is not None:
         bar.close()
-    data = buffer.getvalue()
+        data = buffer.getvalue()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -197,18 +198,16 @@ def read_ledger(
     frame, source = reader(path, show_progress, problems)
     if frame is None:
         return LedgerResult({}, 0, problems)
-    frame = frame.filter(pl.any_horizontal(pl.col(key).str.strip_chars() != "" for key in COLUMNS))
     known = sorted(set(projects))
+    day = pl.col("date").str.to_date("%Y-%m-%d", strict=False)
+    if frame.get_column("date").str.contains("/", literal=True).any():
+        day = pl.coalesce(day, pl.col("date").str.to_date("%Y/%m/%d", strict=False))
     checked = (
         frame.lazy()
+        .with_columns(pl.col(key).str.strip_chars() for key in COLUMNS)
+        .filter(pl.any_horizontal(pl.col(key) != "" for key in COLUMNS))
         .with_columns(
-            *(pl.col(key).str.strip_chars() for key in COLUMNS),
-        )
-        .with_columns(
-            day=pl.coalesce(
-                pl.col("date").str.to_date("%Y-%m-%d", strict=False),
-                pl.col("date").str.to_date("%Y/%m/%d", strict=False),
-            ),
+            day=day,
             amount_ok=pl.col("amount").str.contains(AMOUNT),
             project_ok=pl.col("project").is_in(known),
         )
