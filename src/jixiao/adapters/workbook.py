@@ -22,6 +22,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -203,12 +204,16 @@ def _instructions(sheet: Worksheet) -> None:
     lines += [(table.sheet, table.description) for table in WORKBOOK_TABLES]
     for row, (first, second) in enumerate(lines, start=1):
         sheet.cell(row=row, column=1, value=first or None)
-        sheet.cell(row=row, column=2, value=second or None)
+        sheet.cell(row=row, column=2, value=second or None).alignment = Alignment(wrap_text=True)
+    sheet.merge_cells("A1:B1")
     sheet["A1"].font = Font(bold=True, size=14)
     for row in (3, len(FILLING_NOTES) + 5):
         sheet.cell(row=row, column=1).font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 14
-    sheet.column_dimensions["B"].width = 100
+    sheet.column_dimensions["A"].width = 12
+    sheet.column_dimensions["B"].width = 90
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 # --- reading ---------------------------------------------------------------------------------
