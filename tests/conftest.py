@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,11 @@ from jixiao.core.result import Evaluation
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "examples" / "guangzhou-commerce-2023"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """A fingerprint of every file in ``folder``, to show that nothing was written."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 @pytest.fixture(scope="session")

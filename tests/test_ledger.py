@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,11 +10,9 @@ import openpyxl
 
 from jixiao.adapters.dataset_files import load_dataset
 
+from .conftest import digest
+
 HEADER = "date,project,amount,voucher\n"
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def test_csv_ledger_sets_monthly_spending(reference_copy: Path, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +15,7 @@ from jixiao.adapters.workbook import read_workbook, write_workbook
 from jixiao.core.evaluation import evaluate
 from jixiao.core.model import Dataset
 
-from .conftest import REFERENCE
+from .conftest import REFERENCE, digest
 
 TABLE_SHEETS = [
     "预算",
@@ -33,10 +32,6 @@ TABLE_SHEETS = [
     "文字说明",
     "公布数",
 ]
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +211,17 @@ def test_out_of_range_date_cell_is_reported_quietly(
         "采购合同 第 3 行：本行有无法识别的单元格（多为超出范围的日期或时间），本表其后各行未读取"
     ]
     assert "panicked" not in capfd.readouterr().err
+
+
+def test_import_never_replaces_a_folder_that_is_not_a_dataset(
+    reference_workbook: Path,
+    tmp_path: Path,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "工作总结.docx").write_bytes(b"precious")
+    result = run_cli("import", str(reference_workbook), "--into", str(documents))
+    assert result.code == 1
+    assert "[E-NOT-DATASET]" in result.err
+    assert [p.name for p in documents.iterdir()] == ["工作总结.docx"]

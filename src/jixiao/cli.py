@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jixiao.adapters.dataset_files import load_dataset, write_dataset
+from jixiao.adapters.dataset_files import NotADatasetFolder, load_dataset, write_dataset
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_names, load_framework
 from jixiao.adapters.ledger import apply_ledger, read_ledger
 from jixiao.adapters.render_json import evaluation_to_json
@@ -165,7 +165,11 @@ def _import(arguments: argparse.Namespace) -> int:
         if arguments.format == "text":
             print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
         return 1
-    write_dataset(dataset, arguments.into)
+    try:
+        write_dataset(dataset, arguments.into)
+    except NotADatasetFolder as error:
+        _print_problems([error.problem], arguments.format)
+        return 1
     if arguments.format == "json":
         print(
             json.dumps(

@@ -241,9 +241,29 @@ def _typed(table: Table[Any], record: Any) -> dict[str, Any]:
     return result
 
 
+class NotADatasetFolder(Exception):
+    """The target exists, is not empty and holds no ``dataset.yaml``: it is not ours to replace."""
+
+    def __init__(self, folder: Path) -> None:
+        self.problem = Problem(
+            "E-NOT-DATASET",
+            "目标目录已存在且不是数据集（没有 dataset.yaml），为免覆盖其中的文件，未写入",
+            SourceLocation(str(folder)),
+        )
+        super().__init__(str(self.problem))
+
+
 def write_dataset(dataset: Dataset, folder: Path) -> None:
-    """Write ``dataset`` to ``folder``, replacing whatever was there in one step."""
+    """Write ``dataset`` to ``folder``, replacing the data set there in one step.
+
+    ``folder`` must not exist, be empty, or already be a data set (hold ``dataset.yaml``);
+    anything else raises :class:`NotADatasetFolder` and nothing is written.
+    """
     folder = folder.resolve()
+    if folder.exists() and (
+        not folder.is_dir() or (any(folder.iterdir()) and not (folder / MANIFEST).is_file())
+    ):
+        raise NotADatasetFolder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from jixiao.core.fields import FieldReader, to_decimal
+from jixiao.core.fields import FieldReader
 from jixiao.core.model import (
     NARRATIVE_SECTIONS,
     Assessment,
@@ -35,7 +35,7 @@ from jixiao.core.model import (
     ProcurementContract,
     Project,
 )
-from jixiao.core.money import NotWholeCents, exact_cents, wan_to_yuan, within_range
+from jixiao.core.money import NotWholeCents, exact_cents, wan_to_yuan
 from jixiao.core.problems import SourceLocation
 
 RecordT = TypeVar("RecordT")
@@ -278,9 +278,6 @@ class Table(Generic[RecordT]):
     columns: tuple[Column, ...]
     build: Callable[[RowReader], RecordT | None]
     lay_out: Callable[[RecordT], dict[str, Any]]
-
-    def column(self, key: str) -> Column:
-        return next(column for column in self.columns if column.key == key)
 
     def cells(self, record: RecordT) -> dict[str, Any]:
         """The record as typed cell values by column key: amounts in the column's unit,
@@ -874,17 +871,6 @@ NARRATIVE: Table[NarrativeRow] = Table(
     _narrative,
     lambda n: {"section": n.section, "text": n.text},
 )
-
-
-def yuan_or_none(value: object) -> Decimal | None:
-    """An amount read outside a table (e.g. a ledger cell) as whole 元 to the 分, or None."""
-    number = to_decimal(value)
-    if number is None or not within_range(number):
-        return None
-    try:
-        return exact_cents(number)
-    except NotWholeCents:
-        return None
 
 
 MANAGEMENT_TABLES: tuple[Table[Any], ...] = (

@@ -531,7 +531,3 @@ class _FrameworkParser:
         if None in values.values():
             return None
         return Parameters(**values)
-
-
-def node_index(framework: Framework) -> dict[str, Node]:
-    return {node.id: node for node in framework.walk()}

@@ -7,7 +7,7 @@ an explanation can cite its data and label a reconstruction as one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -326,6 +326,3 @@ class Dataset:
 
     def assessment(self, node: str) -> Assessment | None:
         return next((entry for entry in self.assessments if entry.node == node), None)
-
-    def special_fund_projects(self) -> Iterator[Project]:
-        return (project for project in self.projects if project.special_fund)
