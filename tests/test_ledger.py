@@ -7,8 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from jixiao.adapters.dataset_files import load_dataset
+from jixiao.adapters.ledger import read_ledger
 
 from .conftest import digest
 
@@ -125,3 +127,21 @@ def test_missing_columns(reference_copy: Path, tmp_path: Path, run_cli) -> None:
         "支出金额（元）、支付金额（元））",
         "[E-COLUMN-MISSING] ledger.csv：缺少列“凭证号”（可用表头：voucher、凭证号、凭证编号）",
     ]
+
+
+def test_progress_bar_for_long_files(
+    reference_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = tmp_path / "long.csv"
+    rows = (f"2023-{1 + i % 12:02d}-15,P18,1.00,V{i:07d}\n" for i in range(40_000))
+    ledger.write_text(HEADER + "".join(rows), encoding="utf-8")
+    assert ledger.stat().st_size > 1 << 20
+    dataset = load_dataset(reference_copy)
+    result = read_ledger(
+        ledger, fiscal_year=2023, projects=[p.code for p in dataset.projects], show_progress=True
+    )
+    assert result.problems == []
+    assert result.monthly["P18"] == tuple(
+        Decimal("3334.00") if m < 4 else Decimal("3333.00") for m in range(12)
+    )
+    assert "读取账簿" in capsys.readouterr().err
