@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts bench lock clean
+.PHONY: demo test lint typecheck contracts bench lock clean system-deps
+
+# Debian packages for PDF reports (LibreOffice), their CJK fonts and the PDF tools the tests use.
+SYSTEM_PACKAGES := libreoffice-writer fonts-noto-cjk fonts-arphic-ukai poppler-utils
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("jixiao 需要 Python 3.11 或更高版本") if sys.version_info < (3, 11) else None'
@@ -32,10 +35,24 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
+## Install the Debian packages PDF reports need (as root; CI runs this before the tests).
+system-deps:
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null \
+		&& fc-list | grep -q "Noto Sans CJK" && fc-list | grep -q "UKai"; then \
+		echo "系统依赖已安装：$(SYSTEM_PACKAGES)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(SYSTEM_PACKAGES); \
+	else \
+		echo "请以 root 身份运行 make system-deps，或执行：sudo apt-get install $(SYSTEM_PACKAGES)"; \
+		exit 1; \
+	fi
+
 ## Benchmarks print ratios against a baseline measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate_departments.py
 	$(BIN)/python benchmarks/ledger_aggregation.py
+	$(BIN)/python benchmarks/report_generation.py
 
 ## Re-resolve the locked dependencies (needs network access to the package index).
 lock:

@@ -7,6 +7,7 @@
     jixiao export DATASET --out OUT.xlsx
     jixiao scoretable DATASET --out OUT.xlsx [--framework NAME_OR_FILE]
     jixiao ledger LEDGER.csv|.xlsx --into DATASET [--format text|json]
+    jixiao report DATASET --out report.docx|report.html|report.pdf [--framework NAME_OR_FILE]
     jixiao frameworks
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
@@ -28,6 +29,11 @@ from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_name
 from jixiao.adapters.ledger import apply_ledger, read_ledger
 from jixiao.adapters.render_json import evaluation_to_json
 from jixiao.adapters.render_text import render_text
+from jixiao.adapters.report.charts import NoChineseFont
+from jixiao.adapters.report.content import build_report
+from jixiao.adapters.report.html import write_html
+from jixiao.adapters.report.pdf import PdfUnavailable, write_pdf
+from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import read_workbook, write_workbook
 from jixiao.core.evaluation import evaluate
@@ -87,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     ledger.add_argument("--into", type=Path, required=True, help="数据集目录")
     format_option(ledger)
+    report = command("report", "生成绩效自评报告（Word、HTML 或 PDF，按输出文件扩展名）")
+    report.add_argument("dataset", type=Path, help="数据集目录")
+    report.add_argument("--out", type=Path, required=True, help="输出文件：.docx、.html 或 .pdf")
+    framework_option(report)
     command("frameworks", "列出内置评价体系")
     return parser
 
@@ -259,6 +269,33 @@ def _ledger(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _report(arguments: argparse.Namespace) -> int:
+    writers = {".docx": write_docx, ".html": write_html, ".htm": write_html, ".pdf": write_pdf}
+    writer = writers.get(arguments.out.suffix.lower())
+    if writer is None:
+        print(
+            f"不支持的报告格式“{arguments.out.suffix}”：输出文件须以 .docx、.html 或 .pdf 结尾。",
+            file=sys.stderr,
+        )
+        return 1
+    problems: list[Problem] = []
+    framework, dataset = _load(arguments, problems)
+    if framework is None or dataset is None:
+        _print_problems(problems, "text")
+        return 1
+    evaluation = evaluate(dataset, framework)
+    if errors_in(evaluation.problems):
+        _print_problems(evaluation.problems, "text")
+        return 1
+    try:
+        writer(build_report(dataset, evaluation), arguments.out)
+    except (NoChineseFont, PdfUnavailable) as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"已生成报告：{arguments.out}（总分 {evaluation.score}，等级 {evaluation.grade}）")
+    return 0
+
+
 def _frameworks(_: argparse.Namespace) -> int:
     for name in builtin_framework_names():
         builtin = load_framework(name)
@@ -274,6 +311,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": _export,
     "scoretable": _scoretable,
     "ledger": _ledger,
+    "report": _report,
     "frameworks": _frameworks,
 }
 

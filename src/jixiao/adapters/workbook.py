@@ -10,9 +10,8 @@ shortest exact decimal form (what Excel shows), and an amount must then be whole
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from jixiao.adapters.assemble import (
     format_cell,
     read_rows,
 )
+from jixiao.adapters.files import replace_atomically
 from jixiao.adapters.native import native_stderr_silenced
 from jixiao.adapters.tables import (
     ALL_TABLES,
@@ -94,16 +94,10 @@ def write_workbook(dataset: Dataset | None, path: Path, *, fiscal_year: int | No
 
 
 def save_atomically(book: Workbook, path: Path) -> None:
-    """Save next to ``path`` and move into place, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(staging)
-        os.replace(staging, path)
-    finally:
-        if os.path.exists(staging):
-            os.unlink(staging)
+    """Save ``book`` so that a reader never sees half a file."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    replace_atomically(path, buffer.getvalue())
 
 
 def _all_sections(rows: Sequence[NarrativeRow]) -> list[NarrativeRow]:
