@@ -170,7 +170,7 @@ def _basic_information(
                     (str(i), t.name, t.content or "—", t.completion or "—")
                     for i, t in enumerate(tasks, start=1)
                 ),
-                (0.6, 2.2, 4.2, 4.2),
+                (0.8, 2.4, 4.0, 4.0),
             )
         )
     else:
@@ -417,7 +417,7 @@ def _spending_blocks(evaluation: Evaluation) -> list[Paragraph | Table | Chart]:
                 )
                 for p in listed
             ),
-            (1.6, 5.0, 1.5, 1.5, 1.0),
+            (1.4, 4.4, 1.7, 1.7, 1.5),
             numeric=frozenset({2, 3, 4}),
             group_column=0,
             total=(

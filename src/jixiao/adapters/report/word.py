@@ -35,7 +35,7 @@ HEADING_FONTS = {1: "黑体", 2: "楷体_GB2312", 3: BODY_FONT}
 PAGE_NUMBER_FONT = "宋体"
 WESTERN_FONT = "Times New Roman"
 BODY_SIZE = Pt(16)
-TABLE_SIZE = Pt(11)
+TABLE_SIZE = Pt(10.5)  # 五号
 LINE = Pt(28)
 TYPE_AREA_WIDTH = Mm(156)
 MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
@@ -129,11 +129,11 @@ def _page_number(paragraph: Any) -> None:
     run(" —")
 
 
-def _repeat_header(row: Any) -> None:
-    properties = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
+def _row_flag(row: Any, name: str) -> None:
+    """Set a row property such as ``w:tblHeader`` (repeat on every page) or ``w:cantSplit``."""
+    flag = OxmlElement(name)
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
 
 
 def _cell_text(
@@ -166,7 +166,9 @@ def _table(document: Any, table: Table) -> None:
     widths = [int(TYPE_AREA_WIDTH * w / total_width) for w in table.widths]
     for index, text in enumerate(table.header):
         _cell_text(grid.rows[0].cells[index], text, bold=True, center=True)
-    _repeat_header(grid.rows[0])
+    _row_flag(grid.rows[0], "w:tblHeader")
+    for row in grid.rows:
+        _row_flag(row, "w:cantSplit")
     for row_index, values in enumerate(rows, start=1):
         is_total = table.total is not None and row_index == len(rows)
         cells = grid.rows[row_index].cells
