@@ -40,6 +40,7 @@ from jixiao.core.evaluation import evaluate
 from jixiao.core.framework import Framework
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.core.result import Evaluation
 from jixiao.core.validation import validate_dataset
 
 TEXT_LIMIT = 200  # problems printed in text form; JSON always has them all
@@ -212,16 +213,25 @@ def _export(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _scoretable(arguments: argparse.Namespace) -> int:
+def _evaluated(arguments: argparse.Namespace) -> tuple[Dataset, Evaluation] | None:
+    """The data set and its evaluation; None, with every problem printed, when either fails."""
     problems: list[Problem] = []
     framework, dataset = _load(arguments, problems)
     if framework is None or dataset is None:
         _print_problems(problems, "text")
-        return 1
+        return None
     evaluation = evaluate(dataset, framework)
     if errors_in(evaluation.problems):
         _print_problems(evaluation.problems, "text")
+        return None
+    return dataset, evaluation
+
+
+def _scoretable(arguments: argparse.Namespace) -> int:
+    evaluated = _evaluated(arguments)
+    if evaluated is None:
         return 1
+    dataset, evaluation = evaluated
     write_scoretable(dataset, evaluation, arguments.out)
     print(f"已生成自评表：{arguments.out}（总分 {evaluation.score}，等级 {evaluation.grade}）")
     return 0
@@ -278,15 +288,10 @@ def _report(arguments: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    problems: list[Problem] = []
-    framework, dataset = _load(arguments, problems)
-    if framework is None or dataset is None:
-        _print_problems(problems, "text")
+    evaluated = _evaluated(arguments)
+    if evaluated is None:
         return 1
-    evaluation = evaluate(dataset, framework)
-    if errors_in(evaluation.problems):
-        _print_problems(evaluation.problems, "text")
-        return 1
+    dataset, evaluation = evaluated
     try:
         writer(build_report(dataset, evaluation), arguments.out)
     except (NoChineseFont, PdfUnavailable) as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import matplotlib
 
@@ -60,11 +61,12 @@ def _percent(value: Decimal) -> float:
     return float(value * 100)
 
 
+def _settings() -> dict[Any, Any]:
+    """Drawing settings, applied only while a chart is drawn (never to matplotlib's globals)."""
+    return {"font.family": [chinese_font()], "axes.unicode_minus": False, "svg.fonttype": "path"}
+
+
 def _figure(chart: Chart) -> Figure:
-    family = chinese_font()
-    plt.rcParams["font.family"] = [family]
-    plt.rcParams["axes.unicode_minus"] = False
-    plt.rcParams["svg.fonttype"] = "path"
     if chart.kind == "progress_lines":
         figure, axes = plt.subplots(figsize=(7.2, 3.4), dpi=150)
         positions = range(len(chart.labels))
@@ -137,17 +139,19 @@ def _figure(chart: Chart) -> Figure:
 
 
 def render_png(chart: Chart) -> bytes:
-    figure = _figure(chart)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    with matplotlib.rc_context(_settings()):
+        figure = _figure(chart)
+        figure.savefig(buffer, format="png")
     plt.close(figure)
     return buffer.getvalue()
 
 
 def render_svg(chart: Chart) -> str:
-    figure = _figure(chart)
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context(_settings()):
+        figure = _figure(chart)
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
