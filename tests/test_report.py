@@ -258,3 +258,28 @@ def test_clear_message_without_libreoffice(
     result = run_cli("report", str(REFERENCE), "--out", str(tmp_path / "report.pdf"))
     assert result.code == 1
     assert result.err.startswith("未找到 LibreOffice，无法生成 PDF。")
+
+
+def test_key_task_indicator_tables(document: docx.document.Document) -> None:
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "指标名称")
+    assert [c.text for c in table.rows[0].cells] == [
+        "指标名称",
+        "指标类型",
+        "年度指标值",
+        "实际完成值",
+        "完成率",
+        "分值",
+        "得分",
+        "扣分原因",
+    ]
+    rows = {row.cells[0].text: [c.text for c in row.cells] for row in table.rows[1:]}
+    assert len(rows) == 10
+    assert rows["跨境电商进出口金额"][2:] == [
+        "≥1300亿元",
+        "2004.7亿元",
+        "154.21%",
+        "1",
+        "0.5",
+        "完成率 154.21%，超过 150%（目标设置偏低），扣 0.5 分",
+    ]
+    assert rows["出台促进跨境贸易便利化措施"][4:7] == ["126.67%", "0.75", "0.75"]

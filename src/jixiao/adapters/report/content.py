@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from jixiao.core.execution import Execution
+from jixiao.core.indicators import completion_rate
 from jixiao.core.model import (
     Comparison,
     Dataset,
@@ -349,6 +350,15 @@ def _item_sentence(position: int, node: NodeResult) -> str:
     return f"{text}扣 {lost} 分，原因：{'；'.join(reasons)}。"
 
 
+def _completion(indicator: Indicator) -> str:
+    """The completion rate as shown in the table; a qualitative indicator shows its tier."""
+    target, actual = indicator.target, indicator.actual
+    if not isinstance(target, Decimal) or not isinstance(actual, Decimal):
+        return "—" if actual is None else str(actual)
+    rate = completion_rate(indicator.comparison, target, actual)
+    return "—" if rate is None else format_percent(rate)
+
+
 def _indicator_table(title: str, indicators: list[Indicator], evaluation: Evaluation) -> Table:
     nodes = {node.id: node for node in evaluation.root.walk()}
     rows = []
@@ -368,6 +378,7 @@ def _indicator_table(title: str, indicators: list[Indicator], evaluation: Evalua
                 indicator.subtype.label,
                 target,
                 _value(indicator, indicator.actual),
+                _completion(indicator),
                 format_score(indicator.points),
                 format_score(node.score) if node else "—",
                 reason or "—",
@@ -376,10 +387,10 @@ def _indicator_table(title: str, indicators: list[Indicator], evaluation: Evalua
     return Table(
         title,
         None,
-        ("指标名称", "指标类型", "年度指标值", "实际完成值", "分值", "得分", "扣分原因"),
+        ("指标名称", "指标类型", "年度指标值", "实际完成值", "完成率", "分值", "得分", "扣分原因"),
         tuple(rows),
-        (3.0, 1.6, 1.6, 1.6, 0.8, 0.8, 3.4),
-        numeric=frozenset({4, 5}),
+        (2.8, 1.5, 1.5, 1.5, 1.2, 0.7, 0.7, 3.0),
+        numeric=frozenset({4, 5, 6}),
     )
 
 
