@@ -21,7 +21,11 @@ from jixiao.core.result import Evaluation
 
 from .conftest import DATA, REFERENCE, ROOT
 
-REFERENCE_REPORT = ROOT.parent / "shared" / "reference" / "guangzhou-commerce-2023-selfeval.txt"
+REFERENCE_REPORT = (
+    Path(os.environ.get("JIXIAO_SHARED", ROOT.parent / "shared"))
+    / "reference"
+    / "guangzhou-commerce-2023-selfeval.txt"
+)
 
 
 def _has_chinese_font() -> bool:
@@ -182,6 +186,10 @@ def test_header_rows_repeat_and_page_numbers(document: docx.document.Document) -
     assert "PAGE" in footer and "— " in footer
 
 
+@pytest.mark.skipif(
+    not REFERENCE_REPORT.exists() and not os.environ.get("CI"),
+    reason="the reference report (shared/ beside the checkout, or $JIXIAO_SHARED) is not here",
+)
 def test_no_sentence_of_the_reference_prose_is_copied(document: docx.document.Document) -> None:
     ours = re.sub(r"\s", "", all_text(document))
     source = REFERENCE_REPORT.read_text(encoding="utf-8")
