@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TEST_HOME := $(CURDIR)/build/test-home
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck contracts bench lock clean system-deps
@@ -21,16 +23,26 @@ $(STAMP): requirements/dev.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/jixiao evaluate examples/guangzhou-commerce-2023
 
-## Set up, then run every check CI runs.
+## Set up, then run every check CI runs: the whole suite on SQLite, then the web tests again on
+## PostgreSQL where a server answers at POSTGRES_URL (CI must have one).
 test: $(STAMP) lint typecheck contracts
-	$(BIN)/python -m pytest -q
+	JIXIAO_HOME=$(TEST_HOME) $(BIN)/python -m pytest -q
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" \
+		2>/dev/null; then \
+		echo "PostgreSQL（$(POSTGRES_URL)）：再运行一遍 Web 测试"; \
+		JIXIAO_HOME=$(TEST_HOME) DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -q tests/web; \
+	elif [ -n "$$CI" ]; then \
+		echo "CI 中 PostgreSQL 不可达：$(POSTGRES_URL)"; exit 1; \
+	else \
+		echo "跳过 PostgreSQL 上的 Web 测试：$(POSTGRES_URL) 不可达"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	JIXIAO_HOME=$(TEST_HOME) $(BIN)/mypy
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports

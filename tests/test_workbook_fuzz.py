@@ -95,8 +95,8 @@ def mutate(data: bytes, plan: list[tuple[str, object]]) -> bytes:
         column = 1 + (seed // 7) % (sheet.max_column + 2)
         if kind == "cell" or kind == "header":
             value = values.pop() if values else None
-            # openpyxl refuses some values itself; a user could not enter them either.
-            with contextlib.suppress(ValueError, TypeError):
+            # openpyxl refuses some values and merged cells itself; neither could a user.
+            with contextlib.suppress(ValueError, TypeError, AttributeError):  # merged cells
                 sheet.cell(row=1 if kind == "header" else row, column=column, value=value)
         elif kind == "blank_rows":
             sheet.insert_rows(row, amount=1 + seed % 3)

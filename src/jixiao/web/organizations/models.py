@@ -1,0 +1,110 @@
+"""Departments, their divisions, each department-year's self-evaluation, and who may do what.
+
+A user's :class:`Membership` gives a role and a scope: a division filler (处室填报人) works in one
+division of one department; a finance reviewer (财务审核人) and a unit leader (单位负责人) in one
+department; a finance-bureau reviewer (财政局审核人) reads every department; a system
+administrator manages users.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Department(models.Model):
+    code = models.CharField("部门编码", max_length=64, unique=True)
+    name = models.CharField("部门名称", max_length=200)
+
+    class Meta:
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Division(models.Model):
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="divisions")
+    name = models.CharField("处室名称", max_length=200)
+
+    class Meta:
+        verbose_name = "处室"
+        verbose_name_plural = "处室"
+        constraints = [
+            models.UniqueConstraint(fields=["department", "name"], name="unique_division_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.name} {self.name}"
+
+
+class Status(models.TextChoices):
+    """The self-evaluation's workflow; data locks on submission and unlocks only by a return."""
+
+    DRAFTING = "drafting", "填报中"
+    DIVISIONS_SUBMITTED = "divisions_submitted", "处室已提交"
+    FINANCE_REVIEWED = "finance_reviewed", "财务已审核"
+    APPROVED = "approved", "单位已审定"
+    SUBMITTED_TO_BUREAU = "submitted_to_bureau", "已报送财政局"
+
+
+class SelfEvaluation(models.Model):
+    """One department's fiscal year: the data set and where it is in the workflow."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="self_evaluations"
+    )
+    fiscal_year = models.PositiveIntegerField("预算年度")
+    framework = models.CharField("评价体系", max_length=200)
+    special_fund_name = models.CharField("专项资金名称", max_length=200, blank=True)
+    status = models.CharField(
+        "状态", max_length=32, choices=Status.choices, default=Status.DRAFTING
+    )
+
+    class Meta:
+        verbose_name = "年度绩效自评"
+        verbose_name_plural = "年度绩效自评"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "fiscal_year"], name="one_self_evaluation_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.name} {self.fiscal_year} 年度"
+
+
+class Role(models.TextChoices):
+    DIVISION_FILLER = "division_filler", "处室填报人"
+    FINANCE_REVIEWER = "finance_reviewer", "财务审核人"
+    UNIT_LEADER = "unit_leader", "单位负责人"
+    BUREAU_REVIEWER = "bureau_reviewer", "财政局审核人"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+
+
+class Membership(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "角色与范围"
+        verbose_name_plural = "角色与范围"
+        constraints = [
+            models.CheckConstraint(
+                name="division_filler_has_a_division",
+                condition=~models.Q(role="division_filler") | models.Q(division__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="department_roles_have_a_department",
+                condition=~models.Q(role__in=["division_filler", "finance_reviewer", "unit_leader"])
+                | models.Q(department__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()}"

@@ -1,0 +1,154 @@
+"""Saving a core data set into the database and reading it back, through the table schema.
+
+Reading goes through the same ``RowReader`` as files and workbooks, so the database is held to
+the same checks and its problems are reported in the same words (``数据库 项目 第 3 行``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+
+from jixiao.adapters.assemble import (
+    DEPARTMENT,
+    PUBLISHED,
+    DepartmentRow,
+    Parts,
+    assemble,
+    disassemble,
+    read_rows,
+)
+from jixiao.adapters.tables import ALL_TABLES, Choice, Column, Kind, Table
+from jixiao.core.model import Dataset, Origin
+from jixiao.core.problems import Problem, SourceLocation
+from jixiao.web.organizations.models import Department, Division, SelfEvaluation
+from jixiao.web.records import models as records
+
+MODELS: Mapping[str, type[records.Record]] = {
+    "budget_lines": records.BudgetLine,
+    "key_tasks": records.KeyTask,
+    "projects": records.Project,
+    "indicators": records.Indicator,
+    "ex_ante_evaluations": records.ExAnteEvaluation,
+    "audit_findings": records.AuditFinding,
+    "disclosures": records.Disclosure,
+    "contracts": records.Contract,
+    "assets": records.Asset,
+    "expenses": records.Expense,
+    "assessments": records.Assessment,
+    "narrative": records.NarrativeSection,
+    "published": records.PublishedFigure,
+}
+TABLES: tuple[Table[Any], ...] = (*ALL_TABLES, PUBLISHED)
+WAN = Decimal(10_000)
+CENT = Decimal("0.01")
+
+
+def field_of(column: Column) -> str:
+    """The model field holding a column: ``adjusted_budget_wan`` → ``adjusted_budget`` (元)."""
+    for suffix in ("_wan", "_yuan"):
+        if column.key.endswith(suffix):
+            return column.key[: -len(suffix)]
+    return column.key
+
+
+def _cells(instance: records.Record, table: Table[Any]) -> dict[str, object]:
+    cells: dict[str, object] = {}
+    for column in table.columns:
+        value = getattr(instance, field_of(column))
+        if column.key == "division":
+            value = value.name if value is not None else None
+        elif column.kind is Kind.WAN and value is not None:
+            value = value / WAN
+        cells[column.key] = value
+    return cells
+
+
+def _fields(table: Table[Any], record: Any, divisions: dict[str, Division]) -> dict[str, Any]:
+    values = table.cells(record)
+    fields: dict[str, Any] = {}
+    model = MODELS[table.key]
+    for column in table.columns:
+        value = values.get(column.key)
+        name = field_of(column)
+        if column.key == "division":
+            value = divisions[value] if value else None
+        elif isinstance(value, Choice):
+            value = value.code
+        elif column.kind is Kind.WAN and value is not None:
+            value = (value * WAN).quantize(CENT)
+        elif column.kind is Kind.RECONSTRUCTED:
+            value = ";".join(value or ())
+        elif column.kind is Kind.VALUE and value is not None:
+            value = f"{value:f}" if isinstance(value, Decimal) else str(value)
+        field = model._meta.get_field(name)
+        if value is None and isinstance(field, models.CharField | models.TextField):
+            value = ""
+        fields[name] = value
+    return fields
+
+
+@transaction.atomic
+def save_dataset(dataset: Dataset, framework: str) -> SelfEvaluation:
+    """Store ``dataset`` as its department's self-evaluation for the year, replacing the
+    records there; all or nothing."""
+    department, _ = Department.objects.update_or_create(
+        code=dataset.department.code, defaults={"name": dataset.department.name}
+    )
+    evaluation, _ = SelfEvaluation.objects.update_or_create(
+        department=department,
+        fiscal_year=dataset.fiscal_year,
+        defaults={"framework": framework, "special_fund_name": dataset.special_fund_name},
+    )
+    tables = disassemble(dataset)
+    names = {
+        record.division
+        for key in ("key_tasks", "projects", "indicators")
+        for record in tables[key]
+        if record.division
+    }
+    divisions = {
+        name: Division.objects.get_or_create(department=department, name=name)[0]
+        for name in sorted(names)
+    }
+    for table in TABLES:
+        model = MODELS[table.key]
+        model._default_manager.filter(evaluation=evaluation).delete()
+        model._default_manager.bulk_create(
+            model(evaluation=evaluation, position=position, **_fields(table, record, divisions))
+            for position, record in enumerate(tables[table.key], start=1)
+        )
+    return evaluation
+
+
+def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Problem]]:
+    """The data set stored for ``evaluation`` and every problem found reading it."""
+    parts = Parts()
+    parts.department = DepartmentRow(
+        evaluation.department.code,
+        evaluation.department.name,
+        evaluation.fiscal_year,
+        evaluation.special_fund_name,
+        Origin(SourceLocation("数据库", sheet=DEPARTMENT.sheet)),
+    )
+    for table in TABLES:
+        model = MODELS[table.key]
+        instances = model._default_manager.filter(evaluation=evaluation).select_related(
+            *(["division"] if any(c.key == "division" for c in table.columns) else [])
+        )
+        rows = [
+            (
+                _cells(instance, table),
+                SourceLocation("数据库", sheet=table.sheet, row=instance.position),
+            )
+            for instance in instances
+        ]
+        found = read_rows(table, rows, parts.read, parts.incomplete)
+        if table is PUBLISHED:
+            parts.published = found
+        else:
+            parts.records[table.key] = found
+    return assemble(parts)
