@@ -6,10 +6,11 @@ TEST_HOME := $(CURDIR)/build/test-home
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts bench lock clean system-deps
+.PHONY: demo evaluate test lint typecheck contracts bench lock clean system-deps screenshots
 
-# Debian packages for PDF reports (LibreOffice), their CJK fonts and the PDF tools the tests use.
-SYSTEM_PACKAGES := libreoffice-writer fonts-noto-cjk fonts-arphic-ukai poppler-utils
+# Debian packages: LibreOffice for PDF reports, CJK fonts, the PDF tools the tests use, and
+# chromium for the browser tests.
+SYSTEM_PACKAGES := libreoffice-writer fonts-noto-cjk fonts-arphic-ukai poppler-utils chromium
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("jixiao 需要 Python 3.11 或更高版本") if sys.version_info < (3, 11) else None'
@@ -19,8 +20,13 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-## Set up, then evaluate the reference department and print its score tree.
+## Set up, load the reference department and the demo accounts, and serve the web application
+## on http://127.0.0.1:8000 (SQLite in $$JIXIAO_HOME, by default ~/.local/share/jixiao).
 demo: $(STAMP)
+	$(BIN)/jixiao demo
+
+## Set up, then evaluate the reference department and print its score tree.
+evaluate: $(STAMP)
 	$(BIN)/jixiao evaluate examples/guangzhou-commerce-2023
 
 ## Set up, then run every check CI runs: the whole suite on SQLite, then the web tests again on
@@ -49,7 +55,7 @@ contracts: $(STAMP)
 
 ## Install the Debian packages PDF reports need (as root; CI runs this before the tests).
 system-deps:
-	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null \
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null && command -v chromium >/dev/null \
 		&& fc-list | grep -q "Noto Sans CJK" && fc-list | grep -q "UKai"; then \
 		echo "系统依赖已安装：$(SYSTEM_PACKAGES)"; \
 	elif [ "$$(id -u)" = 0 ]; then \
@@ -59,6 +65,10 @@ system-deps:
 		echo "请以 root 身份运行 make system-deps，或执行：sudo apt-get install $(SYSTEM_PACKAGES)"; \
 		exit 1; \
 	fi
+
+## Refresh the screenshots under docs/images from the browser tests.
+screenshots: $(STAMP)
+	JIXIAO_HOME=$(TEST_HOME) JIXIAO_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/web/test_browser.py
 
 ## Benchmarks print ratios against a baseline measured in the same run.
 bench: $(STAMP)

@@ -8,6 +8,9 @@
     jixiao scoretable DATASET --out OUT.xlsx [--framework NAME_OR_FILE]
     jixiao ledger LEDGER.csv|.xlsx --into DATASET [--format text|json]
     jixiao report DATASET --out report.docx|report.html|report.pdf [--framework NAME_OR_FILE]
+    jixiao demo [--no-serve] [--host HOST] [--port PORT] [--dataset FOLDER]
+    jixiao serve [--host HOST] [--port PORT]
+    jixiao audit verify
     jixiao frameworks
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
@@ -98,6 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("dataset", type=Path, help="数据集目录")
     report.add_argument("--out", type=Path, required=True, help="输出文件：.docx、.html 或 .pdf")
     framework_option(report)
+    demo = command("demo", "建立本地数据库，载入参考部门和演示账号，并启动 Web 应用")
+    demo.add_argument("--no-serve", action="store_true", help="只载入，不启动服务")
+    demo.add_argument("--dataset", type=Path, help="要载入的数据集目录（默认参考数据集）")
+    serve = command("serve", "启动 Web 应用")
+    for sub in (demo, serve):
+        sub.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+        sub.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    audit = command("audit", "审计日志")
+    audit.add_argument("action", choices=("verify",), help="verify：校验哈希链")
     command("frameworks", "列出内置评价体系")
     return parser
 
@@ -301,6 +313,56 @@ def _report(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    folder = arguments.dataset or runtime.REFERENCE
+    runtime.setup()
+    from jixiao.web.demo import ACCOUNTS, PASSWORD, load_demo
+
+    try:
+        dataset = load_dataset(folder)
+    except ProblemsFound as error:
+        _print_problems(error.problems, "text")
+        return 1
+    runtime.migrate()
+    evaluation = load_demo(dataset, folder.name)
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]["NAME"]
+    print(f"已载入 {evaluation}（{len(dataset.projects)} 个项目）→ {database}")
+    accounts = "、".join(name for name, *_ in ACCOUNTS)
+    print(f"演示账号（密码均为 {PASSWORD}）：{accounts}")
+    if not arguments.no_serve:
+        runtime.serve(arguments.host, arguments.port)
+    return 0
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    runtime.migrate()
+    runtime.serve(arguments.host, arguments.port)
+    return 0
+
+
+def _audit(_: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    runtime.migrate()
+    from jixiao.web.audit.models import AuditEvent
+    from jixiao.web.audit.services import verify_chain
+
+    broken = verify_chain()
+    if broken is not None:
+        print(f"审计日志校验失败：第 {broken.event_id} 条事件{broken.reason}。", file=sys.stderr)
+        return 1
+    print(f"审计日志完整：共 {AuditEvent.objects.count()} 条事件，哈希链无断裂。")
+    return 0
+
+
 def _frameworks(_: argparse.Namespace) -> int:
     for name in builtin_framework_names():
         builtin = load_framework(name)
@@ -317,6 +379,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scoretable": _scoretable,
     "ledger": _ledger,
     "report": _report,
+    "demo": _demo,
+    "serve": _serve,
+    "audit": _audit,
     "frameworks": _frameworks,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 
+from jixiao.adapters.dataset_files import load_dataset
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import ACCOUNTS, PASSWORD, load_demo
 from jixiao.web.organizations.models import Membership, Role
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_accounts_and_scopes() -> None:
-    evaluation = load_demo(REFERENCE)
+    evaluation = load_demo(load_dataset(REFERENCE), REFERENCE.name)
     scopes = {
         m.user.username: (m.role, m.department_id, m.division.name if m.division else None)
         for m in Membership.objects.select_related("division", "user")
@@ -37,8 +38,8 @@ def test_demo_accounts_and_scopes() -> None:
 
 
 def test_loading_twice_resets_rather_than_duplicates() -> None:
-    load_demo(REFERENCE)
-    load_demo(REFERENCE)
+    load_demo(load_dataset(REFERENCE), REFERENCE.name)
+    load_demo(load_dataset(REFERENCE), REFERENCE.name)
     assert Membership.objects.count() == len(ACCOUNTS)
     assert Project.objects.count() == 53
     assert AuditEvent.objects.count() == 2

@@ -6,13 +6,11 @@ application never creates them otherwise.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from jixiao.adapters.dataset_files import load_dataset
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK
+from jixiao.core.model import Dataset
 from jixiao.web.audit.services import record_event
 from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
 from jixiao.web.records.mapping import save_dataset
@@ -29,10 +27,9 @@ ACCOUNTS = (  # username, role, division (for division fillers)
 
 
 @transaction.atomic
-def load_demo(dataset_folder: Path) -> SelfEvaluation:
-    """Load the data set at ``dataset_folder`` and the demo accounts; running it again resets
+def load_demo(dataset: Dataset, source: str) -> SelfEvaluation:
+    """Store ``dataset`` (read from ``source``) and the demo accounts; running it again resets
     the data set and the accounts' passwords."""
-    dataset = load_dataset(dataset_folder)
     evaluation = save_dataset(dataset, DEFAULT_FRAMEWORK)
     users = get_user_model()
     for username, role, division_name in ACCOUNTS:
@@ -59,6 +56,6 @@ def load_demo(dataset_folder: Path) -> SelfEvaluation:
         "载入演示数据",
         str(evaluation),
         after={"projects": len(dataset.projects), "indicators": len(dataset.indicators)},
-        reason=f"jixiao demo 载入 {dataset_folder.name}",
+        reason=f"jixiao demo 载入 {source}",
     )
     return evaluation

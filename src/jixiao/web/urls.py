@@ -1,7 +1,17 @@
-"""URL configuration; the pages come with the views (issue 5)."""
+"""URL configuration."""
 
 from __future__ import annotations
 
-from django.urls.resolvers import URLPattern, URLResolver
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from jixiao.web.pages import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("evaluations/<int:pk>/", views.dashboard, name="dashboard"),
+    path("evaluations/<int:pk>/tree/", views.tree, name="tree"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

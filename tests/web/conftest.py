@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from jixiao.adapters.dataset_files import load_dataset
+from jixiao.web.demo import PASSWORD, load_demo
+from jixiao.web.organizations.models import SelfEvaluation
+
+from ..conftest import REFERENCE
+
+
+@pytest.fixture
+def demo(db: None) -> SelfEvaluation:  # noqa: ARG001 — the db fixture enables the database
+    return load_demo(load_dataset(REFERENCE), REFERENCE.name)
+
+
+@pytest.fixture
+def client_for(demo: SelfEvaluation):  # type: ignore[no-untyped-def]  # noqa: ARG001
+    def login(username: str) -> Client:
+        client = Client()
+        assert client.login(username=username, password=PASSWORD)
+        return client
+
+    return login

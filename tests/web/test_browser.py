@@ -1,0 +1,91 @@
+"""In a real browser (Debian's chromium, driven by Playwright): log in, read the score, drill
+into the evaluation tree. Also makes the screenshots shown in the README."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from jixiao.web.demo import PASSWORD
+from jixiao.web.organizations.models import SelfEvaluation
+
+from ..conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        CHROMIUM is None and not os.environ.get("CI"),
+        reason="chromium is not installed here; `make system-deps` installs it, CI has it",
+    ),
+]
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """docs/images with JIXIAO_SCREENSHOTS=1 (`make screenshots`), else a scratch folder."""
+    return ROOT / "docs" / "images" if os.environ.get("JIXIAO_SCREENSHOTS") else tmp_path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def log_in(browser: Browser, base: str, username: str) -> Page:
+    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    page.goto(f"{base}/")
+    assert page.locator("h1").inner_text() == "登录"
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    return page
+
+
+def test_finance_reads_the_score_and_the_tree(  # type: ignore[no-untyped-def]
+    browser: Browser, live_server, demo: SelfEvaluation, screenshots: Path
+) -> None:
+    page = log_in(browser, live_server.url, "demo-finance")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/")
+    assert page.locator("#score").inner_text() == "93.13"
+    assert page.locator("#grade").inner_text() == "优"
+    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=False)
+    page.click("text=评分明细")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/tree/")
+    page.click("summary:has-text('部门整体绩效目标产出指标完成情况')")
+    page.click("summary:has-text('创新推动贸易高质量发展')")
+    explanation = page.locator("text=跨境电商进出口金额：目标 ≥1300 亿元").first
+    assert explanation.is_visible()
+    page.screenshot(path=str(screenshots / "evaluation-tree.png"), full_page=False)
+    assert (screenshots / "evaluation-tree.png").stat().st_size > 20_000
+    page.close()
+
+
+def test_a_wrong_password_is_refused(browser: Browser, live_server, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]  # noqa: ARG001
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "demo-finance")
+    page.fill("#id_password", "wrong-password")
+    page.click("button[type=submit]")
+    assert page.locator(".error").inner_text() == "用户名或密码不正确，请重试。"
+    page.close()

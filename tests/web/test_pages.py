@@ -1,0 +1,77 @@
+"""Pages answer each role within its scope, and nothing outside it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from jixiao.web.organizations.models import Department, SelfEvaluation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_users_are_sent_to_the_login_page(demo: SelfEvaluation) -> None:
+    for url in ("/", f"/evaluations/{demo.pk}/", f"/evaluations/{demo.pk}/tree/"):
+        response = Client().get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_login_page_in_chinese() -> None:
+    response = Client().get("/accounts/login/")
+    assert response.status_code == 200
+    assert "登录" in response.content.decode()
+    wrong = Client().post("/accounts/login/", {"username": "demo-finance", "password": "nope"})
+    assert "用户名或密码不正确" in wrong.content.decode()
+
+
+@pytest.mark.parametrize(
+    "username", ["demo-division", "demo-finance", "demo-leader", "demo-bureau"]
+)
+def test_dashboard_shows_the_score(client_for, demo: SelfEvaluation, username: str) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(username)
+    home = client.get("/")
+    assert home.status_code == 302
+    assert home["Location"] == f"/evaluations/{demo.pk}/"
+    page = client.get(home["Location"]).content.decode()
+    assert '<div class="value" id="score">93.13</div>' in page
+    assert '<strong id="grade">优</strong>' in page
+    assert "商务经济与社会发展项目促进消费提档升级汽车以旧换新" in page  # a lagging project
+    assert "W-PUBLISHED-INCONSISTENT" in page
+
+
+def test_tree_explains_every_deduction(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]
+    page = client_for("demo-finance").get(f"/evaluations/{demo.pk}/tree/").content.decode()
+    assert "总分 <strong>93.13</strong> / 100" in page
+    assert "跨境电商进出口金额：目标 ≥1300 亿元（重构值），实际 2004.7 亿元" in page
+    assert "超过签订之日起 2 个工作日的时限（2023-05-04）" in page
+
+
+def test_other_departments_do_not_exist_for_department_roles(
+    client_for, demo: SelfEvaluation
+) -> None:  # type: ignore[no-untyped-def]
+    other = SelfEvaluation.objects.create(
+        department=Department.objects.create(code="other", name="另一个局"),
+        fiscal_year=2023,
+        framework=demo.framework,
+    )
+    for username in ("demo-division", "demo-finance", "demo-leader", "demo-admin"):
+        client = client_for(username)
+        for url in (f"/evaluations/{other.pk}/", f"/evaluations/{other.pk}/tree/"):
+            assert client.get(url).status_code == 404, (username, url)
+    bureau = client_for("demo-bureau")
+    assert bureau.get(f"/evaluations/{other.pk}/").status_code == 200
+    listing = bureau.get("/").content.decode()
+    assert "另一个局" in listing and "广州市商务局" in listing
+
+
+def test_system_administrators_see_no_data(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("demo-admin")
+    assert "系统管理员管理用户，不查看数据" in client.get("/").content.decode()
+    assert client.get(f"/evaluations/{demo.pk}/").status_code == 404
+
+
+def test_static_assets_are_served_locally(client_for) -> None:  # type: ignore[no-untyped-def]
+    page = client_for("demo-finance").get("/accounts/login/").content.decode()
+    assert 'href="/static/jixiao/app.css"' in page
+    assert "http://" not in page and "https://" not in page
