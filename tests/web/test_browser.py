@@ -89,3 +89,33 @@ def test_a_wrong_password_is_refused(browser: Browser, live_server, demo: SelfEv
     page.click("button[type=submit]")
     assert page.locator(".error").inner_text() == "用户名或密码不正确，请重试。"
     page.close()
+
+
+def test_fill_submit_return_and_see_the_reason(  # type: ignore[no-untyped-def]
+    browser: Browser, live_server, demo: SelfEvaluation
+) -> None:
+    division = log_in(browser, live_server.url, "demo-division")
+    division.wait_for_url(f"**/evaluations/{demo.pk}/")
+    assert division.locator("#score").inner_text() == "93.13"
+    division.click("text=填报指标")
+    row = division.locator("#indicator-I102")
+    row.locator("input[name=actual]").fill("1900")
+    row.locator("input[name=reason]").fill("以海关年报为准")
+    row.locator("button").click()
+    assert "当前总分 93.63" in division.locator("ul.messages").inner_text()
+    division.goto(f"{live_server.url}/evaluations/{demo.pk}/")
+    assert division.locator("#score").inner_text() == "93.63"
+    division.click("button:has-text('提交')")
+    assert division.locator("#status").inner_text() == "处室已提交"
+
+    finance = log_in(browser, live_server.url, "demo-finance")
+    finance.wait_for_url(f"**/evaluations/{demo.pk}/")
+    finance.fill("textarea[name=reason]", "I102 请补充偏差原因")
+    finance.click("button:has-text('退回')")
+    assert finance.locator("#status").inner_text() == "填报中"
+
+    division.reload()
+    assert division.locator("#status").inner_text() == "填报中"
+    assert "I102 请补充偏差原因" in division.locator("#returned").inner_text()
+    division.close()
+    finance.close()

@@ -11,6 +11,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("evaluations/<int:pk>/", views.dashboard, name="dashboard"),
     path("evaluations/<int:pk>/tree/", views.tree, name="tree"),
+    path("evaluations/<int:pk>/indicators/", views.indicators, name="indicators"),
+    path(
+        "evaluations/<int:pk>/indicators/<int:indicator>/",
+        views.update_indicator,
+        name="update_indicator",
+    ),
+    path("evaluations/<int:pk>/steps/<str:action>/", views.step, name="step"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

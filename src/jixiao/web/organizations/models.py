@@ -108,3 +108,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()}"
+
+
+class Transition(models.Model):
+    """One step of a self-evaluation through the workflow, with who took it and why."""
+
+    evaluation = models.ForeignKey(
+        SelfEvaluation, on_delete=models.CASCADE, related_name="transitions"
+    )
+    action = models.CharField("操作", max_length=32)
+    from_status = models.CharField("原状态", max_length=32, choices=Status.choices)
+    to_status = models.CharField("新状态", max_length=32, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    reason = models.TextField("理由", blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "流程记录"
+        verbose_name_plural = "流程记录"
+        ordering = ["-at", "-id"]

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.web.access import evaluation_or_404, membership, visible_evaluations
+from jixiao.web.editing import EditRefused, editable_indicators, set_indicator_actual
 from jixiao.web.services import assess
+from jixiao.web.workflow import (
+    WorkflowRefused,
+    available_steps,
+    is_editable,
+    last_return,
+    take_step,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here requires one)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 @login_required
@@ -35,6 +52,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "record": record,
         "assessed": assessed,
         "membership": membership(request.user),
+        "steps": available_steps(_user(request), record),
+        "returned": last_return(record),
+        "can_edit": bool(editable_indicators(_user(request), record)),
     }
     evaluation = assessed.evaluation
     if evaluation is not None:
@@ -83,3 +103,61 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
         "pages/tree.html",
         {"record": record, "assessed": assessed, "membership": membership(request.user)},
     )
+
+
+@login_required
+def indicators(request: HttpRequest, pk: int) -> HttpResponse:
+    record = evaluation_or_404(request.user, pk)
+    assessed = assess(record)
+    scores = {}
+    if assessed.evaluation is not None:
+        scores = {node.id: node for node in assessed.evaluation.root.walk()}
+    rows = [
+        (i, scores.get(f"indicator:{i.code}")) for i in editable_indicators(_user(request), record)
+    ]
+    return render(
+        request,
+        "pages/indicators.html",
+        {
+            "record": record,
+            "rows": rows,
+            "editable": is_editable(record),
+            "membership": membership(request.user),
+            "errors": {},
+        },
+    )
+
+
+@login_required
+@require_POST
+def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpResponse:
+    record = evaluation_or_404(request.user, pk)
+    try:
+        changed = set_indicator_actual(
+            _user(request),
+            record,
+            indicator,
+            request.POST.get("actual", ""),
+            request.POST.get("reason", ""),
+        )
+    except EditRefused as refusal:
+        detail = "；".join(p.message for p in refusal.problems) or str(refusal)
+        messages.error(request, f"未保存：{detail}")
+        return redirect("indicators", pk=record.pk)
+    score = assess(record).evaluation
+    total = f"，当前总分 {format_score(score.score)}" if score else ""
+    messages.success(request, f"已保存“{changed.name}”的实际完成值{total}。")
+    return redirect("indicators", pk=record.pk)
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    record = evaluation_or_404(request.user, pk)
+    try:
+        done = take_step(_user(request), record, action, request.POST.get("reason", ""))
+    except WorkflowRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"已{done.get_to_status_display()}。")
+    return redirect("dashboard", pk=record.pk)

@@ -55,7 +55,8 @@ def field_of(column: Column) -> str:
     return column.key
 
 
-def _cells(instance: records.Record, table: Table[Any]) -> dict[str, object]:
+def cells_of(instance: records.Record, table: Table[Any]) -> dict[str, object]:
+    """A stored record as the raw cells of its table (amounts in the column's unit)."""
     cells: dict[str, object] = {}
     for column in table.columns:
         value = getattr(instance, field_of(column))
@@ -141,7 +142,7 @@ def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Probl
         )
         rows = [
             (
-                _cells(instance, table),
+                cells_of(instance, table),
                 SourceLocation("数据库", sheet=table.sheet, row=instance.position),
             )
             for instance in instances
