@@ -75,3 +75,15 @@ def test_static_assets_are_served_locally(client_for) -> None:  # type: ignore[n
     page = client_for("demo-finance").get("/accounts/login/").content.decode()
     assert 'href="/static/jixiao/app.css"' in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_downloads(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("demo-leader")
+    response = client.get(f"/evaluations/{demo.pk}/download/scoretable/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "filename*=UTF-8''%E5%B9%BF%E5%B7%9E" in response["Content-Disposition"]
+    assert response.content[:2] == b"PK"
+    html = client.get(f"/evaluations/{demo.pk}/download/report-html/").content.decode()
+    assert "部门整体支出绩效自评得分 93.13 分" in html
+    assert client.get(f"/evaluations/{demo.pk}/download/nonsense/").status_code == 404

@@ -55,6 +55,7 @@ def load_demo(dataset: Dataset, source: str) -> SelfEvaluation:
         None,
         "载入演示数据",
         str(evaluation),
+        evaluation=evaluation,
         after={"projects": len(dataset.projects), "indicators": len(dataset.indicators)},
         reason=f"jixiao demo 载入 {source}",
     )

@@ -67,6 +67,7 @@ def set_indicator_actual(
         user,
         "修改指标实际完成值",
         f"{record} 指标 {indicator.code} {indicator.name}",
+        evaluation=record,
         before={"actual": before},
         after={"actual": indicator.actual},
         reason=reason,

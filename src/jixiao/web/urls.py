@@ -18,6 +18,8 @@ urlpatterns = [
         name="update_indicator",
     ),
     path("evaluations/<int:pk>/steps/<str:action>/", views.step, name="step"),
+    path("evaluations/<int:pk>/download/<str:kind>/", views.download, name="download"),
+    path("audit/", views.audit_log, name="audit"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -86,6 +86,7 @@ def take_step(user: User, record: SelfEvaluation, action: str, reason: str) -> T
         user,
         step.label,
         str(record),
+        evaluation=record,
         before={"状态": before},
         after={"状态": record.get_status_display()},
         reason=reason,

@@ -28,6 +28,13 @@ class AuditEvent(models.Model):
         verbose_name="操作人",
     )
     actor_name = models.CharField("操作人账号", max_length=150, blank=True)
+    evaluation = models.ForeignKey(
+        "organizations.SelfEvaluation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="年度绩效自评",
+    )
     action = models.CharField("操作", max_length=100)
     target = models.CharField("对象", max_length=300)
     before = models.JSONField("修改前", null=True, blank=True)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jixiao.web.audit.models import AuditEvent
+from jixiao.web.organizations.models import SelfEvaluation
 
 GENESIS = "0" * 64
 
@@ -22,6 +23,7 @@ def _digest(event: AuditEvent) -> str:
         "actor": event.actor_name,
         "action": event.action,
         "target": event.target,
+        "evaluation": event.evaluation_id,
         "before": event.before,
         "after": event.after,
         "reason": event.reason,
@@ -38,6 +40,7 @@ def record_event(
     action: str,
     target: str,
     *,
+    evaluation: SelfEvaluation | None = None,
     before: Any = None,
     after: Any = None,
     reason: str = "",
@@ -52,6 +55,7 @@ def record_event(
             actor_name=actor.get_username() if actor else "",
             action=action,
             target=target,
+            evaluation=evaluation,
             before=before,
             after=after,
             reason=reason,

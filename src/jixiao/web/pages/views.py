@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jixiao.adapters.report.charts import NoChineseFont
+from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.web.access import evaluation_or_404, membership, visible_evaluations
+from jixiao.web.audit.models import AuditEvent
+from jixiao.web.downloads import DOWNLOADS, produce
 from jixiao.web.editing import EditRefused, editable_indicators, set_indicator_actual
 from jixiao.web.services import assess
 from jixiao.web.workflow import (
@@ -55,6 +60,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": available_steps(_user(request), record),
         "returned": last_return(record),
         "can_edit": bool(editable_indicators(_user(request), record)),
+        "downloads": DOWNLOADS,
     }
     evaluation = assessed.evaluation
     if evaluation is not None:
@@ -161,3 +167,54 @@ def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, f"已{done.get_to_status_display()}。")
     return redirect("dashboard", pk=record.pk)
+
+
+@login_required
+def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    record = evaluation_or_404(request.user, pk)
+    chosen = DOWNLOADS.get(kind)
+    if chosen is None:
+        raise Http404("没有这种下载")
+    assessed = assess(record)
+    if assessed.evaluation is None and kind != "workbook":
+        messages.error(request, "数据有错误，暂不能生成；请先在评分明细中查看问题。")
+        return redirect("dashboard", pk=record.pk)
+    try:
+        content = produce(chosen, assessed)
+    except (NoChineseFont, PdfUnavailable) as error:
+        messages.error(request, str(error))
+        return redirect("dashboard", pk=record.pk)
+    name = f"{record.department.name}{record.fiscal_year}年度{chosen.label}{chosen.suffix}"
+    response = HttpResponse(content, content_type=chosen.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit events of the self-evaluations the user may read, newest first."""
+    events = (
+        AuditEvent.objects.filter(evaluation__in=visible_evaluations(request.user))
+        .select_related("evaluation__department")
+        .order_by("-id")
+    )
+    action = request.GET.get("action", "")
+    if action:
+        events = events.filter(action=action)
+    actions = sorted(
+        set(
+            AuditEvent.objects.filter(evaluation__in=visible_evaluations(request.user)).values_list(
+                "action", flat=True
+            )
+        )
+    )
+    return render(
+        request,
+        "pages/audit.html",
+        {
+            "events": events[:500],
+            "actions": actions,
+            "action": action,
+            "membership": membership(request.user),
+        },
+    )

@@ -1,0 +1,66 @@
+"""Files a user downloads: the report (Word, PDF, HTML), the score table and the workbook — made
+by the same adapters as the command line, from the stored data set."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jixiao.adapters.report.content import build_report
+from jixiao.adapters.report.html import write_html
+from jixiao.adapters.report.pdf import write_pdf
+from jixiao.adapters.report.word import write_docx
+from jixiao.adapters.scoretable import write_scoretable
+from jixiao.adapters.workbook import write_workbook
+from jixiao.web.services import Assessed
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    suffix: str
+    content_type: str
+    write: Callable[[Assessed, Path], None]
+
+
+def _report(writer: Callable[..., None]) -> Callable[[Assessed, Path], None]:
+    def write(assessed: Assessed, path: Path) -> None:
+        assert assessed.dataset is not None and assessed.evaluation is not None
+        writer(build_report(assessed.dataset, assessed.evaluation), path)
+
+    return write
+
+
+def _scoretable(assessed: Assessed, path: Path) -> None:
+    assert assessed.dataset is not None and assessed.evaluation is not None
+    write_scoretable(assessed.dataset, assessed.evaluation, path)
+
+
+def _workbook(assessed: Assessed, path: Path) -> None:
+    write_workbook(assessed.dataset, path)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADS = {
+    "report-docx": Download(
+        "自评报告（Word）",
+        ".docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _report(write_docx),
+    ),
+    "report-pdf": Download("自评报告（PDF）", ".pdf", "application/pdf", _report(write_pdf)),
+    "report-html": Download(
+        "自评报告（网页）", ".html", "text/html; charset=utf-8", _report(write_html)
+    ),
+    "scoretable": Download("部门整体支出绩效自评表", ".xlsx", XLSX, _scoretable),
+    "workbook": Download("填报工作簿", ".xlsx", XLSX, _workbook),
+}
+
+
+def produce(kind: Download, assessed: Assessed) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="jixiao-download-") as folder:
+        path = Path(folder) / f"file{kind.suffix}"
+        kind.write(assessed, path)
+        return path.read_bytes()

@@ -1,0 +1,134 @@
+"""The permission matrix: every page, download and action, as every role and anonymously, on
+the user's own department and on another. Nothing outside a scope is shown or changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, get_resolver
+
+from jixiao.core.model import Department as CoreDepartment
+from jixiao.web.audit.models import AuditEvent
+from jixiao.web.demo import ACCOUNTS
+from jixiao.web.organizations.models import Department, SelfEvaluation, Status
+from jixiao.web.records.mapping import save_dataset
+from jixiao.web.records.models import Indicator
+
+pytestmark = pytest.mark.django_db
+
+USERS = [name for name, *_ in ACCOUNTS]
+READERS_OF_OWN = {"demo-division", "demo-division2", "demo-finance", "demo-leader", "demo-bureau"}
+DOWNLOADS = ["report-docx", "report-html", "scoretable", "workbook"]
+
+
+@pytest.fixture
+def other(demo: SelfEvaluation, reference_dataset) -> SelfEvaluation:  # type: ignore[no-untyped-def]
+    """The same data as another department's self-evaluation."""
+    dataset = replace(reference_dataset, department=CoreDepartment("other", "另一个局"))
+    return save_dataset(dataset, demo.framework)
+
+
+def snapshot() -> tuple[object, ...]:
+    return (
+        tuple(Indicator.objects.order_by("id").values_list("actual", flat=True)),
+        tuple(SelfEvaluation.objects.order_by("id").values_list("status", flat=True)),
+        AuditEvent.objects.count(),
+    )
+
+
+def read_urls(evaluation: SelfEvaluation) -> list[str]:
+    pk = evaluation.pk
+    return [
+        f"/evaluations/{pk}/",
+        f"/evaluations/{pk}/tree/",
+        f"/evaluations/{pk}/indicators/",
+        *(f"/evaluations/{pk}/download/{kind}/" for kind in DOWNLOADS),
+    ]
+
+
+def test_every_named_url_is_in_the_matrix() -> None:
+    names = {p.name for p in get_resolver().url_patterns if isinstance(p, URLPattern)}
+    assert names == {
+        "home",
+        "dashboard",
+        "tree",
+        "indicators",
+        "update_indicator",
+        "step",
+        "download",
+        "audit",
+        "login",
+        "logout",
+    }
+
+
+def test_anonymous_gets_nothing(demo: SelfEvaluation, other: SelfEvaluation) -> None:
+    before = snapshot()
+    client = Client()
+    indicator = Indicator.objects.filter(evaluation=demo).first()
+    assert indicator is not None
+    for url in ["/", "/audit/", *read_urls(demo), *read_urls(other)]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+    for url in (
+        f"/evaluations/{demo.pk}/indicators/{indicator.pk}/",
+        f"/evaluations/{demo.pk}/steps/submit/",
+    ):
+        assert client.post(url, {"actual": "1", "reason": "x"}).status_code == 302
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_reading(client_for, demo: SelfEvaluation, other: SelfEvaluation, username: str) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(username)
+    for url in read_urls(demo):
+        expected = 200 if username in READERS_OF_OWN else 404
+        assert client.get(url).status_code == expected, (username, url)
+    for url in read_urls(other):
+        expected = 200 if username == "demo-bureau" else 404
+        assert client.get(url).status_code == expected, (username, url)
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_changing(client_for, demo: SelfEvaluation, other: SelfEvaluation, username: str) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(username)
+    own_division = {"demo-division": "对外贸易处", "demo-division2": "消费促进处"}.get(username)
+    for evaluation in (demo, other):
+        for indicator in Indicator.objects.filter(evaluation=evaluation).select_related("division"):
+            before = indicator.actual
+            response = client.post(
+                f"/evaluations/{evaluation.pk}/indicators/{indicator.pk}/",
+                {"actual": "1", "reason": "矩阵测试"},
+            )
+            allowed = evaluation == demo and (
+                username == "demo-finance"
+                or (
+                    own_division is not None
+                    and indicator.division is not None
+                    and indicator.division.name == own_division
+                )
+            )
+            indicator.refresh_from_db()
+            assert (indicator.actual != before) == allowed, (username, indicator.code)
+            if evaluation == other and username != "demo-bureau":
+                assert response.status_code == 404
+    for evaluation in (demo, other):
+        for action in ("submit", "review", "approve", "send", "return"):
+            client.post(f"/evaluations/{evaluation.pk}/steps/{action}/", {"reason": "矩阵测试"})
+    statuses = dict(SelfEvaluation.objects.values_list("pk", "status"))
+    assert statuses[other.pk] == Status.DRAFTING
+    submitted = username in ("demo-division", "demo-division2")
+    assert statuses[demo.pk] == (Status.DIVISIONS_SUBMITTED if submitted else Status.DRAFTING)
+
+
+def test_audit_log_shows_only_events_in_scope(  # type: ignore[no-untyped-def]
+    client_for, other: SelfEvaluation
+) -> None:
+    finance = client_for("demo-finance").get("/audit/").content.decode()
+    assert "载入演示数据" in finance
+    assert "另一个局" not in finance
+    assert "没有可查看的审计事件" in client_for("demo-admin").get("/audit/").content.decode()
+    Department.objects.get(code="other")
+    assert other.department.name == "另一个局"
