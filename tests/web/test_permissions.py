@@ -58,6 +58,8 @@ def test_every_named_url_is_in_the_matrix() -> None:
         "update_indicator",
         "step",
         "download",
+        "upload",
+        "confirm_upload",
         "audit",
         "login",
         "logout",
@@ -132,3 +134,18 @@ def test_audit_log_shows_only_events_in_scope(  # type: ignore[no-untyped-def]
     assert "没有可查看的审计事件" in client_for("demo-admin").get("/audit/").content.decode()
     Department.objects.get(code="other")
     assert other.department.name == "另一个局"
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_upload_is_for_the_departments_finance_reviewer_only(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation, other: SelfEvaluation, username: str
+) -> None:
+    client = client_for(username)
+    own = client.get(f"/evaluations/{demo.pk}/upload/").status_code
+    assert own == (200 if username == "demo-finance" else 404)
+    assert client.get(f"/evaluations/{other.pk}/upload/").status_code == 404
+    before = snapshot()
+    for evaluation in (demo, other):
+        response = client.post(f"/evaluations/{evaluation.pk}/upload/confirm/", {"token": "0" * 32})
+        assert response.status_code in (302, 404)
+    assert snapshot() == before

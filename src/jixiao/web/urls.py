@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("evaluations/<int:pk>/steps/<str:action>/", views.step, name="step"),
     path("evaluations/<int:pk>/download/<str:kind>/", views.download, name="download"),
+    path("evaluations/<int:pk>/upload/", views.upload, name="upload"),
+    path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),
     path("audit/", views.audit_log, name="audit"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

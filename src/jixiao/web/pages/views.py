@@ -20,6 +20,7 @@ from jixiao.web.audit.models import AuditEvent
 from jixiao.web.downloads import DOWNLOADS, produce
 from jixiao.web.editing import EditRefused, editable_indicators, set_indicator_actual
 from jixiao.web.services import assess
+from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
 from jixiao.web.workflow import (
     WorkflowRefused,
     available_steps,
@@ -61,6 +62,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "returned": last_return(record),
         "can_edit": bool(editable_indicators(_user(request), record)),
         "downloads": DOWNLOADS,
+        "can_upload": may_upload(_user(request), record) and is_editable(record),
     }
     evaluation = assessed.evaluation
     if evaluation is not None:
@@ -218,3 +220,49 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "membership": membership(request.user),
         },
     )
+
+
+@login_required
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the upload form. POST: check the workbook and show every problem, or a summary to
+    confirm."""
+    record = evaluation_or_404(request.user, pk)
+    if not may_upload(_user(request), record):
+        raise Http404("没有这个页面")
+    context: dict[str, object] = {"record": record, "membership": membership(request.user)}
+    if request.method == "POST":
+        file = request.FILES.get("workbook")
+        if file is None:
+            context["refusal"] = "请选择要上传的 .xlsx 工作簿"
+        else:
+            try:
+                token, dataset, problems = receive(_user(request), record, file)
+            except UploadRefused as refusal:
+                context["refusal"] = str(refusal)
+            else:
+                context.update(
+                    token=token,
+                    dataset=dataset,
+                    problems=problems,
+                    valid=dataset is not None
+                    and not any(p.severity.value == "error" for p in problems),
+                    file_name=file.name,
+                )
+    return render(request, "pages/upload.html", context)
+
+
+@login_required
+@require_POST
+def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    record = evaluation_or_404(request.user, pk)
+    if not may_upload(_user(request), record):
+        raise Http404("没有这个页面")
+    try:
+        dataset = confirm(_user(request), record, request.POST.get("token", ""))
+    except UploadRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("upload", pk=record.pk)
+    messages.success(
+        request, f"已导入工作簿：{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标。"
+    )
+    return redirect("dashboard", pk=record.pk)
