@@ -48,6 +48,15 @@ def read_urls(evaluation: SelfEvaluation) -> list[str]:
     ]
 
 
+def api_urls(evaluation: SelfEvaluation) -> list[str]:
+    pk = evaluation.pk
+    return [
+        f"/api/evaluations/{pk}/",
+        f"/api/evaluations/{pk}/evaluation/",
+        f"/api/evaluations/{pk}/dataset/",
+    ]
+
+
 def test_every_named_url_is_in_the_matrix() -> None:
     names = {p.name for p in get_resolver().url_patterns if isinstance(p, URLPattern)}
     assert names == {
@@ -85,10 +94,10 @@ def test_anonymous_gets_nothing(demo: SelfEvaluation, other: SelfEvaluation) -> 
 @pytest.mark.parametrize("username", USERS)
 def test_reading(client_for, demo: SelfEvaluation, other: SelfEvaluation, username: str) -> None:  # type: ignore[no-untyped-def]
     client = client_for(username)
-    for url in read_urls(demo):
+    for url in [*read_urls(demo), *api_urls(demo)]:
         expected = 200 if username in READERS_OF_OWN else 404
         assert client.get(url).status_code == expected, (username, url)
-    for url in read_urls(other):
+    for url in [*read_urls(other), *api_urls(other)]:
         expected = 200 if username == "demo-bureau" else 404
         assert client.get(url).status_code == expected, (username, url)
 

@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "jixiao.web.records",
     "jixiao.web.audit",
     "jixiao.web.pages",
+    "jixiao.web.api",
+    "rest_framework",
+    "drf_spectacular",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -78,3 +81,19 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "jixiao API",
+    "DESCRIPTION": "预算绩效管理：年度绩效自评的数据集与评价结果。权限与页面相同。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}

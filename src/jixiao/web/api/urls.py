@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from jixiao.web.api import views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("evaluations/", views.evaluations, name="api-evaluations"),
+    path("evaluations/<int:pk>/", views.evaluation_detail, name="api-evaluation"),
+    path("evaluations/<int:pk>/evaluation/", views.evaluation_result, name="api-result"),
+    path("evaluations/<int:pk>/dataset/", views.dataset, name="api-dataset"),
+    path(
+        "evaluations/<int:pk>/indicators/<int:indicator>/actual/",
+        views.indicator_actual,
+        name="api-indicator-actual",
+    ),
+]
