@@ -40,10 +40,11 @@ def test_a_division_fills_its_own_indicator_and_the_score_changes(client_for, de
 def test_bad_input_is_refused_with_the_reason(client_for, demo) -> None:  # type: ignore[no-untyped-def]
     client = client_for("demo-division")
     target = indicator(demo, "I102")
-    response = client.post(
-        f"/evaluations/{demo.pk}/indicators/{target.pk}/", {"actual": "两千"}, follow=True
-    )
-    assert "未保存：“实际完成值”不是有效数字：“两千”" in response.content.decode()
+    response = client.post(f"/evaluations/{demo.pk}/indicators/{target.pk}/", {"actual": "两千"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="两千"' in page and 'aria-invalid="true"' in page
+    assert '<div class="field-error" id="error-I102">“实际完成值”不是有效数字：“两千”</div>' in page
     assert indicator(demo, "I102").actual == "2004.7"
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -19,8 +20,10 @@ from jixiao.web.access import evaluation_or_404, membership, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.downloads import DOWNLOADS, produce
 from jixiao.web.editing import EditRefused, editable_indicators, set_indicator_actual
+from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.services import assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
+from jixiao.web.users import NewUserForm, create_user, is_system_admin
 from jixiao.web.workflow import (
     WorkflowRefused,
     available_steps,
@@ -113,45 +116,52 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def indicators(request: HttpRequest, pk: int) -> HttpResponse:
-    record = evaluation_or_404(request.user, pk)
+def _indicators_page(
+    request: HttpRequest,
+    record: SelfEvaluation,
+    errors: dict[int, tuple[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The indicators page; ``errors`` maps an indicator to (the value given, why refused)."""
     assessed = assess(record)
     scores = {}
     if assessed.evaluation is not None:
         scores = {node.id: node for node in assessed.evaluation.root.walk()}
+    errors = errors or {}
     rows = [
-        (i, scores.get(f"indicator:{i.code}")) for i in editable_indicators(_user(request), record)
+        (indicator, scores.get(f"indicator:{indicator.code}"), errors.get(indicator.pk))
+        for indicator in editable_indicators(_user(request), record)
     ]
-    return render(
-        request,
-        "pages/indicators.html",
-        {
-            "record": record,
-            "rows": rows,
-            "editable": is_editable(record),
-            "membership": membership(request.user),
-            "errors": {},
-        },
-    )
+    context = {
+        "record": record,
+        "rows": rows,
+        "editable": is_editable(record),
+        "membership": membership(request.user),
+    }
+    return render(request, "pages/indicators.html", context, status=status)
+
+
+@login_required
+def indicators(request: HttpRequest, pk: int) -> HttpResponse:
+    return _indicators_page(request, evaluation_or_404(request.user, pk))
 
 
 @login_required
 @require_POST
 def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpResponse:
+    """Save one indicator's actual value; a refusal is shown at the field (HTTP 400)."""
     record = evaluation_or_404(request.user, pk)
+    given = request.POST.get("actual", "")
     try:
         changed = set_indicator_actual(
-            _user(request),
-            record,
-            indicator,
-            request.POST.get("actual", ""),
-            request.POST.get("reason", ""),
+            _user(request), record, indicator, given, request.POST.get("reason", "")
         )
     except EditRefused as refusal:
         detail = "；".join(p.message for p in refusal.problems) or str(refusal)
-        messages.error(request, f"未保存：{detail}")
-        return redirect("indicators", pk=record.pk)
+        if not refusal.problems:
+            messages.error(request, f"未保存：{detail}")
+            return redirect("indicators", pk=record.pk)
+        return _indicators_page(request, record, {indicator: (given, detail)}, status=400)
     score = assess(record).evaluation
     total = f"，当前总分 {format_score(score.score)}" if score else ""
     messages.success(request, f"已保存“{changed.name}”的实际完成值{total}。")
@@ -194,22 +204,18 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """The audit events of the self-evaluations the user may read, newest first."""
+    """The audit events of the self-evaluations the user may read, newest first; the system
+    administrator also sees the events of no self-evaluation (user administration)."""
+    in_scope = Q(evaluation__in=visible_evaluations(request.user))
+    if is_system_admin(_user(request)):
+        in_scope |= Q(evaluation__isnull=True)
     events = (
-        AuditEvent.objects.filter(evaluation__in=visible_evaluations(request.user))
-        .select_related("evaluation__department")
-        .order_by("-id")
+        AuditEvent.objects.filter(in_scope).select_related("evaluation__department").order_by("-id")
     )
     action = request.GET.get("action", "")
     if action:
         events = events.filter(action=action)
-    actions = sorted(
-        set(
-            AuditEvent.objects.filter(evaluation__in=visible_evaluations(request.user)).values_list(
-                "action", flat=True
-            )
-        )
-    )
+    actions = sorted(set(AuditEvent.objects.filter(in_scope).values_list("action", flat=True)))
     return render(
         request,
         "pages/audit.html",
@@ -266,3 +272,27 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"已导入工作簿：{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标。"
     )
     return redirect("dashboard", pk=record.pk)
+
+
+@login_required
+def users(request: HttpRequest) -> HttpResponse:
+    if not is_system_admin(_user(request)):
+        raise Http404("没有这个页面")
+    form = NewUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = create_user(_user(request), form)
+        messages.success(request, f"已新建用户 {created.username}。")
+        return redirect("users")
+    accounts = User.objects.select_related(
+        "membership__department", "membership__division"
+    ).order_by("username")
+    return render(
+        request,
+        "pages/users.html",
+        {
+            "form": form,
+            "accounts": accounts,
+            "membership": membership(request.user),
+        },
+        status=400 if form.errors else 200,
+    )
