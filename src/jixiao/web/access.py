@@ -18,6 +18,12 @@ from jixiao.web.organizations.models import Membership, Role, SelfEvaluation
 DEPARTMENT_ROLES = (Role.DIVISION_FILLER, Role.FINANCE_REVIEWER, Role.UNIT_LEADER)
 
 
+def signed_in(user: User | AnonymousUser) -> User:
+    """The user of a view that requires sign-in (login_required or the API's IsAuthenticated)."""
+    assert isinstance(user, User)
+    return user
+
+
 def membership(user: User | AnonymousUser) -> Membership | None:
     if not user.is_authenticated:
         return None

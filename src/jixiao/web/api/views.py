@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from jixiao.adapters.assemble import cell_strings, disassemble
 from jixiao.adapters.render_json import evaluation_as_dict
 from jixiao.adapters.tables import ALL_TABLES
-from jixiao.web.access import evaluation_or_404, visible_evaluations
+from jixiao.web.access import evaluation_or_404, signed_in, visible_evaluations
 from jixiao.web.editing import EditRefused, set_indicator_actual
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.services import assess
@@ -30,11 +29,6 @@ class EvaluationSummary(serializers.Serializer[SelfEvaluation]):
     status = serializers.CharField()
     status_label = serializers.CharField(source="get_status_display")
     framework = serializers.CharField()
-
-
-def _user(request: Request) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @extend_schema(responses=EvaluationSummary(many=True), summary="可查看的年度绩效自评")
@@ -114,7 +108,7 @@ def indicator_actual(request: Request, pk: int, indicator: int) -> Response:
     change.is_valid(raise_exception=True)
     try:
         changed = set_indicator_actual(
-            _user(request),
+            signed_in(request.user),
             record,
             indicator,
             change.validated_data["actual"],

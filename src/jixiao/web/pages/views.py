@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.core.money import format_percent, format_score, format_wan
-from jixiao.web.access import evaluation_or_404, membership, visible_evaluations
+from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.downloads import DOWNLOADS, produce
 from jixiao.web.editing import EditRefused, editable_indicators, set_indicator_actual
@@ -31,12 +31,6 @@ from jixiao.web.workflow import (
     last_return,
     take_step,
 )
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (every view here requires one)."""
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required
@@ -61,11 +55,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "record": record,
         "assessed": assessed,
         "membership": membership(request.user),
-        "steps": available_steps(_user(request), record),
+        "steps": available_steps(signed_in(request.user), record),
         "returned": last_return(record),
-        "can_edit": bool(editable_indicators(_user(request), record)),
+        "can_edit": bool(editable_indicators(signed_in(request.user), record)),
         "downloads": DOWNLOADS,
-        "can_upload": may_upload(_user(request), record) and is_editable(record),
+        "can_upload": may_upload(signed_in(request.user), record) and is_editable(record),
     }
     evaluation = assessed.evaluation
     if evaluation is not None:
@@ -130,7 +124,7 @@ def _indicators_page(
     errors = errors or {}
     rows = [
         (indicator, scores.get(f"indicator:{indicator.code}"), errors.get(indicator.pk))
-        for indicator in editable_indicators(_user(request), record)
+        for indicator in editable_indicators(signed_in(request.user), record)
     ]
     context = {
         "record": record,
@@ -154,7 +148,7 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
     given = request.POST.get("actual", "")
     try:
         changed = set_indicator_actual(
-            _user(request), record, indicator, given, request.POST.get("reason", "")
+            signed_in(request.user), record, indicator, given, request.POST.get("reason", "")
         )
     except EditRefused as refusal:
         detail = "；".join(p.message for p in refusal.problems) or str(refusal)
@@ -173,7 +167,7 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
 def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
     try:
-        done = take_step(_user(request), record, action, request.POST.get("reason", ""))
+        done = take_step(signed_in(request.user), record, action, request.POST.get("reason", ""))
     except WorkflowRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -207,7 +201,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit events of the self-evaluations the user may read, newest first; the system
     administrator also sees the events of no self-evaluation (user administration)."""
     in_scope = Q(evaluation__in=visible_evaluations(request.user))
-    if is_system_admin(_user(request)):
+    if is_system_admin(signed_in(request.user)):
         in_scope |= Q(evaluation__isnull=True)
     events = (
         AuditEvent.objects.filter(in_scope).select_related("evaluation__department").order_by("-id")
@@ -233,7 +227,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the upload form. POST: check the workbook and show every problem, or a summary to
     confirm."""
     record = evaluation_or_404(request.user, pk)
-    if not may_upload(_user(request), record):
+    if not may_upload(signed_in(request.user), record):
         raise Http404("没有这个页面")
     context: dict[str, object] = {"record": record, "membership": membership(request.user)}
     if request.method == "POST":
@@ -242,7 +236,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             context["refusal"] = "请选择要上传的 .xlsx 工作簿"
         else:
             try:
-                token, dataset, problems = receive(_user(request), record, file)
+                token, dataset, problems = receive(signed_in(request.user), record, file)
             except UploadRefused as refusal:
                 context["refusal"] = str(refusal)
             else:
@@ -261,10 +255,10 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
-    if not may_upload(_user(request), record):
+    if not may_upload(signed_in(request.user), record):
         raise Http404("没有这个页面")
     try:
-        dataset = confirm(_user(request), record, request.POST.get("token", ""))
+        dataset = confirm(signed_in(request.user), record, request.POST.get("token", ""))
     except UploadRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("upload", pk=record.pk)
@@ -276,11 +270,11 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
-    if not is_system_admin(_user(request)):
+    if not is_system_admin(signed_in(request.user)):
         raise Http404("没有这个页面")
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        created = create_user(_user(request), form)
+        created = create_user(signed_in(request.user), form)
         messages.success(request, f"已新建用户 {created.username}。")
         return redirect("users")
     accounts = User.objects.select_related(
