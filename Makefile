@@ -6,7 +6,7 @@ TEST_HOME := $(CURDIR)/build/test-home
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
-.PHONY: demo evaluate test lint typecheck contracts bench lock clean system-deps screenshots
+.PHONY: messages demo evaluate test lint typecheck contracts bench lock clean system-deps screenshots
 
 # Debian packages: LibreOffice for PDF reports, CJK fonts, the PDF tools the tests use, and
 # chromium for the browser tests.
@@ -65,6 +65,13 @@ system-deps:
 		echo "请以 root 身份运行 make system-deps，或执行：sudo apt-get install $(SYSTEM_PACKAGES)"; \
 		exit 1; \
 	fi
+
+## Refresh the English catalogue after changing a page (needs Debian's gettext).
+messages: $(STAMP)
+	cd src/jixiao/web && JIXIAO_HOME=$(TEST_HOME) DJANGO_SETTINGS_MODULE=jixiao.web.settings \
+		../../../$(BIN)/python -m django makemessages -l en --no-location
+	cd src/jixiao/web && JIXIAO_HOME=$(TEST_HOME) DJANGO_SETTINGS_MODULE=jixiao.web.settings \
+		../../../$(BIN)/python -m django compilemessages
 
 ## Refresh the screenshots under docs/images from the browser tests.
 screenshots: $(STAMP)

@@ -58,7 +58,7 @@ def log_in(browser: Browser, base: str, username: str) -> Page:
     assert page.locator("h1").inner_text() == "登录"
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     return page
 
 
@@ -82,11 +82,11 @@ def test_finance_reads_the_score_and_the_tree(  # type: ignore[no-untyped-def]
 
 
 def test_a_wrong_password_is_refused(browser: Browser, live_server, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]  # noqa: ARG001
-    page = browser.new_page()
+    page = browser.new_page(locale="zh-CN")
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "demo-finance")
     page.fill("#id_password", "wrong-password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert page.locator(".error").inner_text() == "用户名或密码不正确，请重试。"
     page.close()
 

@@ -5,6 +5,7 @@ names a PostgreSQL server."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -71,6 +72,7 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_TZ = True
 STATIC_URL = "static/"
 WHITENOISE_USE_FINDERS = True  # every asset is served from the package; no CDN, no collectstatic

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Department(models.Model):
@@ -42,11 +43,11 @@ class Division(models.Model):
 class Status(models.TextChoices):
     """The self-evaluation's workflow; data locks on submission and unlocks only by a return."""
 
-    DRAFTING = "drafting", "填报中"
-    DIVISIONS_SUBMITTED = "divisions_submitted", "处室已提交"
-    FINANCE_REVIEWED = "finance_reviewed", "财务已审核"
-    APPROVED = "approved", "单位已审定"
-    SUBMITTED_TO_BUREAU = "submitted_to_bureau", "已报送财政局"
+    DRAFTING = "drafting", _("填报中")
+    DIVISIONS_SUBMITTED = "divisions_submitted", _("处室已提交")
+    FINANCE_REVIEWED = "finance_reviewed", _("财务已审核")
+    APPROVED = "approved", _("单位已审定")
+    SUBMITTED_TO_BUREAU = "submitted_to_bureau", _("已报送财政局")
 
 
 class SelfEvaluation(models.Model):
@@ -76,11 +77,11 @@ class SelfEvaluation(models.Model):
 
 
 class Role(models.TextChoices):
-    DIVISION_FILLER = "division_filler", "处室填报人"
-    FINANCE_REVIEWER = "finance_reviewer", "财务审核人"
-    UNIT_LEADER = "unit_leader", "单位负责人"
-    BUREAU_REVIEWER = "bureau_reviewer", "财政局审核人"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    DIVISION_FILLER = "division_filler", _("处室填报人")
+    FINANCE_REVIEWER = "finance_reviewer", _("财务审核人")
+    UNIT_LEADER = "unit_leader", _("单位负责人")
+    BUREAU_REVIEWER = "bureau_reviewer", _("财政局审核人")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 class Membership(models.Model):
