@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -117,5 +118,11 @@ def test_fill_submit_return_and_see_the_reason(  # type: ignore[no-untyped-def]
     division.reload()
     assert division.locator("#status").inner_text() == "填报中"
     assert "I102 请补充偏差原因" in division.locator("#returned").inner_text()
+    with division.expect_download() as download:
+        division.click("text=自评报告（Word）")
+    report = download.value
+    assert report.suggested_filename == "广州市商务局2023年度自评报告（Word）.docx"
+    text = "\n".join(p.text for p in docx.Document(str(report.path())).paragraphs)
+    assert "部门整体支出绩效自评得分 93.63 分" in text  # the report follows the changed data
     division.close()
     finance.close()
