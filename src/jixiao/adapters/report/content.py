@@ -322,14 +322,15 @@ def _self_evaluation(
 
 def _lost_points(node: NodeResult) -> list[str]:
     """Why ``node`` lost points: its deductions, or for a sum the items below that lost some."""
-    if node.rule == "sum":
-        return [
-            f"{child.name}扣 {format_score(child.points - child.score)} 分"
-            + (f"（{'；'.join(_lost_points(child))}）" if _lost_points(child) else "")
-            for child in node.children
-            if child.score < child.points
-        ]
-    return [deduction.reason for deduction in node.deductions]
+    if node.rule != "sum":
+        return [deduction.reason for deduction in node.deductions]
+    reasons = []
+    for child in node.children:
+        if child.score < child.points:
+            below = _lost_points(child)
+            detail = f"（{'；'.join(below)}）" if below else ""
+            reasons.append(f"{child.name}扣 {format_score(child.points - child.score)} 分{detail}")
+    return reasons
 
 
 def _item_sentence(position: int, node: NodeResult) -> str:
