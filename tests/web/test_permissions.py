@@ -13,14 +13,16 @@ from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import ACCOUNTS
 from jixiao.web.organizations.models import Department, SelfEvaluation, Status
-from jixiao.web.records.mapping import save_dataset
-from jixiao.web.records.models import Indicator
+from jixiao.web.editing import LEDGERS, row_cells
+from jixiao.web.records.mapping import MODELS, save_dataset
+from jixiao.web.records.models import Indicator, Record
 
 pytestmark = pytest.mark.django_db
 
 USERS = [name for name, *_ in ACCOUNTS]
 READERS_OF_OWN = {"demo-division", "demo-division2", "demo-finance", "demo-leader", "demo-bureau"}
 DOWNLOADS = ["report-docx", "report-html", "scoretable", "workbook"]
+OWN_DIVISION = {"demo-division": "对外贸易处", "demo-division2": "消费促进处"}
 
 
 @pytest.fixture
@@ -44,6 +46,8 @@ def read_urls(evaluation: SelfEvaluation) -> list[str]:
         f"/evaluations/{pk}/",
         f"/evaluations/{pk}/tree/",
         f"/evaluations/{pk}/indicators/",
+        f"/evaluations/{pk}/data/",
+        f"/evaluations/{pk}/data/projects/",
         *(f"/evaluations/{pk}/download/{kind}/" for kind in DOWNLOADS),
     ]
 
@@ -71,6 +75,11 @@ def test_every_named_url_is_in_the_matrix() -> None:
         "confirm_upload",
         "audit",
         "users",
+        "data",
+        "ledger",
+        "new_row",
+        "row",
+        "delete_row",
         "login",
         "logout",
     }
@@ -160,3 +169,85 @@ def test_upload_is_for_the_departments_finance_reviewer_only(  # type: ignore[no
         response = client.post(f"/evaluations/{evaluation.pk}/upload/confirm/", {"token": "0" * 32})
         assert response.status_code in (302, 404)
     assert snapshot() == before
+
+
+def sample_rows(evaluation: SelfEvaluation, key: str) -> list[Record]:
+    """The first row of a table, and for the tables of divisions one row of each division."""
+    rows = list(MODELS[key]._default_manager.filter(evaluation=evaluation).order_by("position"))
+    if not LEDGERS[key].by_division:
+        return rows[:1]
+    by_division: dict[object, Record] = {}
+    for row in rows:
+        by_division.setdefault(row.division_id, row)  # type: ignore[attr-defined]
+    return list(by_division.values())
+
+
+def may_read(
+    username: str, evaluation: SelfEvaluation, demo: SelfEvaluation, row: Record | None, key: str
+) -> bool:
+    if username == "demo-bureau":
+        return True
+    if evaluation != demo:
+        return False
+    if username in ("demo-finance", "demo-leader"):
+        return True
+    division = OWN_DIVISION.get(username)
+    if division is None or not LEDGERS[key].by_division:
+        return False
+    return (
+        row is None or getattr(row, "division", None) is not None and row.division.name == division
+    )  # type: ignore[attr-defined]
+
+
+def may_change(
+    username: str, evaluation: SelfEvaluation, demo: SelfEvaluation, row: Record | None, key: str
+) -> bool:
+    if evaluation != demo or username in ("demo-leader", "demo-bureau"):
+        return False
+    return username == "demo-finance" or may_read(username, evaluation, demo, row, key)
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_ledgers_reading(
+    client_for, demo: SelfEvaluation, other: SelfEvaluation, username: str
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(username)
+    for evaluation in (demo, other):
+        base = f"/evaluations/{evaluation.pk}/data/"
+        any_table = any(may_read(username, evaluation, demo, None, key) for key in LEDGERS)
+        assert client.get(base).status_code == (200 if any_table else 404), (username, base)
+        for key in LEDGERS:
+            expected = 200 if may_read(username, evaluation, demo, None, key) else 404
+            assert client.get(f"{base}{key}/").status_code == expected, (username, key)
+            new = client.get(f"{base}{key}/new/").status_code
+            assert new == (200 if may_change(username, evaluation, demo, None, key) else 404)
+            for row in sample_rows(evaluation, key):
+                expected = 200 if may_read(username, evaluation, demo, row, key) else 404
+                assert client.get(f"{base}{key}/{row.pk}/").status_code == expected, (
+                    username,
+                    key,
+                    row.pk,
+                )
+    assert client.get(f"/evaluations/{demo.pk}/data/no_such_table/").status_code == 404
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_ledgers_changing(
+    client_for, demo: SelfEvaluation, other: SelfEvaluation, username: str
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(username)
+    for evaluation in (demo, other):
+        base = f"/evaluations/{evaluation.pk}/data/"
+        for key, ledger in LEDGERS.items():
+            for row in sample_rows(evaluation, key):
+                allowed = may_change(username, evaluation, demo, row, key)
+                if ledger.by_division:
+                    cells = row_cells(row, ledger) | {"name": "矩阵测试改名", "reason": "矩阵测试"}
+                    response = client.post(f"{base}{key}/{row.pk}/", cells)
+                    assert response.status_code == (302 if allowed else 404), (username, key)
+                    row.refresh_from_db()
+                    assert (row.name == "矩阵测试改名") == allowed, (username, key)  # type: ignore[attr-defined]
+                response = client.post(f"{base}{key}/{row.pk}/delete/", {"reason": "矩阵测试"})
+                assert response.status_code == (302 if allowed else 404), (username, key)
+                exists = type(row)._default_manager.filter(pk=row.pk).exists()
+                assert exists != allowed, (username, key, row.pk)

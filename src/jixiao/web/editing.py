@@ -1,75 +1,428 @@
-"""Changing a stored record: checked with the same schema as files and workbooks, within the
-user's scope, only while the data are open, recorded in the audit log with before and after."""
+"""Reading and changing the stored records of a self-evaluation, table by table.
+
+Every table of ``adapters/tables.py`` is a *ledger* here. A change is checked by the table's
+``RowReader`` — the same checks and the same Chinese messages as files and workbooks — then
+saved, then the whole data set is read back: a new error in the changed row itself (a duplicate
+code, spending above the budget, monthly amounts that do not add up) refuses the change and
+nothing is written; a new error elsewhere that only another change can clear (a budget line
+whose projects no longer add up, a project pointing at a funding source not yet entered) is
+saved and reported, because the data are entered one row at a time.
+
+Scopes: the finance reviewer reads and changes every ledger of the department; a division filler
+reads and changes only the rows of their own division in the key tasks, projects and indicators;
+the unit leader and the finance bureau read. Changes are refused while the self-evaluation is
+locked (``workflow.is_editable``). Each change is an audit event with the changed columns before
+and after, and the reason given.
+
+A field that was reconstructed and is now changed by a person is no longer reconstructed: it is
+taken off the row's list of reconstructed fields (unless the same change edits that list).
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
-from django.db import transaction
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from jixiao.adapters.assemble import read_rows
-from jixiao.adapters.tables import INDICATORS
+from django.contrib.auth.models import User
+from django.db import models, transaction
+from django.db.models import QuerySet
+
+from jixiao.adapters.assemble import format_cell, read_rows
+from jixiao.adapters.tables import Column, Kind, Table
 from jixiao.core.fields import FieldReader
-from jixiao.core.problems import Problem, SourceLocation
+from jixiao.core.problems import Problem, Severity, SourceLocation
 from jixiao.web.access import membership
 from jixiao.web.audit.services import record_event
-from jixiao.web.organizations.models import Role, SelfEvaluation
-from jixiao.web.records.mapping import cells_of
-from jixiao.web.records.models import Indicator
+from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
+from jixiao.web.records.mapping import (
+    MODELS,
+    TABLES,
+    cells_of,
+    field_of,
+    fields_of,
+    load_dataset,
+)
+from jixiao.web.records.models import Indicator, Record, Sourced
 from jixiao.web.workflow import is_editable
+
+# Errors that another row's change can clear: saved and reported, not refused.
+CROSS_ROW_CODES = frozenset(
+    {"E-UNKNOWN-FUNDING-SOURCE", "E-UNKNOWN-TASK", "E-UNKNOWN-PROJECT", "E-BUDGET-TOTAL"}
+)
+DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators"})
+LABEL_COLUMNS = ("code", "funding_source", "name", "title", "category", "item", "node", "section")
 
 
 class EditRefused(Exception):
     """Not allowed or not valid; ``problems`` (when any) say why at the field."""
 
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
         super().__init__(message)
-        self.problems = problems or []
+        self.problems = list(problems)
 
 
-def editable_indicators(user: User, record: SelfEvaluation) -> list[Indicator]:
-    """The indicators ``user`` may change: a division filler's own division's, or all of the
-    department's for the finance reviewer."""
-    scope = membership(user)
-    indicators = Indicator.objects.filter(evaluation=record).select_related("division")
-    if scope is None or scope.department_id != record.department_id:
-        return []
-    if scope.role == Role.FINANCE_REVIEWER:
-        return list(indicators)
-    if scope.role == Role.DIVISION_FILLER and scope.division_id is not None:
-        return list(indicators.filter(division_id=scope.division_id))
-    return []
+class NotFound(EditRefused):
+    """No such row, or outside the user's scope: answered as if it did not exist."""
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One table of a self-evaluation's data set as the pages and the API show it."""
+
+    table: Table[Any]
+
+    @property
+    def key(self) -> str:
+        return self.table.key
+
+    @property
+    def title(self) -> str:
+        return self.table.sheet
+
+    @property
+    def model(self) -> type[Record]:
+        return MODELS[self.table.key]
+
+    @property
+    def by_division(self) -> bool:
+        return self.table.key in DIVISION_TABLES
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return self.table.columns
+
+    @property
+    def summary_columns(self) -> tuple[Column, ...]:
+        """The columns a list of rows shows: all but the months, the reconstructed fields
+        (shown as a mark at each cell) and the source note."""
+        return tuple(
+            c
+            for c in self.table.columns
+            if c.kind is not Kind.RECONSTRUCTED and c.key != "note" and c.field != "monthly_spent"
+        )
+
+    def column_for_field(self, name: str | None) -> str | None:
+        """The column where a problem about field ``name`` is shown (``monthly_spent`` → the
+        first month's column)."""
+        return next((c.key for c in self.table.columns if name in (c.key, c.field_name)), None)
+
+
+LEDGERS: dict[str, Ledger] = {table.key: Ledger(table) for table in TABLES}
+
+
+def ledger_or_none(key: str) -> Ledger | None:
+    return LEDGERS.get(key)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may do with one ledger of one self-evaluation."""
+
+    read: bool
+    write: bool
+    division: Division | None = None  # only this division's rows, when set
+
+
+def scope_of(user: User, record: SelfEvaluation, ledger: Ledger) -> Scope:
+    """``user``'s rights on ``ledger`` of ``record`` (the caller has checked that ``record`` is
+    visible to ``user``; the lock is checked when changing)."""
+    member: Membership | None = membership(user)
+    nothing = Scope(read=False, write=False)
+    if member is None:
+        return nothing
+    if member.role == Role.BUREAU_REVIEWER:
+        return Scope(read=True, write=False)
+    if member.department_id != record.department_id:
+        return nothing
+    if member.role == Role.FINANCE_REVIEWER:
+        return Scope(read=True, write=True)
+    if member.role == Role.UNIT_LEADER:
+        return Scope(read=True, write=False)
+    if member.role == Role.DIVISION_FILLER and member.division is not None and ledger.by_division:
+        return Scope(read=True, write=True, division=member.division)
+    return nothing
+
+
+def readable_ledgers(user: User, record: SelfEvaluation) -> list[tuple[Ledger, Scope]]:
+    found = ((ledger, scope_of(user, record, ledger)) for ledger in LEDGERS.values())
+    return [(ledger, scope) for ledger, scope in found if scope.read]
+
+
+def rows_of(user: User, record: SelfEvaluation, ledger: Ledger) -> QuerySet[Record]:
+    """The rows of ``ledger`` that ``user`` may read, in order."""
+    scope = scope_of(user, record, ledger)
+    model: Any = ledger.model  # lookups by the ledger's columns, which the base model lacks
+    rows: QuerySet[Any] = model.objects.filter(evaluation=record).order_by("position")
+    if not scope.read:
+        return rows.none()
+    if ledger.by_division:
+        rows = rows.select_related("division")
+    if scope.division is not None:
+        rows = rows.filter(division=scope.division)
+    return rows
+
+
+def row_or_not_found(user: User, record: SelfEvaluation, ledger: Ledger, pk: int) -> Record:
+    row = rows_of(user, record, ledger).filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"没有这条{ledger.title}记录，或您无权查看")
+    return row
+
+
+def row_cells(row: Record, ledger: Ledger) -> dict[str, str]:
+    """A stored row as the text of its cells (amounts in the column's unit, as in files)."""
+    cells = cells_of(row, ledger.table)
+    return {c.key: _text(c, cells.get(c.key)) for c in ledger.columns}
+
+
+def reconstructed_fields(row: Record) -> frozenset[str]:
+    """The fields of ``row`` that are reconstructed, not published (``*``: all of them)."""
+    stored = row.reconstructed if isinstance(row, Sourced) else ""
+    return frozenset(name for name in stored.split(";") if name)
+
+
+def is_reconstructed(row: Record, column: Column) -> bool:
+    names = reconstructed_fields(row)
+    return "*" in names or column.field_name in names
+
+
+def row_label(row: Record, ledger: Ledger) -> str:
+    cells = row_cells(row, ledger)
+    parts = [cells[key] for key in LABEL_COLUMNS if cells.get(key)]
+    return " ".join(parts[:2]) or f"第 {row.position} 行"
+
+
+def _text(column: Column, value: object) -> str:
+    if column.kind is Kind.RECONSTRUCTED and isinstance(value, str):
+        return value
+    if column.kind is Kind.WAN and value is not None:
+        return f"{value.normalize():f}"  # type: ignore[attr-defined]
+    text = format_cell(column, value, for_workbook=False)
+    return str(text)
+
+
+@dataclass
+class Saved:
+    row: Record
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _writable(user: User, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfEvaluation, Scope]:
+    """The self-evaluation locked for the change, and the user's scope; refused when the user
+    may not change the ledger or the data are locked."""
+    locked = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
+    scope = scope_of(user, locked, ledger)
+    if not scope.write:
+        raise NotFound(f"没有这个表，或您无权修改{ledger.title}")
+    if not is_editable(locked):
+        raise EditRefused(
+            f"年度绩效自评“{locked.get_status_display()}”，数据已锁定；退回后才能修改"
+        )
+    return locked, scope
+
+
+def _error_keys(problems: Iterable[Problem]) -> set[tuple[object, ...]]:
+    return {_key(p) for p in problems if p.severity is Severity.ERROR}
+
+
+def _key(problem: Problem) -> tuple[object, ...]:
+    where = problem.location
+    return (problem.code, problem.message, where.sheet, where.row, where.column)
+
+
+def _dataset_problems(record: SelfEvaluation) -> list[Problem]:
+    return load_dataset(record)[1]
+
+
+def _division_named(record: SelfEvaluation, name: str) -> Division | None:
+    return Division.objects.filter(department_id=record.department_id, name=name).first()
 
 
 @transaction.atomic
+def save_row(
+    user: User,
+    record: SelfEvaluation,
+    ledger: Ledger,
+    pk: int | None,
+    given: Mapping[str, str],
+    reason: str,
+    *,
+    action: str | None = None,
+) -> Saved:
+    """Create (``pk`` None) or change a row from the text of its cells in ``given`` (columns
+    not given keep their value); refused with every problem at its column, nothing written."""
+    record, scope = _writable(user, record, ledger)
+    row = None if pk is None else row_or_not_found(user, record, ledger, pk)
+    table = ledger.table
+    position = row.position if row is not None else _next_position(record, ledger)
+    old = row_cells(row, ledger) if row is not None else {}
+    cells: dict[str, object] = dict(old)
+    for column in ledger.columns:
+        if column.key in given:
+            cells[column.key] = str(given[column.key]).strip()
+    if scope.division is not None:
+        cells["division"] = scope.division.name
+    where = SourceLocation(
+        "表单",
+        sheet=table.sheet,
+        row=position,
+        cell_map=tuple((c.key, c.key) for c in ledger.columns),
+    )
+    read = FieldReader()
+    built = read_rows(table, [(cells, where)], read)
+    division_name = str(cells.get("division") or "")
+    division = _division_named(record, division_name) if division_name else None
+    if division_name and division is None:
+        names = "、".join(
+            Division.objects.filter(department_id=record.department_id).values_list(
+                "name", flat=True
+            )
+        )
+        read.error(
+            "E-DIVISION", f"处室“{division_name}”不存在（可选：{names}）", where.at("division")
+        )
+    if not built or read.problems:
+        raise EditRefused(f"{table.sheet}记录有误，未保存", read.problems)
+    before_problems = _error_keys(_dataset_problems(record))
+    values = fields_of(table, built[0], {division_name: division} if division else {})
+    instance = row if row is not None else ledger.model(evaluation=record, position=position)
+    changed = _assign(instance, values)
+    if row is not None and not changed:
+        return Saved(instance)
+    if row is not None and "reconstructed" not in changed:
+        _drop_reconstructed(instance, ledger, changed)
+    instance.save()
+    new_errors = [
+        p
+        for p in _dataset_problems(record)
+        if p.severity is Severity.ERROR and _key(p) not in before_problems
+    ]
+    refusing = [
+        p
+        for p in new_errors
+        if p.location.sheet == table.sheet
+        and p.location.row == position
+        and p.code not in CROSS_ROW_CODES
+    ]
+    if refusing:
+        raise EditRefused(
+            f"{table.sheet}记录有误，未保存", [_at_form(p, ledger, where) for p in refusing]
+        )
+    after = row_cells(instance, ledger)
+    record_event(
+        user,
+        action or (f"修改{table.sheet}" if row is not None else f"新增{table.sheet}"),
+        f"{record} {table.sheet} {row_label(instance, ledger)}",
+        evaluation=record,
+        before=_labelled(ledger, old, changed) if row is not None else None,
+        after=_labelled(
+            ledger, after, changed if row is not None else {field_of(c) for c in ledger.columns}
+        ),
+        reason=reason.strip(),
+    )
+    return Saved(instance, [p for p in new_errors if p not in refusing])
+
+
+@transaction.atomic
+def delete_row(
+    user: User, record: SelfEvaluation, ledger: Ledger, pk: int, reason: str
+) -> list[Problem]:
+    """Delete a row (a reason is required); returns the errors the deletion leaves elsewhere
+    (a project whose funding source is gone), which the next changes must clear."""
+    record, _ = _writable(user, record, ledger)
+    row = row_or_not_found(user, record, ledger, pk)
+    if not reason.strip():
+        raise EditRefused("删除记录必须填写理由")
+    before_problems = _error_keys(_dataset_problems(record))
+    old = row_cells(row, ledger)
+    label = row_label(row, ledger)
+    row.delete()
+    record_event(
+        user,
+        f"删除{ledger.title}",
+        f"{record} {ledger.title} {label}",
+        evaluation=record,
+        before=_labelled(ledger, old, {field_of(c) for c in ledger.columns}),
+        reason=reason.strip(),
+    )
+    return [
+        p
+        for p in _dataset_problems(record)
+        if p.severity is Severity.ERROR and _key(p) not in before_problems
+    ]
+
+
+def _next_position(record: SelfEvaluation, ledger: Ledger) -> int:
+    last = ledger.model._default_manager.filter(evaluation=record).aggregate(models.Max("position"))
+    return int(last["position__max"] or 0) + 1
+
+
+def _assign(instance: Record, values: Mapping[str, Any]) -> set[str]:
+    """Set the model fields; the names of the columns whose value changed."""
+    changed = set()
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.add(name)
+    return changed
+
+
+def _drop_reconstructed(instance: Record, ledger: Ledger, changed: set[str]) -> None:
+    if not isinstance(instance, Sourced) or not instance.reconstructed:
+        return
+    names = {c.field_name for c in ledger.columns if field_of(c) in changed}
+    kept = ";".join(n for n in instance.reconstructed.split(";") if n and n not in names)
+    if kept != instance.reconstructed:
+        instance.reconstructed = kept
+        changed.add("reconstructed")
+
+
+def _labelled(ledger: Ledger, cells: Mapping[str, str], fields: set[str]) -> dict[str, str]:
+    """The cells of the changed model fields, keyed by the columns' Chinese labels."""
+    return {c.label: cells.get(c.key, "") for c in ledger.columns if field_of(c) in fields}
+
+
+def _at_form(problem: Problem, ledger: Ledger, where: SourceLocation) -> Problem:
+    """A problem found reading the data set back, placed at the form's field."""
+    column = ledger.column_for_field(problem.location.column)
+    location = where.at(column) if column else where
+    return Problem(problem.code, problem.message, location, problem.severity)
+
+
+# --- the indicators' quick fill -------------------------------------------------------------
+
+
+def editable_rows(user: User, record: SelfEvaluation, ledger: Ledger) -> list[Record]:
+    """The rows ``user`` may change (whatever the lock)."""
+    if not scope_of(user, record, ledger).write:
+        return []
+    return list(rows_of(user, record, ledger))
+
+
+def editable_indicators(user: User, record: SelfEvaluation) -> list[Indicator]:
+    return [
+        row
+        for row in editable_rows(user, record, LEDGERS["indicators"])
+        if isinstance(row, Indicator)
+    ]
+
+
 def set_indicator_actual(
     user: User, record: SelfEvaluation, indicator_id: int, actual: str, reason: str
 ) -> Indicator:
     """Set an indicator's 实际完成值; refused outside scope, when locked, or when invalid."""
-    record = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
-    indicator = next((i for i in editable_indicators(user, record) if i.pk == indicator_id), None)
-    if indicator is None:
-        raise EditRefused("没有这个指标，或您无权修改")
-    if not is_editable(record):
-        raise EditRefused(
-            f"年度绩效自评“{record.get_status_display()}”，数据已锁定；退回后才能修改"
+    try:
+        saved = save_row(
+            user,
+            record,
+            LEDGERS["indicators"],
+            indicator_id,
+            {"actual": actual},
+            reason,
+            action="修改指标实际完成值",
         )
-    cells = cells_of(indicator, INDICATORS) | {"actual": actual.strip()}
-    read = FieldReader()
-    where = SourceLocation(
-        "表单", sheet="绩效指标", row=indicator.position, cell_map=(("actual", "actual"),)
-    )
-    if not read_rows(INDICATORS, [(cells, where)], read) or read.problems:
-        raise EditRefused("实际完成值无效", read.problems)
-    before = indicator.actual
-    indicator.actual = actual.strip()
-    indicator.save(update_fields=["actual"])
-    record_event(
-        user,
-        "修改指标实际完成值",
-        f"{record} 指标 {indicator.code} {indicator.name}",
-        evaluation=record,
-        before={"actual": before},
-        after={"actual": indicator.actual},
-        reason=reason,
-    )
-    return indicator
+    except NotFound as refusal:
+        raise NotFound("没有这个指标，或您无权修改") from refusal
+    assert isinstance(saved.row, Indicator)
+    return saved.row

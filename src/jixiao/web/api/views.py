@@ -16,7 +16,7 @@ from jixiao.adapters.assemble import cell_strings, disassemble
 from jixiao.adapters.render_json import evaluation_as_dict
 from jixiao.adapters.tables import ALL_TABLES
 from jixiao.web.access import evaluation_or_404, signed_in, visible_evaluations
-from jixiao.web.editing import EditRefused, set_indicator_actual
+from jixiao.web.editing import EditRefused, NotFound, set_indicator_actual
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.services import assess
 
@@ -115,7 +115,7 @@ def indicator_actual(request: Request, pk: int, indicator: int) -> Response:
             change.validated_data["reason"],
         )
     except EditRefused as refusal:
-        if not refusal.problems and str(refusal).startswith("没有这个指标"):
+        if isinstance(refusal, NotFound):
             return Response({"detail": str(refusal)}, status=status.HTTP_404_NOT_FOUND)
         return Response(
             {"detail": str(refusal), "problems": [p.as_dict() for p in refusal.problems]},

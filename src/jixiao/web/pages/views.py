@@ -19,8 +19,26 @@ from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.downloads import DOWNLOADS, produce
-from jixiao.web.editing import EditRefused, editable_indicators, set_indicator_actual
-from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.editing import (
+    EditRefused,
+    Ledger,
+    NotFound,
+    Scope,
+    delete_row,
+    editable_indicators,
+    is_reconstructed,
+    ledger_or_none,
+    readable_ledgers,
+    row_cells,
+    row_label,
+    row_or_not_found,
+    rows_of,
+    save_row,
+    scope_of,
+    set_indicator_actual,
+)
+from jixiao.web.organizations.models import Division, SelfEvaluation
+from jixiao.web.pages.forms import RowForm
 from jixiao.web.services import assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
 from jixiao.web.users import NewUserForm, create_user, is_system_admin
@@ -58,6 +76,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": available_steps(signed_in(request.user), record),
         "returned": last_return(record),
         "can_edit": bool(editable_indicators(signed_in(request.user), record)),
+        "can_read_data": bool(readable_ledgers(signed_in(request.user), record)),
         "downloads": DOWNLOADS,
         "can_upload": may_upload(signed_in(request.user), record) and is_editable(record),
     }
@@ -160,6 +179,132 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
     total = f"，当前总分 {format_score(score.score)}" if score else ""
     messages.success(request, f"已保存“{changed.name}”的实际完成值{total}。")
     return redirect("indicators", pk=record.pk)
+
+
+def _ledger_of(request: HttpRequest, pk: int, table: str) -> tuple[SelfEvaluation, Ledger, Scope]:
+    record = evaluation_or_404(request.user, pk)
+    ledger = ledger_or_none(table)
+    scope = scope_of(signed_in(request.user), record, ledger) if ledger is not None else None
+    if ledger is None or scope is None or not scope.read:
+        raise Http404("没有这个表，或您无权查看")
+    return record, ledger, scope
+
+
+@login_required
+def data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ledgers the user may read, with their number of rows."""
+    record = evaluation_or_404(request.user, pk)
+    user = signed_in(request.user)
+    ledgers = [
+        (ledger, scope, rows_of(user, record, ledger).count())
+        for ledger, scope in readable_ledgers(user, record)
+    ]
+    if not ledgers:
+        raise Http404("没有这个页面")
+    context = {
+        "record": record,
+        "ledgers": ledgers,
+        "editable": is_editable(record),
+        "membership": membership(request.user),
+    }
+    return render(request, "pages/data.html", context)
+
+
+@login_required
+def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
+    """The rows of one table, each cell marked where its value is reconstructed."""
+    record, chosen, scope = _ledger_of(request, pk, table)
+    columns = chosen.summary_columns
+    rows = [
+        (
+            row,
+            [(cells[c.key], is_reconstructed(row, c)) for c in columns],
+        )
+        for row in rows_of(signed_in(request.user), record, chosen)
+        for cells in (row_cells(row, chosen),)
+    ]
+    context = {
+        "record": record,
+        "ledger": chosen,
+        "columns": columns,
+        "rows": rows,
+        "writable": scope.write and is_editable(record),
+        "scope": scope,
+        "membership": membership(request.user),
+    }
+    return render(request, "pages/ledger.html", context)
+
+
+@login_required
+def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> HttpResponse:
+    """GET: a row's form (read-only for readers). POST: save it; a refusal is shown at its
+    fields with HTTP 400 and nothing is written."""
+    record, chosen, scope = _ledger_of(request, pk, table)
+    user = signed_in(request.user)
+    try:
+        instance = None if row is None else row_or_not_found(user, record, chosen, row)
+    except NotFound as missing:
+        raise Http404(str(missing)) from missing
+    writable = scope.write and is_editable(record)
+    if (row is None or request.method == "POST") and not scope.write:
+        raise Http404("没有这个页面")
+    if (row is None or request.method == "POST") and not writable:
+        messages.error(request, f"年度绩效自评“{record.get_status_display()}”，数据已锁定")
+        return redirect("ledger", pk=record.pk, table=chosen.key)
+    divisions = Division.objects.filter(department=record.department).values_list("name", flat=True)
+    form = RowForm(
+        chosen,
+        list(divisions),
+        request.POST if request.method == "POST" else None,
+        initial=row_cells(instance, chosen) if instance is not None else {},
+        fixed_division=scope.division.name if scope.division is not None else None,
+        read_only=not writable,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_row(user, record, chosen, row, form.cells(), form.cleaned_data["reason"])
+        except NotFound as missing:
+            raise Http404(str(missing)) from missing
+        except EditRefused as refusal:
+            form.show_problems(refusal.problems, str(refusal))
+        else:
+            messages.success(request, f"已保存{chosen.title}“{row_label(saved.row, chosen)}”。")
+            for problem in saved.warnings:
+                messages.warning(request, f"尚待处理：{problem}")
+            return redirect("ledger", pk=record.pk, table=chosen.key)
+    context = {
+        "record": record,
+        "ledger": chosen,
+        "instance": instance,
+        "form": form,
+        "writable": writable,
+        "reconstructed": [
+            c.label
+            for c in chosen.columns
+            if instance is not None and is_reconstructed(instance, c)
+        ],
+        "membership": membership(request.user),
+    }
+    return render(request, "pages/row.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpResponse:
+    record, chosen, _ = _ledger_of(request, pk, table)
+    user = signed_in(request.user)
+    try:
+        label = row_label(row_or_not_found(user, record, chosen, row), chosen)
+        left = delete_row(user, record, chosen, row, request.POST.get("reason", ""))
+    except NotFound as missing:
+        raise Http404(str(missing)) from missing
+    except EditRefused as refusal:
+        messages.error(request, f"未删除：{refusal}")
+        return redirect("row", pk=record.pk, table=chosen.key, row=row)
+    messages.success(request, f"已删除{chosen.title}“{label}”。")
+    for problem in left:
+        messages.warning(request, f"尚待处理：{problem}")
+    return redirect("ledger", pk=record.pk, table=chosen.key)
 
 
 @login_required

@@ -68,7 +68,8 @@ def cells_of(instance: records.Record, table: Table[Any]) -> dict[str, object]:
     return cells
 
 
-def _fields(table: Table[Any], record: Any, divisions: dict[str, Division]) -> dict[str, Any]:
+def fields_of(table: Table[Any], record: Any, divisions: dict[str, Division]) -> dict[str, Any]:
+    """A core record as the model fields of its table (amounts in 元, divisions as rows)."""
     values = table.cells(record)
     fields: dict[str, Any] = {}
     model = MODELS[table.key]
@@ -119,7 +120,7 @@ def save_dataset(dataset: Dataset, framework: str) -> SelfEvaluation:
         model = MODELS[table.key]
         model._default_manager.filter(evaluation=evaluation).delete()
         model._default_manager.bulk_create(
-            model(evaluation=evaluation, position=position, **_fields(table, record, divisions))
+            model(evaluation=evaluation, position=position, **fields_of(table, record, divisions))
             for position, record in enumerate(tables[table.key], start=1)
         )
     return evaluation

@@ -1,0 +1,84 @@
+"""The form of one row of a ledger, built from the table's columns.
+
+Django's form renders the fields, their labels, help and errors; the checking is the table's
+``RowReader`` (in ``web/editing.py``), so a cell means the same in a form as in a workbook and a
+refusal reads the same. Every field is text as typed (amounts in the column's unit, 万元 or
+元); choices, 是/否 and the division are select boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+
+from jixiao.adapters.tables import Column, Kind
+from jixiao.web.editing import Ledger
+
+LONG_TEXT_WIDTH = 30  # columns at least this wide in the workbook are multi-line here
+NUMERIC_KINDS = (Kind.WAN, Kind.YUAN, Kind.NUMBER, Kind.INTEGER)
+
+
+def _field(column: Column, divisions: Sequence[str]) -> forms.Field:
+    label = f"{column.label} *" if column.required else column.label
+    common: dict[str, Any] = {"label": label, "required": False, "help_text": column.help}
+    if column.key == "division":
+        choices = [("", "—"), *((name, name) for name in divisions)]
+        return forms.ChoiceField(choices=choices, **common)
+    if column.kind is Kind.FLAG:
+        return forms.ChoiceField(choices=[("否", "否"), ("是", "是")], **common)
+    if column.kind is Kind.CHOICE:
+        choices = [("", "—"), *((c.code, c.label) for c in column.choices)]
+        return forms.ChoiceField(choices=choices, **common)
+    if column.kind is Kind.DATE:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if column.kind in NUMERIC_KINDS:
+        attrs = {"inputmode": "decimal", "class": "number"}
+        return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
+    if column.width >= LONG_TEXT_WIDTH:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    return forms.CharField(**common)
+
+
+class RowForm(forms.Form):
+    """A ledger row's cells, plus the reason recorded in the audit log."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        divisions: Sequence[str],
+        *args: Any,
+        fixed_division: str | None = None,
+        read_only: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.ledger = ledger
+        for column in ledger.columns:
+            self.fields[column.key] = _field(column, divisions)
+        if fixed_division is not None and "division" in self.fields:
+            self.fields["division"].disabled = True
+            self.fields["division"].initial = fixed_division
+        self.fields["reason"] = forms.CharField(
+            label="修改原因", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def cells(self) -> dict[str, str]:
+        """The cells as given (only after ``is_valid``); disabled fields are left out."""
+        return {
+            column.key: self.cleaned_data.get(column.key) or ""
+            for column in self.ledger.columns
+            if not self.fields[column.key].disabled
+        }
+
+    def show_problems(self, problems: Sequence[Any], fallback: str) -> None:
+        """Put each problem at its field (a problem of no field goes above the form)."""
+        for problem in problems:
+            column = problem.location.column
+            self.add_error(column if column in self.fields else None, problem.message)
+        if not problems:
+            self.add_error(None, fallback)
