@@ -23,6 +23,9 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/evaluations/{id}/evaluation/",
         "/api/evaluations/{id}/dataset/",
         "/api/evaluations/{id}/indicators/{indicator}/actual/",
+        "/api/evaluations/{id}/tables/",
+        "/api/evaluations/{id}/tables/{table}/",
+        "/api/evaluations/{id}/tables/{table}/{row}/",
     }
 
 
@@ -70,3 +73,82 @@ def test_changing_an_actual_value(client_for, demo: SelfEvaluation) -> None:  # 
     )
     assert bureau.status_code == 404
     assert Indicator.objects.get(pk=own.pk).actual == "1900"
+
+
+def test_tables_row_by_row(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("demo-division2")  # 消费促进处
+    tables = client.get(f"/api/evaluations/{demo.pk}/tables/").json()
+    assert [(t["key"], t["writable"], t["division"]) for t in tables] == [
+        ("key_tasks", True, "消费促进处"),
+        ("projects", True, "消费促进处"),
+        ("indicators", True, "消费促进处"),
+    ]
+    assert tables[1]["columns"][7] == {
+        "key": "adjusted_budget_wan",
+        "label": "年度预算（万元）",
+        "kind": "wan",
+        "required": True,
+        "help": "",
+    }
+    base = f"/api/evaluations/{demo.pk}/tables/projects/"
+    rows = client.get(base).json()
+    assert {r["cells"]["division"] for r in rows} == {"消费促进处"}
+    p18 = next(r for r in rows if r["cells"]["code"] == "P18")
+    assert p18["cells"]["spent_wan"] == "6000"
+
+    bad = client.patch(
+        f"{base}{p18['id']}/",
+        {"cells": {"spent_wan": "九千"}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["problems"] == [
+        {
+            "code": "E-NUMBER",
+            "message": "“支出金额（万元）”不是有效数字：“九千”",
+            "location": "项目!spent_wan",
+            "severity": "error",
+        }
+    ]
+    created = client.post(
+        base,
+        {
+            "cells": {
+                "code": "P99",
+                "name": "夜间消费试点",
+                "funding_source": "city",
+                "adjusted_budget_wan": "10",
+            },
+            "reason": "API",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert body["cells"]["division"] == "消费促进处" and body["position"] == 54
+    assert body["warnings"][0]["code"] == "E-BUDGET-TOTAL"
+    row_url = f"{base}{body['id']}/"
+    assert client.delete(row_url, {}, content_type="application/json").status_code == 409
+    gone = client.delete(row_url, {"reason": "录错了"}, content_type="application/json")
+    assert gone.status_code == 204
+    assert client.get(row_url).status_code == 404
+
+
+def test_tables_outside_the_scope(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]
+    division = client_for("demo-division2")
+    lines = f"/api/evaluations/{demo.pk}/tables/budget_lines/"
+    assert division.get(lines).status_code == 404
+    assert division.post(lines, {"cells": {}}, content_type="application/json").status_code == 404
+    p01 = client_for("demo-finance").get(f"/api/evaluations/{demo.pk}/tables/projects/").json()[0]
+    row_url = f"/api/evaluations/{demo.pk}/tables/projects/{p01['id']}/"
+    assert division.get(row_url).status_code == 404
+    assert (
+        division.delete(row_url, {"reason": "x"}, content_type="application/json").status_code
+        == 404
+    )
+    leader = client_for("demo-leader")
+    assert leader.get(row_url).status_code == 200
+    refused = leader.patch(row_url, {"cells": {"name": "改"}}, content_type="application/json")
+    assert refused.status_code == 404
+    admin = client_for("demo-admin")
+    assert admin.get(f"/api/evaluations/{demo.pk}/tables/").status_code == 404

@@ -64,7 +64,7 @@ def test_a_division_sees_only_its_own_rows_of_its_three_tables(client_for, demo)
 
 def test_the_ledger_marks_reconstructed_values(client_for, demo) -> None:  # type: ignore[no-untyped-def]
     page = client_for("demo-finance").get(f"/evaluations/{demo.pk}/data/projects/")
-    rows = dict((row.code, cells) for row, cells in page.context["rows"])
+    rows = {row.code: cells for row, cells in page.context["rows"]}
     columns = [c.key for c in page.context["columns"]]
     name, source = columns.index("name"), columns.index("funding_source")
     assert rows["P01"][name] == ("商务经济与社会发展项目白云机场口岸查验部门综合性补助经费", False)

@@ -12,8 +12,8 @@ from django.urls import URLPattern, get_resolver
 from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import ACCOUNTS
-from jixiao.web.organizations.models import Department, SelfEvaluation, Status
 from jixiao.web.editing import LEDGERS, row_cells
+from jixiao.web.organizations.models import Department, SelfEvaluation, Status
 from jixiao.web.records.mapping import MODELS, save_dataset
 from jixiao.web.records.models import Indicator, Record
 
@@ -58,6 +58,8 @@ def api_urls(evaluation: SelfEvaluation) -> list[str]:
         f"/api/evaluations/{pk}/",
         f"/api/evaluations/{pk}/evaluation/",
         f"/api/evaluations/{pk}/dataset/",
+        f"/api/evaluations/{pk}/tables/",
+        f"/api/evaluations/{pk}/tables/projects/",
     ]
 
 
@@ -194,9 +196,10 @@ def may_read(
     division = OWN_DIVISION.get(username)
     if division is None or not LEDGERS[key].by_division:
         return False
-    return (
-        row is None or getattr(row, "division", None) is not None and row.division.name == division
-    )  # type: ignore[attr-defined]
+    if row is None:
+        return True
+    owner = getattr(row, "division", None)
+    return owner is not None and owner.name == division
 
 
 def may_change(
@@ -238,7 +241,7 @@ def test_ledgers_changing(
     client = client_for(username)
     for evaluation in (demo, other):
         base = f"/evaluations/{evaluation.pk}/data/"
-        for key, ledger in LEDGERS.items():
+        for index, (key, ledger) in enumerate(LEDGERS.items()):
             for row in sample_rows(evaluation, key):
                 allowed = may_change(username, evaluation, demo, row, key)
                 if ledger.by_division:
@@ -247,7 +250,23 @@ def test_ledgers_changing(
                     assert response.status_code == (302 if allowed else 404), (username, key)
                     row.refresh_from_db()
                     assert (row.name == "矩阵测试改名") == allowed, (username, key)  # type: ignore[attr-defined]
-                response = client.post(f"{base}{key}/{row.pk}/delete/", {"reason": "矩阵测试"})
-                assert response.status_code == (302 if allowed else 404), (username, key)
+                    api = f"/api/evaluations/{evaluation.pk}/tables/{key}/{row.pk}/"
+                    change = {"cells": {"name": "矩阵API"}, "reason": "矩阵测试"}
+                    response = client.patch(api, change, content_type="application/json")
+                    assert response.status_code == (200 if allowed else 404), (username, key)
+                    row.refresh_from_db()
+                    assert (row.name == "矩阵API") == allowed, (username, key)  # type: ignore[attr-defined]
+                if index % 2:
+                    response = client.post(f"{base}{key}/{row.pk}/delete/", {"reason": "矩阵测试"})
+                    assert response.status_code == (302 if allowed else 404), (username, key)
+                else:
+                    api = f"/api/evaluations/{evaluation.pk}/tables/{key}/{row.pk}/"
+                    response = client.delete(
+                        api, {"reason": "矩阵测试"}, content_type="application/json"
+                    )
+                    assert response.status_code in ((200, 204) if allowed else (404,)), (
+                        username,
+                        key,
+                    )
                 exists = type(row)._default_manager.filter(pk=row.pk).exists()
                 assert exists != allowed, (username, key, row.pk)

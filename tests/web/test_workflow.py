@@ -31,8 +31,8 @@ def test_a_division_fills_its_own_indicator_and_the_score_changes(client_for, de
     event = AuditEvent.objects.get(action="修改指标实际完成值")
     assert (event.actor_name, event.before, event.after, event.reason) == (
         "demo-division",
-        {"actual": "2004.7"},
-        {"actual": "1900"},
+        {"实际完成值": "2004.7"},
+        {"实际完成值": "1900"},
         "以海关年报为准",
     )
 

@@ -11,6 +11,13 @@ urlpatterns = [
     path("evaluations/<int:pk>/", views.evaluation_detail, name="api-evaluation"),
     path("evaluations/<int:pk>/evaluation/", views.evaluation_result, name="api-result"),
     path("evaluations/<int:pk>/dataset/", views.dataset, name="api-dataset"),
+    path("evaluations/<int:pk>/tables/", views.tables, name="api-tables"),
+    path("evaluations/<int:pk>/tables/<str:table>/", views.table_rows, name="api-table-rows"),
+    path(
+        "evaluations/<int:pk>/tables/<str:table>/<int:row>/",
+        views.table_row,
+        name="api-table-row",
+    ),
     path(
         "evaluations/<int:pk>/indicators/<int:indicator>/actual/",
         views.indicator_actual,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -16,9 +17,25 @@ from jixiao.adapters.assemble import cell_strings, disassemble
 from jixiao.adapters.render_json import evaluation_as_dict
 from jixiao.adapters.tables import ALL_TABLES
 from jixiao.web.access import evaluation_or_404, signed_in, visible_evaluations
-from jixiao.web.editing import EditRefused, NotFound, set_indicator_actual
+from jixiao.web.editing import (
+    EditRefused,
+    Ledger,
+    NotFound,
+    Scope,
+    delete_row,
+    ledger_or_none,
+    readable_ledgers,
+    row_cells,
+    row_or_not_found,
+    rows_of,
+    save_row,
+    scope_of,
+    set_indicator_actual,
+)
 from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.records.models import Record
 from jixiao.web.services import assess
+from jixiao.web.workflow import is_editable
 
 
 class EvaluationSummary(serializers.Serializer[SelfEvaluation]):
@@ -122,3 +139,159 @@ def indicator_actual(request: Request, pk: int, indicator: int) -> Response:
             status=status.HTTP_400_BAD_REQUEST,
         )
     return Response({"code": changed.code, "actual": changed.actual})
+
+
+# --- the tables of the data set, row by row ------------------------------------------------
+
+
+COLUMN_INFO = inline_serializer(
+    "Column",
+    {
+        "key": serializers.CharField(),
+        "label": serializers.CharField(),
+        "kind": serializers.CharField(),
+        "required": serializers.BooleanField(),
+        "help": serializers.CharField(),
+    },
+    many=True,
+)
+
+
+class TableInfo(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    writable = serializers.BooleanField()
+    division = serializers.CharField(allow_null=True)
+    columns = COLUMN_INFO
+
+
+class RowOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    cells = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
+
+class RowIn(serializers.Serializer[Any]):
+    cells = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class Reason(serializers.Serializer[Any]):
+    reason = serializers.CharField()
+
+
+def _table_or_404(request: Request, pk: int, table: str) -> tuple[SelfEvaluation, Ledger, Scope]:
+    record = evaluation_or_404(request.user, pk)
+    ledger = ledger_or_none(table)
+    if ledger is not None:
+        scope = scope_of(signed_in(request.user), record, ledger)
+        if scope.read:
+            return record, ledger, scope
+    raise Http404("没有这个表，或您无权查看")
+
+
+def _row(row: Record, ledger: Ledger) -> dict[str, Any]:
+    return {"id": row.pk, "position": row.position, "cells": row_cells(row, ledger)}
+
+
+def _refused(refusal: EditRefused) -> Response:
+    """404 outside the scope; 409 while locked; 400 with every problem at its column."""
+    if isinstance(refusal, NotFound):
+        return Response({"detail": str(refusal)}, status=status.HTTP_404_NOT_FOUND)
+    if not refusal.problems:
+        return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+    return Response(
+        {"detail": str(refusal), "problems": [p.as_dict() for p in refusal.problems]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+@extend_schema(responses=TableInfo(many=True), summary="可查看的数据表及其字段")
+@api_view(["GET"])
+def tables(request: Request, pk: int) -> Response:
+    record = evaluation_or_404(request.user, pk)
+    found = [
+        {
+            "key": ledger.key,
+            "title": ledger.title,
+            "description": ledger.table.description,
+            "writable": scope.write and is_editable(record),
+            "division": scope.division.name if scope.division is not None else None,
+            "columns": [
+                {
+                    "key": c.key,
+                    "label": c.label,
+                    "kind": c.kind.value,
+                    "required": c.required,
+                    "help": c.help,
+                }
+                for c in ledger.columns
+            ],
+        }
+        for ledger, scope in readable_ledgers(signed_in(request.user), record)
+    ]
+    return Response(found)
+
+
+@extend_schema(
+    methods=["GET"], responses=RowOut(many=True), summary="一个数据表的记录（字段与 CSV 相同）"
+)
+@extend_schema(
+    methods=["POST"],
+    request=RowIn,
+    responses={201: RowOut},
+    summary="新增一条记录（检查与工作簿相同；有误时 400 并逐字段说明）",
+)
+@api_view(["GET", "POST"])
+def table_rows(request: Request, pk: int, table: str) -> Response:
+    record, ledger, _ = _table_or_404(request, pk, table)
+    user = signed_in(request.user)
+    if request.method == "GET":
+        return Response([_row(row, ledger) for row in rows_of(user, record, ledger)])
+    given = RowIn(data=request.data)
+    given.is_valid(raise_exception=True)
+    try:
+        saved = save_row(
+            user,
+            record,
+            ledger,
+            None,
+            given.validated_data["cells"],
+            given.validated_data["reason"],
+        )
+    except EditRefused as refusal:
+        return _refused(refusal)
+    body = _row(saved.row, ledger) | {"warnings": [p.as_dict() for p in saved.warnings]}
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(methods=["GET"], responses=RowOut, summary="一条记录")
+@extend_schema(
+    methods=["PATCH"],
+    request=RowIn,
+    responses=RowOut,
+    summary="修改一条记录（只改给出的字段；有误时 400 并逐字段说明）",
+)
+@extend_schema(methods=["DELETE"], request=Reason, responses={204: None}, summary="删除一条记录")
+@api_view(["GET", "PATCH", "DELETE"])
+def table_row(request: Request, pk: int, table: str, row: int) -> Response:
+    record, ledger, _ = _table_or_404(request, pk, table)
+    user = signed_in(request.user)
+    try:
+        if request.method == "GET":
+            return Response(_row(row_or_not_found(user, record, ledger, row), ledger))
+        if request.method == "DELETE":
+            reason = str(request.data.get("reason", "")) if hasattr(request.data, "get") else ""
+            left = delete_row(user, record, ledger, row, reason)
+            if left:
+                return Response({"warnings": [p.as_dict() for p in left]})
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        given = RowIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        saved = save_row(
+            user, record, ledger, row, given.validated_data["cells"], given.validated_data["reason"]
+        )
+    except EditRefused as refusal:
+        return _refused(refusal)
+    return Response(_row(saved.row, ledger) | {"warnings": [p.as_dict() for p in saved.warnings]})
