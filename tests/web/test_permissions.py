@@ -77,6 +77,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
         "confirm_upload",
         "audit",
         "users",
+        "edit_user",
         "data",
         "ledger",
         "new_row",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),
     path("audit/", views.audit_log, name="audit"),
     path("users/", views.users, name="users"),
+    path("users/<int:user_id>/", views.edit_user, name="edit_user"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

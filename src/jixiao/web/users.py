@@ -20,25 +20,14 @@ def is_system_admin(user: User) -> bool:
     return scope is not None and scope.role == Role.SYSTEM_ADMIN
 
 
-class NewUserForm(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput)
+class ScopeForm(forms.Form):
+    """A role and the department or division it is limited to."""
+
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     department = forms.ModelChoiceField(
         label="部门", queryset=Department.objects.all(), required=False
     )
     division = forms.ModelChoiceField(label="处室", queryset=Division.objects.all(), required=False)
-
-    def clean_username(self) -> str:
-        username: str = self.cleaned_data["username"].strip()
-        if User.objects.filter(username=username).exists():
-            raise ValidationError("该用户名已存在")
-        return username
-
-    def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        validate_password(password)
-        return password
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -53,7 +42,78 @@ class NewUserForm(forms.Form):
             self.add_error("division", "处室不属于所选部门")
         if role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN) and (department or division):
             self.add_error("role", "财政局审核人和系统管理员不限于某个部门，请不要选择部门或处室")
+        if role != Role.DIVISION_FILLER and division is not None and "role" not in self.errors:
+            self.add_error("division", "只有处室填报人限于处室，请不要选择处室")
         return data
+
+
+class NewUserForm(ScopeForm):
+    username = forms.CharField(label="用户名", max_length=150)
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput)
+    field_order = ["username", "password", "role", "department", "division"]
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"].strip()
+        if User.objects.filter(username=username).exists():
+            raise ValidationError("该用户名已存在")
+        return username
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+
+class EditUserForm(ScopeForm):
+    """Change an account's role and scope, deactivate or reactivate it, or set a new password."""
+
+    is_active = forms.BooleanField(label="启用", required=False)
+    password = forms.CharField(
+        label="新密码",
+        widget=forms.PasswordInput,
+        required=False,
+        help_text="留空则不修改密码",
+    )
+
+    def __init__(self, account: User, admin: User, *args: Any, **kwargs: Any) -> None:
+        scope = membership(account)
+        kwargs.setdefault(
+            "initial",
+            {
+                "role": scope.role if scope else None,
+                "department": scope.department_id if scope else None,
+                "division": scope.division_id if scope else None,
+                "is_active": account.is_active,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.admin = admin
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data.get("password") or ""
+        if password:
+            validate_password(password, self.account)
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.account == self.admin:
+            if not data.get("is_active"):
+                self.add_error("is_active", "不能停用自己的账号")
+            if data.get("role") != Role.SYSTEM_ADMIN:
+                self.add_error("role", "不能取消自己的系统管理员角色")
+        return data
+
+
+def _scope_of(user: User) -> dict[str, Any]:
+    scope = membership(user)
+    return {
+        "启用": "是" if user.is_active else "否",
+        "角色": scope.get_role_display() if scope else None,
+        "部门": scope.department.name if scope and scope.department else None,
+        "处室": scope.division.name if scope and scope.division else None,
+    }
 
 
 @transaction.atomic
@@ -63,14 +123,40 @@ def create_user(admin: User, form: NewUserForm) -> User:
     Membership.objects.create(
         user=user, role=data["role"], department=data["department"], division=data["division"]
     )
-    record_event(
-        admin,
-        "新建用户",
-        f"用户 {user.username}",
-        after={
+    record_event(admin, "新建用户", f"用户 {user.username}", after=_scope_of(user))
+    return user
+
+
+@transaction.atomic
+def change_user(admin: User, form: EditUserForm) -> bool:
+    """Apply the form; whether anything changed. A new password is recorded as changed, never
+    its value."""
+    account, data = form.account, form.cleaned_data
+    before = _scope_of(account)
+    account.is_active = data["is_active"]
+    if data["password"]:
+        account.set_password(data["password"])
+    account.save()
+    Membership.objects.update_or_create(
+        user=account,
+        defaults={
             "role": data["role"],
-            "department": data["department"].name if data["department"] else None,
-            "division": data["division"].name if data["division"] else None,
+            "department": data["department"],
+            "division": data["division"],
         },
     )
-    return user
+    after = _scope_of(account)
+    changed = {key for key in before if before[key] != after[key]}
+    if data["password"]:
+        before["密码"], after["密码"] = "（原密码）", "（已重设）"
+        changed.add("密码")
+    if not changed:
+        return False
+    record_event(
+        admin,
+        "修改用户",
+        f"用户 {account.username}",
+        before={k: v for k, v in before.items() if k in changed},
+        after={k: v for k, v in after.items() if k in changed},
+    )
+    return True

@@ -41,7 +41,7 @@ from jixiao.web.organizations.models import Division, SelfEvaluation
 from jixiao.web.pages.forms import RowForm
 from jixiao.web.services import assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
-from jixiao.web.users import NewUserForm, create_user, is_system_admin
+from jixiao.web.users import EditUserForm, NewUserForm, change_user, create_user, is_system_admin
 from jixiao.web.workflow import (
     WorkflowRefused,
     available_steps,
@@ -433,5 +433,29 @@ def users(request: HttpRequest) -> HttpResponse:
             "accounts": accounts,
             "membership": membership(request.user),
         },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def edit_user(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Change an account's role and scope, deactivate it, or set a new password."""
+    admin = signed_in(request.user)
+    if not is_system_admin(admin):
+        raise Http404("没有这个页面")
+    account = User.objects.filter(pk=user_id).first()
+    if account is None:
+        raise Http404("没有这个用户")
+    form = EditUserForm(account, admin, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if change_user(admin, form):
+            messages.success(request, f"已修改用户 {account.username}。")
+        else:
+            messages.info(request, f"用户 {account.username} 没有变化。")
+        return redirect("users")
+    return render(
+        request,
+        "pages/user.html",
+        {"form": form, "account": account, "membership": membership(request.user)},
         status=400 if form.errors else 200,
     )
