@@ -8,6 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.pdf import write_pdf
@@ -19,7 +22,7 @@ from jixiao.web.services import Assessed
 
 @dataclass(frozen=True)
 class Download:
-    label: str
+    label: str | Promise  # translated when shown; file names are always Chinese
     suffix: str
     content_type: str
     write: Callable[[Assessed, Path], None]
@@ -45,17 +48,17 @@ def _workbook(assessed: Assessed, path: Path) -> None:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOADS = {
     "report-docx": Download(
-        "自评报告（Word）",
+        _("自评报告（Word）"),
         ".docx",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         _report(write_docx),
     ),
-    "report-pdf": Download("自评报告（PDF）", ".pdf", "application/pdf", _report(write_pdf)),
+    "report-pdf": Download(_("自评报告（PDF）"), ".pdf", "application/pdf", _report(write_pdf)),
     "report-html": Download(
-        "自评报告（网页）", ".html", "text/html; charset=utf-8", _report(write_html)
+        _("自评报告（网页）"), ".html", "text/html; charset=utf-8", _report(write_html)
     ),
-    "scoretable": Download("部门整体支出绩效自评表", ".xlsx", XLSX, _scoretable),
-    "workbook": Download("填报工作簿", ".xlsx", XLSX, _workbook),
+    "scoretable": Download(_("部门整体支出绩效自评表"), ".xlsx", XLSX, _scoretable),
+    "workbook": Download(_("填报工作簿"), ".xlsx", XLSX, _workbook),
 }
 
 

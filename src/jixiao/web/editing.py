@@ -27,6 +27,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from jixiao.adapters.assemble import format_cell, read_rows
 from jixiao.adapters.tables import Column, Kind, Table
@@ -166,7 +167,7 @@ def rows_of(user: User, record: SelfEvaluation, ledger: Ledger) -> QuerySet[Reco
 def row_or_not_found(user: User, record: SelfEvaluation, ledger: Ledger, pk: int) -> Record:
     row = rows_of(user, record, ledger).filter(pk=pk).first()
     if row is None:
-        raise NotFound(f"没有这条{ledger.title}记录，或您无权查看")
+        raise NotFound(_("没有这条%(table)s记录，或您无权查看") % {"table": ledger.title})
     return row
 
 
@@ -214,10 +215,11 @@ def _writable(user: User, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfE
     locked = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
     scope = scope_of(user, locked, ledger)
     if not scope.write:
-        raise NotFound(f"没有这个表，或您无权修改{ledger.title}")
+        raise NotFound(_("没有这个表，或您无权修改%(table)s") % {"table": ledger.title})
     if not is_editable(locked):
         raise EditRefused(
-            f"年度绩效自评“{locked.get_status_display()}”，数据已锁定；退回后才能修改"
+            _("年度绩效自评“%(status)s”，数据已锁定；退回后才能修改")
+            % {"status": locked.get_status_display()}
         )
     return locked, scope
 
@@ -283,7 +285,7 @@ def save_row(
             "E-DIVISION", f"处室“{division_name}”不存在（可选：{names}）", where.at("division")
         )
     if not built or read.problems:
-        raise EditRefused(f"{table.sheet}记录有误，未保存", read.problems)
+        raise EditRefused(_("%(table)s记录有误，未保存") % {"table": table.sheet}, read.problems)
     before_problems = _error_keys(_dataset_problems(record))
     values = fields_of(table, built[0], {division_name: division} if division else {})
     instance = row if row is not None else ledger.model(evaluation=record, position=position)
@@ -307,7 +309,8 @@ def save_row(
     ]
     if refusing:
         raise EditRefused(
-            f"{table.sheet}记录有误，未保存", [_at_form(p, ledger, where) for p in refusing]
+            _("%(table)s记录有误，未保存") % {"table": table.sheet},
+            [_at_form(p, ledger, where) for p in refusing],
         )
     after = row_cells(instance, ledger)
     record_event(
@@ -330,10 +333,10 @@ def delete_row(
 ) -> list[Problem]:
     """Delete a row (a reason is required); returns the errors the deletion leaves elsewhere
     (a project whose funding source is gone), which the next changes must clear."""
-    record, _ = _writable(user, record, ledger)
+    record, _scope = _writable(user, record, ledger)
     row = row_or_not_found(user, record, ledger, pk)
     if not reason.strip():
-        raise EditRefused("删除记录必须填写理由")
+        raise EditRefused(_("删除记录必须填写理由"))
     before_problems = _error_keys(_dataset_problems(record))
     old = row_cells(row, ledger)
     label = row_label(row, ledger)
@@ -423,6 +426,6 @@ def set_indicator_actual(
             action="修改指标实际完成值",
         )
     except NotFound as refusal:
-        raise NotFound("没有这个指标，或您无权修改") from refusal
+        raise NotFound(_("没有这个指标，或您无权修改")) from refusal
     assert isinstance(saved.row, Indicator)
     return saved.row

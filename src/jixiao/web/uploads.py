@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jixiao.adapters.workbook import read_workbook
 from jixiao.core.model import Dataset
@@ -65,11 +66,11 @@ def receive(
 ) -> tuple[str, Dataset | None, list[Problem]]:
     """Keep the upload under a token and check it; nothing in the data set changes yet."""
     if not may_upload(user, record):
-        raise UploadRefused("您无权为本年度上传工作簿")
+        raise UploadRefused(_("您无权为本年度上传工作簿"))
     if not is_editable(record):
-        raise UploadRefused("数据已锁定，退回后才能上传")
+        raise UploadRefused(_("数据已锁定，退回后才能上传"))
     if upload.size is not None and upload.size > MAX_BYTES:
-        raise UploadRefused("文件超过 20 MB")
+        raise UploadRefused(_("文件超过 20 MB"))
     token = secrets.token_hex(16)
     path = _folder() / f"{token}.xlsx"
     with path.open("wb") as handle:
@@ -85,16 +86,16 @@ def receive(
 def confirm(user: User, record: SelfEvaluation, token: str) -> Dataset:
     """Replace the data set with the checked workbook under ``token``, checking it again."""
     if not may_upload(user, record) or not is_editable(record):
-        raise UploadRefused("您无权为本年度上传工作簿，或数据已锁定")
+        raise UploadRefused(_("您无权为本年度上传工作簿，或数据已锁定"))
     if len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
-        raise UploadRefused("上传已失效，请重新上传")
+        raise UploadRefused(_("上传已失效，请重新上传"))
     path = _folder() / f"{token}.xlsx"
     if not path.exists():
-        raise UploadRefused("上传已失效，请重新上传")
+        raise UploadRefused(_("上传已失效，请重新上传"))
     try:
         dataset, problems = _check(record, path)
         if dataset is None or errors_in(problems):
-            raise UploadRefused("工作簿有错误，未导入")
+            raise UploadRefused(_("工作簿有错误，未导入"))
         save_dataset(dataset, record.framework)
         record_event(
             user,

@@ -9,9 +9,10 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from jixiao.web.access import membership
-from jixiao.web.audit.services import record_event
+from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.organizations.models import Department, Division, Membership, Role
 
 
@@ -23,39 +24,42 @@ def is_system_admin(user: User) -> bool:
 class ScopeForm(forms.Form):
     """A role and the department or division it is limited to."""
 
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     department = forms.ModelChoiceField(
-        label="部门", queryset=Department.objects.all(), required=False
+        label=_("部门"), queryset=Department.objects.all(), required=False
     )
-    division = forms.ModelChoiceField(label="处室", queryset=Division.objects.all(), required=False)
+    division = forms.ModelChoiceField(
+        label=_("处室"), queryset=Division.objects.all(), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         role, department, division = data.get("role"), data.get("department"), data.get("division")
         if role == Role.DIVISION_FILLER and division is None:
-            self.add_error("division", "处室填报人须指定处室")
+            self.add_error("division", _("处室填报人须指定处室"))
         if role in (Role.DIVISION_FILLER, Role.FINANCE_REVIEWER, Role.UNIT_LEADER) and (
             department is None
         ):
-            self.add_error("department", "该角色须指定部门")
+            self.add_error("department", _("该角色须指定部门"))
         if division is not None and department is not None and division.department != department:
-            self.add_error("division", "处室不属于所选部门")
+            self.add_error("division", _("处室不属于所选部门"))
         if role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN) and (department or division):
-            self.add_error("role", "财政局审核人和系统管理员不限于某个部门，请不要选择部门或处室")
+            unbound = _("财政局审核人和系统管理员不限于某个部门，请不要选择部门或处室")
+            self.add_error("role", unbound)
         if role != Role.DIVISION_FILLER and division is not None and "role" not in self.errors:
-            self.add_error("division", "只有处室填报人限于处室，请不要选择处室")
+            self.add_error("division", _("只有处室填报人限于处室，请不要选择处室"))
         return data
 
 
 class NewUserForm(ScopeForm):
-    username = forms.CharField(label="用户名", max_length=150)
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput)
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
     field_order = ["username", "password", "role", "department", "division"]
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
         if User.objects.filter(username=username).exists():
-            raise ValidationError("该用户名已存在")
+            raise ValidationError(_("该用户名已存在"))
         return username
 
     def clean_password(self) -> str:
@@ -67,12 +71,12 @@ class NewUserForm(ScopeForm):
 class EditUserForm(ScopeForm):
     """Change an account's role and scope, deactivate or reactivate it, or set a new password."""
 
-    is_active = forms.BooleanField(label="启用", required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False)
     password = forms.CharField(
-        label="新密码",
+        label=_("新密码"),
         widget=forms.PasswordInput,
         required=False,
-        help_text="留空则不修改密码",
+        help_text=_("留空则不修改密码"),
     )
 
     def __init__(self, account: User, admin: User, *args: Any, **kwargs: Any) -> None:
@@ -100,20 +104,22 @@ class EditUserForm(ScopeForm):
         data = super().clean()
         if self.account == self.admin:
             if not data.get("is_active"):
-                self.add_error("is_active", "不能停用自己的账号")
+                self.add_error("is_active", _("不能停用自己的账号"))
             if data.get("role") != Role.SYSTEM_ADMIN:
-                self.add_error("role", "不能取消自己的系统管理员角色")
+                self.add_error("role", _("不能取消自己的系统管理员角色"))
         return data
 
 
 def _scope_of(user: User) -> dict[str, Any]:
+    """An account's state as the audit log records it."""
     scope = membership(user)
-    return {
-        "启用": "是" if user.is_active else "否",
-        "角色": scope.get_role_display() if scope else None,
-        "部门": scope.department.name if scope and scope.department else None,
-        "处室": scope.division.name if scope and scope.division else None,
-    }
+    with in_record_language():
+        return {
+            "启用": "是" if user.is_active else "否",
+            "角色": str(scope.get_role_display()) if scope else None,
+            "部门": scope.department.name if scope and scope.department else None,
+            "处室": scope.division.name if scope and scope.division else None,
+        }
 
 
 @transaction.atomic

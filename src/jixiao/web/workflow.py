@@ -12,16 +12,19 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jixiao.web.access import membership
-from jixiao.web.audit.services import record_event
+from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.organizations.models import Role, SelfEvaluation, Status, Transition
 
 
 @dataclass(frozen=True)
 class Step:
     action: str  # code name used in forms and URLs
-    label: str  # what the button says
+    label: str | Promise  # what the button says (translated when shown)
     role: str
     source: str
     target: str
@@ -35,20 +38,21 @@ D, S, F, A, B = (
     Status.APPROVED,
     Status.SUBMITTED_TO_BUREAU,
 )
+RETURN = gettext_lazy("退回")
 STEPS = (
-    Step("submit", "提交", Role.DIVISION_FILLER, D, S, needs_reason=False),
-    Step("review", "审核通过", Role.FINANCE_REVIEWER, S, F, needs_reason=False),
-    Step("approve", "审定", Role.UNIT_LEADER, F, A, needs_reason=False),
-    Step("send", "报送财政局", Role.UNIT_LEADER, A, B, needs_reason=False),
-    Step("return", "退回", Role.FINANCE_REVIEWER, S, D, needs_reason=True),
-    Step("return", "退回", Role.UNIT_LEADER, F, S, needs_reason=True),
-    Step("return", "退回", Role.UNIT_LEADER, A, F, needs_reason=True),
-    Step("return", "退回", Role.BUREAU_REVIEWER, B, A, needs_reason=True),
+    Step("submit", gettext_lazy("提交"), Role.DIVISION_FILLER, D, S, needs_reason=False),
+    Step("review", gettext_lazy("审核通过"), Role.FINANCE_REVIEWER, S, F, needs_reason=False),
+    Step("approve", gettext_lazy("审定"), Role.UNIT_LEADER, F, A, needs_reason=False),
+    Step("send", gettext_lazy("报送财政局"), Role.UNIT_LEADER, A, B, needs_reason=False),
+    Step("return", RETURN, Role.FINANCE_REVIEWER, S, D, needs_reason=True),
+    Step("return", RETURN, Role.UNIT_LEADER, F, S, needs_reason=True),
+    Step("return", RETURN, Role.UNIT_LEADER, A, F, needs_reason=True),
+    Step("return", RETURN, Role.BUREAU_REVIEWER, B, A, needs_reason=True),
 )
 
 
 class WorkflowRefused(Exception):
-    """The step is not open to this user now; the message says why, in Chinese."""
+    """The step is not open to this user now; the message says why."""
 
 
 def available_steps(user: User, record: SelfEvaluation) -> list[Step]:
@@ -67,12 +71,16 @@ def take_step(user: User, record: SelfEvaluation, action: str, reason: str) -> T
     record = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
     step = next((s for s in available_steps(user, record) if s.action == action), None)
     if step is None:
-        raise WorkflowRefused(f"当前状态“{record.get_status_display()}”下，您不能执行此操作")
+        raise WorkflowRefused(
+            _("当前状态“%(status)s”下，您不能执行此操作") % {"status": record.get_status_display()}
+        )
     reason = reason.strip()
     if step.needs_reason and not reason:
-        raise WorkflowRefused("退回必须填写理由")
-    before = record.get_status_display()
-    record.status = step.target
+        raise WorkflowRefused(_("退回必须填写理由"))
+    with in_record_language():
+        action, before = str(step.label), record.get_status_display()
+        record.status = step.target
+        after = record.get_status_display()
     record.save(update_fields=["status"])
     done = Transition.objects.create(
         evaluation=record,
@@ -84,11 +92,11 @@ def take_step(user: User, record: SelfEvaluation, action: str, reason: str) -> T
     )
     record_event(
         user,
-        step.label,
+        action,
         str(record),
         evaluation=record,
         before={"状态": before},
-        after={"状态": record.get_status_display()},
+        after={"状态": after},
         reason=reason,
     )
     return done

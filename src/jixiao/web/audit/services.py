@@ -9,12 +9,19 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.organizations.models import SelfEvaluation
 
 GENESIS = "0" * 64
+RECORD_LANGUAGE = "zh-hans"
+
+
+def in_record_language() -> translation.override:
+    """Audit events are written in Chinese whatever language the user reads the pages in, so
+    that the log reads the same for everyone and its hashes do not depend on a session."""
+    return translation.override(RECORD_LANGUAGE)
 
 
 def _digest(event: AuditEvent) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from jixiao.adapters.tables import Column, Kind
 from jixiao.web.editing import Ledger
@@ -61,7 +62,7 @@ class RowForm(forms.Form):
             self.fields["division"].disabled = True
             self.fields["division"].initial = fixed_division
         self.fields["reason"] = forms.CharField(
-            label="修改原因", required=False, widget=forms.Textarea(attrs={"rows": 2})
+            label=_("修改原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
         )
         if read_only:
             for field in self.fields.values():

@@ -11,11 +11,14 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.core.money import format_percent, format_score, format_wan
+from jixiao.core.problems import Problem
 from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.downloads import DOWNLOADS, produce
@@ -172,12 +175,18 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
     except EditRefused as refusal:
         detail = "；".join(p.message for p in refusal.problems) or str(refusal)
         if not refusal.problems:
-            messages.error(request, f"未保存：{detail}")
+            messages.error(request, _("未保存：%(why)s") % {"why": detail})
             return redirect("indicators", pk=record.pk)
         return _indicators_page(request, record, {indicator: (given, detail)}, status=400)
     score = assess(record).evaluation
-    total = f"，当前总分 {format_score(score.score)}" if score else ""
-    messages.success(request, f"已保存“{changed.name}”的实际完成值{total}。")
+    if score is None:
+        saved = _("已保存“%(name)s”的实际完成值。") % {"name": changed.name}
+    else:
+        saved = _("已保存“%(name)s”的实际完成值，当前总分 %(score)s。") % {
+            "name": changed.name,
+            "score": format_score(score.score),
+        }
+    messages.success(request, saved)
     return redirect("indicators", pk=record.pk)
 
 
@@ -249,7 +258,8 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
     if (row is None or request.method == "POST") and not scope.write:
         raise Http404("没有这个页面")
     if (row is None or request.method == "POST") and not writable:
-        messages.error(request, f"年度绩效自评“{record.get_status_display()}”，数据已锁定")
+        locked = _("年度绩效自评“%(status)s”，数据已锁定") % {"status": record.get_status_display()}
+        messages.error(request, locked)
         return redirect("ledger", pk=record.pk, table=chosen.key)
     divisions = Division.objects.filter(department=record.department).values_list("name", flat=True)
     form = RowForm(
@@ -268,9 +278,9 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         except EditRefused as refusal:
             form.show_problems(refusal.problems, str(refusal))
         else:
-            messages.success(request, f"已保存{chosen.title}“{row_label(saved.row, chosen)}”。")
-            for problem in saved.warnings:
-                messages.warning(request, f"尚待处理：{problem}")
+            done = {"table": chosen.title, "row": row_label(saved.row, chosen)}
+            messages.success(request, _("已保存%(table)s“%(row)s”。") % done)
+            _warn(request, saved.warnings)
             return redirect("ledger", pk=record.pk, table=chosen.key)
     context = {
         "record": record,
@@ -288,10 +298,16 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
     return render(request, "pages/row.html", context, status=400 if form.errors else 200)
 
 
+def _warn(request: HttpRequest, problems: list[Problem]) -> None:
+    """Errors a saved change left elsewhere in the data set, for the next changes to clear."""
+    for problem in problems:
+        messages.warning(request, _("尚待处理：%(problem)s") % {"problem": problem})
+
+
 @login_required
 @require_POST
 def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpResponse:
-    record, chosen, _ = _ledger_of(request, pk, table)
+    record, chosen, _scope = _ledger_of(request, pk, table)
     user = signed_in(request.user)
     try:
         label = row_label(row_or_not_found(user, record, chosen, row), chosen)
@@ -299,11 +315,11 @@ def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpRespo
     except NotFound as missing:
         raise Http404(str(missing)) from missing
     except EditRefused as refusal:
-        messages.error(request, f"未删除：{refusal}")
+        messages.error(request, _("未删除：%(why)s") % {"why": refusal})
         return redirect("row", pk=record.pk, table=chosen.key, row=row)
-    messages.success(request, f"已删除{chosen.title}“{label}”。")
-    for problem in left:
-        messages.warning(request, f"尚待处理：{problem}")
+    done = {"table": chosen.title, "row": label}
+    messages.success(request, _("已删除%(table)s“%(row)s”。") % done)
+    _warn(request, left)
     return redirect("ledger", pk=record.pk, table=chosen.key)
 
 
@@ -316,7 +332,7 @@ def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except WorkflowRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"已{done.get_to_status_display()}。")
+        messages.success(request, _("已%(status)s。") % {"status": done.get_to_status_display()})
     return redirect("dashboard", pk=record.pk)
 
 
@@ -328,14 +344,15 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404("没有这种下载")
     assessed = assess(record)
     if assessed.evaluation is None and kind != "workbook":
-        messages.error(request, "数据有错误，暂不能生成；请先在评分明细中查看问题。")
+        messages.error(request, _("数据有错误，暂不能生成；请先在评分明细中查看问题。"))
         return redirect("dashboard", pk=record.pk)
     try:
         content = produce(chosen, assessed)
     except (NoChineseFont, PdfUnavailable) as error:
         messages.error(request, str(error))
         return redirect("dashboard", pk=record.pk)
-    name = f"{record.department.name}{record.fiscal_year}年度{chosen.label}{chosen.suffix}"
+    with translation.override("zh-hans"):
+        name = f"{record.department.name}{record.fiscal_year}年度{chosen.label}{chosen.suffix}"
     response = HttpResponse(content, content_type=chosen.content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
@@ -378,7 +395,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         file = request.FILES.get("workbook")
         if file is None:
-            context["refusal"] = "请选择要上传的 .xlsx 工作簿"
+            context["refusal"] = _("请选择要上传的 .xlsx 工作簿")
         else:
             try:
                 token, dataset, problems = receive(signed_in(request.user), record, file)
@@ -407,9 +424,9 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
     except UploadRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("upload", pk=record.pk)
-    messages.success(
-        request, f"已导入工作簿：{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标。"
-    )
+    counts = {"projects": len(dataset.projects), "indicators": len(dataset.indicators)}
+    imported = _("已导入工作簿：%(projects)d 个项目，%(indicators)d 个指标。") % counts
+    messages.success(request, imported)
     return redirect("dashboard", pk=record.pk)
 
 
@@ -420,7 +437,7 @@ def users(request: HttpRequest) -> HttpResponse:
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         created = create_user(signed_in(request.user), form)
-        messages.success(request, f"已新建用户 {created.username}。")
+        messages.success(request, _("已新建用户 %(name)s。") % {"name": created.username})
         return redirect("users")
     accounts = User.objects.select_related(
         "membership__department", "membership__division"
@@ -449,9 +466,9 @@ def edit_user(request: HttpRequest, user_id: int) -> HttpResponse:
     form = EditUserForm(account, admin, request.POST or None)
     if request.method == "POST" and form.is_valid():
         if change_user(admin, form):
-            messages.success(request, f"已修改用户 {account.username}。")
+            messages.success(request, _("已修改用户 %(name)s。") % {"name": account.username})
         else:
-            messages.info(request, f"用户 {account.username} 没有变化。")
+            messages.info(request, _("用户 %(name)s 没有变化。") % {"name": account.username})
         return redirect("users")
     return render(
         request,
