@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from jixiao.web.demo import PASSWORD
 from jixiao.web.organizations.models import SelfEvaluation
@@ -99,11 +99,18 @@ def test_fill_submit_return_and_see_the_reason(  # type: ignore[no-untyped-def]
     division.wait_for_url(f"**/evaluations/{demo.pk}/")
     assert division.locator("#score").inner_text() == "93.13"
     division.click("text=填报指标")
+    assert division.locator("#total-score").inner_text() == "93.13"
     row = division.locator("#indicator-I102")
+    row.locator("input[name=actual]").fill("两千")
+    row.locator("button").click()  # htmx swaps the row in place: the refusal at the field
+    expect(row.locator(".field-error")).to_have_text("“实际完成值”不是有效数字：“两千”")
+    assert row.locator("input[name=actual]").get_attribute("aria-invalid") == "true"
     row.locator("input[name=actual]").fill("1900")
     row.locator("input[name=reason]").fill("以海关年报为准")
     row.locator("button").click()
-    assert "当前总分 93.63" in division.locator("ul.messages").inner_text()
+    expect(row.locator(".saved")).to_contain_text("当前总分 93.63")
+    expect(division.locator("#total-score")).to_have_text("93.63")  # out of band
+    assert row.locator(".field-error").count() == 0
     division.goto(f"{live_server.url}/evaluations/{demo.pk}/")
     assert division.locator("#score").inner_text() == "93.63"
     division.click("button:has-text('提交')")
@@ -126,3 +133,28 @@ def test_fill_submit_return_and_see_the_reason(  # type: ignore[no-untyped-def]
     assert "部门整体支出绩效自评得分 93.63 分" in text  # the report follows the changed data
     division.close()
     finance.close()
+
+
+def test_finance_corrects_a_project_in_its_ledger(  # type: ignore[no-untyped-def]
+    browser: Browser, live_server, demo: SelfEvaluation, screenshots: Path
+) -> None:
+    page = log_in(browser, live_server.url, "demo-finance")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/")
+    page.click("text=数据台账")
+    page.click("#ledger-projects a")
+    expect(page.locator("#ledger tbody tr")).to_have_count(53)
+    page.click("#ledger tbody tr:has-text('P18') a")
+    page.fill("#id_spent_wan", "七千")
+    page.fill("#id_reason", "核对国库支付")
+    page.click("form.record button[type=submit]")
+    expect(page.locator("#error-spent_wan")).to_have_text("“支出金额（万元）”不是有效数字：“七千”")
+    assert page.locator("#id_spent_wan").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=str(screenshots / "ledger-form.png"), full_page=False)
+    page.fill("#id_spent_wan", "7000")
+    page.fill("#id_m12_yuan", "10000000")
+    page.click("form.record button[type=submit]")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/data/projects/")
+    expect(page.locator("ul.messages li.success")).to_contain_text("已保存项目“P18")
+    row = page.locator("#ledger tbody tr:has-text('P18')")
+    expect(row).to_contain_text("7000")
+    page.close()

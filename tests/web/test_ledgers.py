@@ -218,3 +218,14 @@ def test_readers_see_rows_but_cannot_change_them(client_for, demo) -> None:  # t
         assert client.get(f"/evaluations/{demo.pk}/data/projects/new/").status_code == 404
     target.refresh_from_db()
     assert target.name != "改名"
+
+
+def test_the_form_names_the_reconstructed_fields(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    target = project(demo, "P18")
+    page = client_for("demo-finance").get(f"/evaluations/{demo.pk}/data/projects/{target.pk}/")
+    assert page.context["reconstructed"] == [
+        "资金来源编码",
+        "重点任务编码",
+        "责任处室",
+        "1月支出（元）至12月支出（元）",
+    ]

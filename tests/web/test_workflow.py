@@ -91,3 +91,24 @@ def test_steps_belong_to_roles(client_for, demo) -> None:  # type: ignore[no-unt
     )
     assert SelfEvaluation.objects.get(pk=demo.pk).status == Status.DRAFTING
     assert Decimal(indicator(demo, "I102").points) == Decimal("1")
+
+
+def test_htmx_gets_the_row_and_the_new_total(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("demo-division")
+    target = indicator(demo, "I102")
+    url = f"/evaluations/{demo.pk}/indicators/{target.pk}/"
+    refused = client.post(url, {"actual": "两千"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 400
+    row = refused.content.decode()
+    assert row.startswith('<tr id="indicator-I102">') and "<html" not in row
+    assert "“实际完成值”不是有效数字：“两千”" in row and 'value="两千"' in row
+    saved = client.post(url, {"actual": "1900"}, headers={"HX-Request": "true"})
+    assert saved.status_code == 200
+    row = saved.content.decode()
+    assert '<span hx-swap-oob="innerHTML:#total-score">93.63</span>' in row
+    assert "已保存“跨境电商进出口金额”的实际完成值，当前总分 93.63。" in row
+    assert not list(saved.wsgi_request._messages)  # type: ignore[attr-defined]  # said in the row
+    demo.status = "divisions_submitted"
+    demo.save()
+    locked = client.post(url, {"actual": "1"}, headers={"HX-Request": "true"})
+    assert locked["HX-Redirect"] == f"/evaluations/{demo.pk}/indicators/"

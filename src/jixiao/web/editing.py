@@ -188,6 +188,18 @@ def is_reconstructed(row: Record, column: Column) -> bool:
     return "*" in names or column.field_name in names
 
 
+def reconstructed_labels(row: Record, ledger: Ledger) -> list[str]:
+    """The reconstructed fields of ``row`` as their column labels; a field spread over several
+    columns (the 12 months) is named once, by its first and last column."""
+    labels: dict[str, list[str]] = {}
+    for column in ledger.columns:
+        if is_reconstructed(row, column):
+            labels.setdefault(column.field_name, []).append(column.label)
+    return [
+        names[0] if len(names) == 1 else f"{names[0]}至{names[-1]}" for names in labels.values()
+    ]
+
+
 def row_label(row: Record, ledger: Ledger) -> str:
     cells = row_cells(row, ledger)
     parts = [cells[key] for key in LABEL_COLUMNS if cells.get(key)]

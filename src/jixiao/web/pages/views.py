@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.core.problems import Problem
+from jixiao.core.result import NodeResult
 from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.downloads import DOWNLOADS, produce
@@ -32,6 +34,7 @@ from jixiao.web.editing import (
     is_reconstructed,
     ledger_or_none,
     readable_ledgers,
+    reconstructed_labels,
     row_cells,
     row_label,
     row_or_not_found,
@@ -42,6 +45,7 @@ from jixiao.web.editing import (
 )
 from jixiao.web.organizations.models import Division, SelfEvaluation
 from jixiao.web.pages.forms import RowForm
+from jixiao.web.records.models import Indicator
 from jixiao.web.services import assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
 from jixiao.web.users import EditUserForm, NewUserForm, change_user, create_user, is_system_admin
@@ -132,6 +136,19 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _indicator_rows(
+    request: HttpRequest, record: SelfEvaluation
+) -> tuple[list[tuple[Indicator, NodeResult | None]], str | None]:
+    """The indicators the user may fill with their scored node, and the total score."""
+    evaluation = assess(record).evaluation
+    scores = {node.id: node for node in evaluation.root.walk()} if evaluation else {}
+    rows = [
+        (indicator, scores.get(f"indicator:{indicator.code}"))
+        for indicator in editable_indicators(signed_in(request.user), record)
+    ]
+    return rows, format_score(evaluation.score) if evaluation else None
+
+
 def _indicators_page(
     request: HttpRequest,
     record: SelfEvaluation,
@@ -139,22 +156,42 @@ def _indicators_page(
     status: int = 200,
 ) -> HttpResponse:
     """The indicators page; ``errors`` maps an indicator to (the value given, why refused)."""
-    assessed = assess(record)
-    scores = {}
-    if assessed.evaluation is not None:
-        scores = {node.id: node for node in assessed.evaluation.root.walk()}
+    found, total = _indicator_rows(request, record)
     errors = errors or {}
-    rows = [
-        (indicator, scores.get(f"indicator:{indicator.code}"), errors.get(indicator.pk))
-        for indicator in editable_indicators(signed_in(request.user), record)
-    ]
     context = {
         "record": record,
-        "rows": rows,
+        "rows": [(indicator, node, errors.get(indicator.pk)) for indicator, node in found],
+        "total": total,
         "editable": is_editable(record),
         "membership": membership(request.user),
     }
     return render(request, "pages/indicators.html", context, status=status)
+
+
+def _indicator_row(
+    request: HttpRequest,
+    record: SelfEvaluation,
+    indicator_id: int,
+    *,
+    error: tuple[str, str] | None = None,
+    saved: str = "",
+) -> HttpResponse:
+    """One row of the indicators page, for htmx to swap in place; when saved, it also carries
+    the new total score (an out-of-band swap)."""
+    found, total = _indicator_rows(request, record)
+    indicator, node = next((i, n) for i, n in found if i.pk == indicator_id)
+    context = {
+        "record": record,
+        "i": indicator,
+        "node": node,
+        "error": error,
+        "saved": saved,
+        "total": total,
+        "editable": is_editable(record),
+    }
+    return render(
+        request, "pages/indicator_row.html", context, status=400 if error is not None else 200
+    )
 
 
 @login_required
@@ -176,7 +213,11 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
         detail = "；".join(p.message for p in refusal.problems) or str(refusal)
         if not refusal.problems:
             messages.error(request, _("未保存：%(why)s") % {"why": detail})
+            if _from_htmx(request):  # the whole page must show the lock
+                return HttpResponse(headers={"HX-Redirect": reverse("indicators", args=[pk])})
             return redirect("indicators", pk=record.pk)
+        if _from_htmx(request):
+            return _indicator_row(request, record, indicator, error=(given, detail))
         return _indicators_page(request, record, {indicator: (given, detail)}, status=400)
     score = assess(record).evaluation
     if score is None:
@@ -186,8 +227,14 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
             "name": changed.name,
             "score": format_score(score.score),
         }
+    if _from_htmx(request):
+        return _indicator_row(request, record, indicator, saved=saved)
     messages.success(request, saved)
     return redirect("indicators", pk=record.pk)
+
+
+def _from_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 def _ledger_of(request: HttpRequest, pk: int, table: str) -> tuple[SelfEvaluation, Ledger, Scope]:
@@ -288,11 +335,7 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         "instance": instance,
         "form": form,
         "writable": writable,
-        "reconstructed": [
-            c.label
-            for c in chosen.columns
-            if instance is not None and is_reconstructed(instance, c)
-        ],
+        "reconstructed": [] if instance is None else reconstructed_labels(instance, chosen),
         "membership": membership(request.user),
     }
     return render(request, "pages/row.html", context, status=400 if form.errors else 200)
