@@ -316,7 +316,7 @@ def _report(arguments: argparse.Namespace) -> int:
 def _demo(arguments: argparse.Namespace) -> int:
     from jixiao.web import runtime
 
-    folder = arguments.dataset or runtime.REFERENCE
+    folder = arguments.dataset or runtime.reference_dataset()
     runtime.setup()
     from jixiao.web.demo import ACCOUNTS, PASSWORD, load_demo
 

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import os
+import sysconfig
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[3] / "examples" / "guangzhou-commerce-2023"
+REFERENCE_NAME = "guangzhou-commerce-2023"
+
+
+def reference_dataset() -> Path:
+    """The reference data set: examples/ of the checkout (an editable install), or the copy a
+    wheel installs under <prefix>/share/jixiao/examples (pyproject's data-files)."""
+    checkout = Path(__file__).resolve().parents[3] / "examples" / REFERENCE_NAME
+    installed = Path(sysconfig.get_path("data")) / "share" / "jixiao" / "examples" / REFERENCE_NAME
+    return checkout if (checkout / "dataset.yaml").exists() else installed
 
 
 def setup() -> None:
