@@ -114,17 +114,20 @@ def test_fill_submit_return_and_see_the_reason(  # type: ignore[no-untyped-def]
     division.goto(f"{live_server.url}/evaluations/{demo.pk}/")
     assert division.locator("#score").inner_text() == "93.63"
     division.click("button:has-text('提交')")
-    assert division.locator("#status").inner_text() == "处室已提交"
+    expect(division.locator("ul.messages")).to_contain_text("已提交对外贸易处的数据")
+    assert division.locator("#status").inner_text() == "填报中"  # 消费促进处 is still filling
 
     finance = log_in(browser, live_server.url, "demo-finance")
     finance.wait_for_url(f"**/evaluations/{demo.pk}/")
+    expect(finance.locator("#divisions")).to_contain_text("对外贸易处已提交")
+    finance.select_option("select[name=division]", label="对外贸易处")
     finance.fill("textarea[name=reason]", "I102 请补充偏差原因")
-    finance.click("button:has-text('退回')")
-    assert finance.locator("#status").inner_text() == "填报中"
+    finance.click("button:has-text('退回处室')")
+    expect(finance.locator("ul.messages")).to_contain_text("已退回对外贸易处。")
 
     division.reload()
-    assert division.locator("#status").inner_text() == "填报中"
     assert "I102 请补充偏差原因" in division.locator("#returned").inner_text()
+    assert division.locator("button:has-text('提交')").count() == 1  # open again
     with division.expect_download() as download:
         division.click("text=自评报告（Word）")
     report = download.value

@@ -27,7 +27,7 @@ def form_of(client: Client, url: str) -> dict[str, str]:
 
 def test_the_data_page_lists_every_table_for_the_finance_reviewer(client_for, demo) -> None:  # type: ignore[no-untyped-def]
     page = client_for("demo-finance").get(f"/evaluations/{demo.pk}/data/")
-    titles = [ledger.title for ledger, _, _ in page.context["ledgers"]]
+    titles = [ledger.title for ledger, *_ in page.context["ledgers"]]
     assert titles == [
         "预算",
         "重点任务",
@@ -43,14 +43,14 @@ def test_the_data_page_lists_every_table_for_the_finance_reviewer(client_for, de
         "文字说明",
         "公布数",
     ]
-    counts = {ledger.key: count for ledger, _, count in page.context["ledgers"]}
+    counts = {ledger.key: count for ledger, _, count, _ in page.context["ledgers"]}
     assert counts["projects"] == 53 and counts["budget_lines"] == 2
 
 
 def test_a_division_sees_only_its_own_rows_of_its_three_tables(client_for, demo) -> None:  # type: ignore[no-untyped-def]
     client = client_for("demo-division2")  # 消费促进处
     page = client.get(f"/evaluations/{demo.pk}/data/")
-    assert [ledger.key for ledger, _, _ in page.context["ledgers"]] == [
+    assert [ledger.key for ledger, *_ in page.context["ledgers"]] == [
         "key_tasks",
         "projects",
         "indicators",

@@ -13,7 +13,12 @@ from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import ACCOUNTS
 from jixiao.web.editing import LEDGERS, row_cells
-from jixiao.web.organizations.models import Department, SelfEvaluation, Status
+from jixiao.web.organizations.models import (
+    Department,
+    DivisionSubmission,
+    SelfEvaluation,
+    Status,
+)
 from jixiao.web.records.mapping import MODELS, save_dataset
 from jixiao.web.records.models import Indicator, Record
 
@@ -139,12 +144,16 @@ def test_changing(client_for, demo: SelfEvaluation, other: SelfEvaluation, usern
             if evaluation == other and username != "demo-bureau":
                 assert response.status_code == 404
     for evaluation in (demo, other):
-        for action in ("submit", "review", "approve", "send", "return"):
+        for action in ("submit", "review", "approve", "send", "return", "return_division"):
             client.post(f"/evaluations/{evaluation.pk}/steps/{action}/", {"reason": "矩阵测试"})
     statuses = dict(SelfEvaluation.objects.values_list("pk", "status"))
     assert statuses[other.pk] == Status.DRAFTING
-    submitted = username in ("demo-division", "demo-division2")
-    assert statuses[demo.pk] == (Status.DIVISIONS_SUBMITTED if submitted else Status.DRAFTING)
+    # A division submits its own part; the finance reviewer closes the filling and reviews;
+    # nobody else moves the year, and nobody moves another department's.
+    expected = Status.FINANCE_REVIEWED if username == "demo-finance" else Status.DRAFTING
+    assert statuses[demo.pk] == expected
+    submitted = DivisionSubmission.objects.values_list("evaluation_id", "division__name")
+    assert list(submitted) == ([(demo.pk, own_division)] if own_division else [])
 
 
 def test_audit_log_shows_only_events_in_scope(  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from jixiao.web.audit.models import AuditEvent
-from jixiao.web.organizations.models import SelfEvaluation, Status
+from jixiao.web.organizations.models import DivisionSubmission, SelfEvaluation, Status
 from jixiao.web.records.models import Indicator
 
 pytestmark = pytest.mark.django_db
@@ -57,39 +57,101 @@ def test_another_divisions_indicator_cannot_be_changed(client_for, demo) -> None
     assert indicator(demo, "I201").actual == "6.7"
 
 
-def test_submit_return_with_reason_and_the_lock(client_for, demo) -> None:  # type: ignore[no-untyped-def]
-    division, finance = client_for("demo-division"), client_for("demo-finance")
-    page = division.post(f"/evaluations/{demo.pk}/steps/submit/", follow=True).content.decode()
-    assert "已处室已提交。" in page or "处室已提交" in page
-    assert SelfEvaluation.objects.get(pk=demo.pk).status == Status.DIVISIONS_SUBMITTED
-    target = indicator(demo, "I102")
-    locked = division.post(
-        f"/evaluations/{demo.pk}/indicators/{target.pk}/", {"actual": "1"}, follow=True
+def status(demo: SelfEvaluation) -> str:
+    return SelfEvaluation.objects.get(pk=demo.pk).status
+
+
+def test_each_division_submits_its_own_part(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    trade, consumption = client_for("demo-division"), client_for("demo-division2")
+    page = trade.post(f"/evaluations/{demo.pk}/steps/submit/", follow=True).content.decode()
+    assert "已提交对外贸易处的数据；其他处室提交后进入“处室已提交”。" in page
+    assert status(demo) == Status.DRAFTING
+    assert 'value="submit"' not in page  # submitted: only a return opens it again
+    locked = trade.post(
+        f"/evaluations/{demo.pk}/indicators/{indicator(demo, 'I102').pk}/",
+        {"actual": "1"},
+        follow=True,
     ).content.decode()
-    assert "数据已锁定；退回后才能修改" in locked
+    assert "本处室已提交，数据已锁定；财务退回后才能修改" in locked
+    own = indicator(demo, "I201")  # 消费促进处 is still filling
+    assert own.division is not None and own.division.name == "消费促进处"
+    consumption.post(f"/evaluations/{demo.pk}/indicators/{own.pk}/", {"actual": "1"})
+    assert indicator(demo, "I201").actual == "1"
+    event = AuditEvent.objects.get(action="处室提交")
+    assert event.after == {"处室": "对外贸易处", "已提交处室": "1/2"}
+    consumption.post(f"/evaluations/{demo.pk}/steps/submit/")
+    assert status(demo) == Status.DIVISIONS_SUBMITTED
+    actions = [e.action for e in AuditEvent.objects.order_by("id")][-4:]
+    assert actions == ["处室提交", "修改指标实际完成值", "处室提交", "提交"]
+    year_locked = consumption.post(
+        f"/evaluations/{demo.pk}/indicators/{own.pk}/", {"actual": "2"}, follow=True
+    ).content.decode()
+    assert "年度绩效自评“处室已提交”，数据已锁定；退回后才能修改" in year_locked
+
+
+def test_finance_returns_one_division_with_a_reason(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    trade, finance = client_for("demo-division"), client_for("demo-finance")
+    trade.post(f"/evaluations/{demo.pk}/steps/submit/")
+    dashboard = finance.get(f"/evaluations/{demo.pk}/").content.decode()
+    assert "处室提交情况" in dashboard and "退回处室" in dashboard
+    division = DivisionSubmission.objects.get(evaluation=demo).division
+    url = f"/evaluations/{demo.pk}/steps/return_division/"
+    no_reason = finance.post(url, {"division": division.pk, "reason": " "}, follow=True)
+    assert "退回必须填写理由" in no_reason.content.decode()
+    no_division = finance.post(url, {"reason": "x"}, follow=True)
+    assert "请选择一个已提交的处室" in no_division.content.decode()
+    done = finance.post(
+        url, {"division": division.pk, "reason": "I102 请补充偏差原因"}, follow=True
+    )
+    assert "已退回对外贸易处。" in done.content.decode()
+    assert not DivisionSubmission.objects.exists() and status(demo) == Status.DRAFTING
+    seen = trade.get(f"/evaluations/{demo.pk}/").content.decode()
+    assert 'id="returned"' in seen and "已退回对外贸易处" in seen and "I102 请补充偏差原因" in seen
+    other = client_for("demo-division2").get(f"/evaluations/{demo.pk}/").content.decode()
+    assert 'id="returned"' not in other  # not this division's return
+    trade.post(
+        f"/evaluations/{demo.pk}/indicators/{indicator(demo, 'I102').pk}/", {"actual": "1900"}
+    )
+    assert indicator(demo, "I102").actual == "1900"
+    trade.post(f"/evaluations/{demo.pk}/steps/submit/")
+    assert 'id="returned"' not in trade.get(f"/evaluations/{demo.pk}/").content.decode()
+
+
+def test_a_return_to_filling_unlocks_every_division(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    trade, consumption = client_for("demo-division"), client_for("demo-division2")
+    finance = client_for("demo-finance")
+    for client in (trade, consumption):
+        client.post(f"/evaluations/{demo.pk}/steps/submit/")
+    assert status(demo) == Status.DIVISIONS_SUBMITTED
     no_reason = finance.post(
         f"/evaluations/{demo.pk}/steps/return/", {"reason": " "}, follow=True
     ).content.decode()
     assert "退回必须填写理由" in no_reason
-    finance.post(f"/evaluations/{demo.pk}/steps/return/", {"reason": "I102 缺少偏差原因"})
-    assert SelfEvaluation.objects.get(pk=demo.pk).status == Status.DRAFTING
-    seen = division.get(f"/evaluations/{demo.pk}/").content.decode()
-    assert "I102 缺少偏差原因" in seen and 'id="returned"' in seen
-    assert [e.action for e in AuditEvent.objects.order_by("id")][-2:] == ["提交", "退回"]
+    finance.post(f"/evaluations/{demo.pk}/steps/return/", {"reason": "指标偏差原因均需补充"})
+    assert status(demo) == Status.DRAFTING and not DivisionSubmission.objects.exists()
+    for client in (trade, consumption):
+        seen = client.get(f"/evaluations/{demo.pk}/").content.decode()
+        assert "指标偏差原因均需补充" in seen and 'value="submit"' in seen
+
+
+def test_finance_closes_the_filling_for_a_late_division(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    client_for("demo-division").post(f"/evaluations/{demo.pk}/steps/submit/")
+    page = client_for("demo-finance").post(f"/evaluations/{demo.pk}/steps/submit/", follow=True)
+    assert "状态已变为“处室已提交”。" in page.content.decode()
+    assert status(demo) == Status.DIVISIONS_SUBMITTED
+    assert AuditEvent.objects.order_by("-id").first().action == "汇总提交"  # type: ignore[union-attr]
 
 
 def test_steps_belong_to_roles(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    for username in ("demo-leader", "demo-bureau", "demo-admin"):
+        client_for(username).post(f"/evaluations/{demo.pk}/steps/submit/")
     page = (
-        client_for("demo-finance")
-        .post(f"/evaluations/{demo.pk}/steps/submit/", follow=True)
+        client_for("demo-division")
+        .post(f"/evaluations/{demo.pk}/steps/review/", follow=True)
         .content.decode()
     )
     assert "您不能执行此操作" in page
-    assert SelfEvaluation.objects.get(pk=demo.pk).status == Status.DRAFTING
-    assert (
-        client_for("demo-bureau").post(f"/evaluations/{demo.pk}/steps/submit/").status_code == 302
-    )
-    assert SelfEvaluation.objects.get(pk=demo.pk).status == Status.DRAFTING
+    assert status(demo) == Status.DRAFTING and not DivisionSubmission.objects.exists()
     assert Decimal(indicator(demo, "I102").points) == Decimal("1")
 
 

@@ -45,7 +45,7 @@ from jixiao.web.records.mapping import (
     load_dataset,
 )
 from jixiao.web.records.models import Indicator, Record, Sourced
-from jixiao.web.workflow import is_editable
+from jixiao.web.workflow import is_editable, may_change_division
 
 # Errors that another row's change can clear: saved and reported, not refused.
 CROSS_ROW_CODES = frozenset(
@@ -145,6 +145,15 @@ def scope_of(user: User, record: SelfEvaluation, ledger: Ledger) -> Scope:
     return nothing
 
 
+def may_change_now(user: User, record: SelfEvaluation, ledger: Ledger) -> bool:
+    """Whether ``user`` may change ``ledger`` at this moment: in scope, and neither the year
+    nor (for a division filler) the division's submitted part is locked."""
+    scope = scope_of(user, record, ledger)
+    if not scope.write or not is_editable(record):
+        return False
+    return scope.division is None or may_change_division(record, scope.division)
+
+
 def readable_ledgers(user: User, record: SelfEvaluation) -> list[tuple[Ledger, Scope]]:
     found = ((ledger, scope_of(user, record, ledger)) for ledger in LEDGERS.values())
     return [(ledger, scope) for ledger, scope in found if scope.read]
@@ -233,6 +242,8 @@ def _writable(user: User, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfE
             _("年度绩效自评“%(status)s”，数据已锁定；退回后才能修改")
             % {"status": locked.get_status_display()}
         )
+    if scope.division is not None and not may_change_division(locked, scope.division):
+        raise EditRefused(_("本处室已提交，数据已锁定；财务退回后才能修改"))
     return locked, scope
 
 

@@ -1,9 +1,17 @@
 """The self-evaluation's workflow: 填报中 → 处室已提交 → 财务已审核 → 单位已审定 → 已报送财政局.
 
-Each step forward is taken by one role; each step back (退回) by the role that would take the
-next step, always with a reason. Data can be changed only while 填报中: submission locks it and
-only a return unlocks it. Every step is recorded as a :class:`Transition` and an audit event, in
-one transaction.
+While 填报中 each division submits its own part: a division filler's 提交 locks that division's
+rows for its fillers, and when every division that has a filler account has submitted, the year
+moves to 处室已提交. The finance reviewer may return one division's part with a reason (退回处室),
+which unlocks it, or close the filling for all (汇总提交) when a division is late. After that each
+step forward is taken by one role, and each step back (退回) by the role that would take the next
+step, always with a reason; data change only while 填报中, so a return to 填报中 unlocks every
+division. Every step is a :class:`Transition` and an audit event, in one transaction.
+
+Worked example (the demo department, two division fillers): 对外贸易处 submits — the year stays
+填报中, 对外贸易处's rows are locked, 1 of 2 divisions in; the finance reviewer returns
+对外贸易处 with "I102 请补充偏差原因" — it can edit again and sees the reason; both divisions
+submit — the year is 处室已提交 and all data are locked until a return.
 """
 
 from __future__ import annotations
@@ -12,13 +20,21 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jixiao.web.access import membership
 from jixiao.web.audit.services import in_record_language, record_event
-from jixiao.web.organizations.models import Role, SelfEvaluation, Status, Transition
+from jixiao.web.organizations.models import (
+    Division,
+    DivisionSubmission,
+    Role,
+    SelfEvaluation,
+    Status,
+    Transition,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,7 @@ class Step:
     source: str
     target: str
     needs_reason: bool
+    needs_division: bool = False  # the step concerns one division's part
 
 
 D, S, F, A, B = (
@@ -41,6 +58,16 @@ D, S, F, A, B = (
 RETURN = gettext_lazy("退回")
 STEPS = (
     Step("submit", gettext_lazy("提交"), Role.DIVISION_FILLER, D, S, needs_reason=False),
+    Step("submit", gettext_lazy("汇总提交"), Role.FINANCE_REVIEWER, D, S, needs_reason=False),
+    Step(
+        "return_division",
+        gettext_lazy("退回处室"),
+        Role.FINANCE_REVIEWER,
+        D,
+        D,
+        needs_reason=True,
+        needs_division=True,
+    ),
     Step("review", gettext_lazy("审核通过"), Role.FINANCE_REVIEWER, S, F, needs_reason=False),
     Step("approve", gettext_lazy("审定"), Role.UNIT_LEADER, F, A, needs_reason=False),
     Step("send", gettext_lazy("报送财政局"), Role.UNIT_LEADER, A, B, needs_reason=False),
@@ -55,19 +82,61 @@ class WorkflowRefused(Exception):
     """The step is not open to this user now; the message says why."""
 
 
-def available_steps(user: User, record: SelfEvaluation) -> list[Step]:
-    scope = membership(user)
-    if scope is None:
-        return []
-    return [s for s in STEPS if s.role == scope.role and s.source == record.status]
-
-
 def is_editable(record: SelfEvaluation) -> bool:
     return record.status == Status.DRAFTING
 
 
+def expected_divisions(record: SelfEvaluation) -> QuerySet[Division]:
+    """The divisions that submit their part: those with an active division-filler account.
+    (A division without one is filled in by the finance reviewer.)"""
+    return (
+        Division.objects.filter(
+            department_id=record.department_id,
+            membership__role=Role.DIVISION_FILLER,
+            membership__user__is_active=True,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def submission_of(record: SelfEvaluation, division: Division | None) -> DivisionSubmission | None:
+    if division is None:
+        return None
+    return DivisionSubmission.objects.filter(evaluation=record, division=division).first()
+
+
+def division_progress(record: SelfEvaluation) -> list[tuple[Division, DivisionSubmission | None]]:
+    """Each division that submits, with its submission (None while it is still filling)."""
+    submitted = {
+        s.division_id: s
+        for s in DivisionSubmission.objects.filter(evaluation=record).select_related("submitted_by")
+    }
+    return [(d, submitted.get(d.pk)) for d in expected_divisions(record)]
+
+
+def available_steps(user: User, record: SelfEvaluation) -> list[Step]:
+    scope = membership(user)
+    if scope is None or (
+        scope.role != Role.BUREAU_REVIEWER and (scope.department_id != record.department_id)
+    ):
+        return []
+    steps = [s for s in STEPS if s.role == scope.role and s.source == record.status]
+    if scope.role == Role.DIVISION_FILLER and submission_of(record, scope.division) is not None:
+        return []  # already submitted: only a return opens it again
+    if not record.division_submissions.exists():
+        steps = [s for s in steps if not s.needs_division]
+    return steps
+
+
 @transaction.atomic
-def take_step(user: User, record: SelfEvaluation, action: str, reason: str) -> Transition:
+def take_step(
+    user: User,
+    record: SelfEvaluation,
+    action: str,
+    reason: str,
+    division_id: int | None = None,
+) -> Transition:
     record = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
     step = next((s for s in available_steps(user, record) if s.action == action), None)
     if step is None:
@@ -77,8 +146,21 @@ def take_step(user: User, record: SelfEvaluation, action: str, reason: str) -> T
     reason = reason.strip()
     if step.needs_reason and not reason:
         raise WorkflowRefused(_("退回必须填写理由"))
+    scope = membership(user)
+    if step.action == "submit" and scope is not None and scope.role == Role.DIVISION_FILLER:
+        assert scope.division is not None  # a database constraint
+        return _submit_division(user, record, scope.division, step, reason)
+    if step.needs_division:
+        return _return_division(user, record, division_id, reason)
+    if step.target == D:
+        record.division_submissions.all().delete()  # back to filling: every division again
+    return _move(user, record, step, reason)
+
+
+def _move(user: User, record: SelfEvaluation, step: Step, reason: str) -> Transition:
+    """Move the whole year one step and record it."""
     with in_record_language():
-        action, before = str(step.label), record.get_status_display()
+        label, before = str(step.label), record.get_status_display()
         record.status = step.target
         after = record.get_status_display()
     record.save(update_fields=["status"])
@@ -92,7 +174,7 @@ def take_step(user: User, record: SelfEvaluation, action: str, reason: str) -> T
     )
     record_event(
         user,
-        action,
+        label,
         str(record),
         evaluation=record,
         before={"状态": before},
@@ -102,5 +184,86 @@ def take_step(user: User, record: SelfEvaluation, action: str, reason: str) -> T
     return done
 
 
-def last_return(record: SelfEvaluation) -> Transition | None:
-    return record.transitions.filter(action="return").select_related("actor").first()
+def _submit_division(
+    user: User, record: SelfEvaluation, division: Division, step: Step, reason: str
+) -> Transition:
+    DivisionSubmission.objects.create(evaluation=record, division=division, submitted_by=user)
+    progress = division_progress(record)
+    submitted = sum(1 for _division, s in progress if s is not None)
+    done = Transition.objects.create(
+        evaluation=record,
+        action="submit_division",
+        from_status=D,
+        to_status=D,
+        actor=user,
+        reason=reason,
+        division=division,
+    )
+    record_event(
+        user,
+        "处室提交",
+        f"{record} {division.name}",
+        evaluation=record,
+        after={"处室": division.name, "已提交处室": f"{submitted}/{len(progress)}"},
+        reason=reason,
+    )
+    if submitted == len(progress):  # the last division: the year moves on
+        done = _move(user, record, step, reason)
+    return done
+
+
+def _return_division(
+    user: User, record: SelfEvaluation, division_id: int | None, reason: str
+) -> Transition:
+    submission = (
+        None
+        if division_id is None
+        else DivisionSubmission.objects.filter(evaluation=record, division_id=division_id).first()
+    )
+    if submission is None:
+        raise WorkflowRefused(_("请选择一个已提交的处室"))
+    division = submission.division
+    submission.delete()
+    done = Transition.objects.create(
+        evaluation=record,
+        action="return",
+        from_status=D,
+        to_status=D,
+        actor=user,
+        reason=reason,
+        division=division,
+    )
+    record_event(
+        user,
+        "退回处室",
+        f"{record} {division.name}",
+        evaluation=record,
+        before={"处室": division.name, "状态": "已提交"},
+        after={"处室": division.name, "状态": "填报中"},
+        reason=reason,
+    )
+    return done
+
+
+def open_return(user: User, record: SelfEvaluation) -> Transition | None:
+    """The return the user should see: the latest one to the present state (for a division
+    filler, a return of their division or of the whole year) not yet answered by a
+    resubmission."""
+    scope = membership(user)
+    returns = record.transitions.filter(action="return", to_status=record.status)
+    division = scope.division if scope is not None else None
+    if division is not None:
+        returns = returns.filter(Q(division__isnull=True) | Q(division=division))
+    latest = returns.select_related("actor", "division").order_by("-at", "-id").first()
+    if latest is None:
+        return None
+    answered = record.transitions.filter(action__in=("submit", "submit_division"), id__gt=latest.id)
+    concerned = division or latest.division
+    if concerned is not None:
+        answered = answered.filter(Q(division=concerned) | Q(division__isnull=True))
+    return None if answered.exists() else latest
+
+
+def may_change_division(record: SelfEvaluation, division: Division | None) -> bool:
+    """Whether a division filler of ``division`` may still change its rows."""
+    return is_editable(record) and submission_of(record, division) is None

@@ -24,6 +24,7 @@ from jixiao.web.editing import (
     Scope,
     delete_row,
     ledger_or_none,
+    may_change_now,
     readable_ledgers,
     row_cells,
     row_or_not_found,
@@ -35,7 +36,6 @@ from jixiao.web.editing import (
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.models import Record
 from jixiao.web.services import assess
-from jixiao.web.workflow import is_editable
 
 
 class EvaluationSummary(serializers.Serializer[SelfEvaluation]):
@@ -216,7 +216,7 @@ def tables(request: Request, pk: int) -> Response:
             "key": ledger.key,
             "title": ledger.title,
             "description": ledger.table.description,
-            "writable": scope.write and is_editable(record),
+            "writable": may_change_now(signed_in(request.user), record, ledger),
             "division": scope.division.name if scope.division is not None else None,
             "columns": [
                 {

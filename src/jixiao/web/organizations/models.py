@@ -123,8 +123,39 @@ class Transition(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     reason = models.TextField("理由", blank=True)
     at = models.DateTimeField("时间", auto_now_add=True)
+    division = models.ForeignKey(  # a division's own submission or return, within 填报中
+        Division, on_delete=models.PROTECT, null=True, blank=True, verbose_name="处室"
+    )
 
     class Meta:
         verbose_name = "流程记录"
         verbose_name_plural = "流程记录"
         ordering = ["-at", "-id"]
+
+
+class DivisionSubmission(models.Model):
+    """A division has submitted its part of the year's data: its rows are locked for its
+    fillers until the finance reviewer returns them. When every division that has a filler has
+    submitted, the self-evaluation moves to 处室已提交."""
+
+    evaluation = models.ForeignKey(
+        SelfEvaluation, on_delete=models.CASCADE, related_name="division_submissions"
+    )
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, verbose_name="处室")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="提交人"
+    )
+    at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "处室提交"
+        verbose_name_plural = "处室提交"
+        ordering = ["division__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "division"], name="one_submission_per_division"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} {self.division.name}"

@@ -25,6 +25,7 @@ from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.downloads import DOWNLOADS, produce
 from jixiao.web.editing import (
+    LEDGERS,
     EditRefused,
     Ledger,
     NotFound,
@@ -33,6 +34,7 @@ from jixiao.web.editing import (
     editable_indicators,
     is_reconstructed,
     ledger_or_none,
+    may_change_now,
     readable_ledgers,
     reconstructed_labels,
     row_cells,
@@ -43,7 +45,7 @@ from jixiao.web.editing import (
     scope_of,
     set_indicator_actual,
 )
-from jixiao.web.organizations.models import Division, SelfEvaluation
+from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
 from jixiao.web.records.models import Indicator
 from jixiao.web.services import assess
@@ -52,8 +54,9 @@ from jixiao.web.users import EditUserForm, NewUserForm, change_user, create_user
 from jixiao.web.workflow import (
     WorkflowRefused,
     available_steps,
+    division_progress,
     is_editable,
-    last_return,
+    open_return,
     take_step,
 )
 
@@ -81,7 +84,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "assessed": assessed,
         "membership": membership(request.user),
         "steps": available_steps(signed_in(request.user), record),
-        "returned": last_return(record),
+        "returned": open_return(signed_in(request.user), record),
+        "progress_of_divisions": division_progress(record) if is_editable(record) else [],
         "can_edit": bool(editable_indicators(signed_in(request.user), record)),
         "can_read_data": bool(readable_ledgers(signed_in(request.user), record)),
         "downloads": DOWNLOADS,
@@ -162,7 +166,7 @@ def _indicators_page(
         "record": record,
         "rows": [(indicator, node, errors.get(indicator.pk)) for indicator, node in found],
         "total": total,
-        "editable": is_editable(record),
+        "editable": may_change_now(signed_in(request.user), record, LEDGERS["indicators"]),
         "membership": membership(request.user),
     }
     return render(request, "pages/indicators.html", context, status=status)
@@ -187,7 +191,7 @@ def _indicator_row(
         "error": error,
         "saved": saved,
         "total": total,
-        "editable": is_editable(record),
+        "editable": may_change_now(signed_in(request.user), record, LEDGERS["indicators"]),
     }
     return render(
         request, "pages/indicator_row.html", context, status=400 if error is not None else 200
@@ -233,6 +237,20 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
     return redirect("indicators", pk=record.pk)
 
 
+def _division_id(given: str) -> int | None:
+    return int(given) if given.isdigit() else None
+
+
+def _step_done(done: Transition) -> str:
+    if done.division is not None and done.action == "submit_division":
+        return _("已提交%(division)s的数据；其他处室提交后进入“处室已提交”。") % {
+            "division": done.division.name
+        }
+    if done.division is not None:
+        return _("已退回%(division)s。") % {"division": done.division.name}
+    return _("状态已变为“%(status)s”。") % {"status": done.get_to_status_display()}
+
+
 def _from_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -252,7 +270,7 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
     user = signed_in(request.user)
     ledgers = [
-        (ledger, scope, rows_of(user, record, ledger).count())
+        (ledger, scope, rows_of(user, record, ledger).count(), may_change_now(user, record, ledger))
         for ledger, scope in readable_ledgers(user, record)
     ]
     if not ledgers:
@@ -284,7 +302,7 @@ def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
         "ledger": chosen,
         "columns": columns,
         "rows": rows,
-        "writable": scope.write and is_editable(record),
+        "writable": may_change_now(signed_in(request.user), record, chosen),
         "scope": scope,
         "membership": membership(request.user),
     }
@@ -301,7 +319,7 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         instance = None if row is None else row_or_not_found(user, record, chosen, row)
     except NotFound as missing:
         raise Http404(str(missing)) from missing
-    writable = scope.write and is_editable(record)
+    writable = may_change_now(user, record, chosen)
     if (row is None or request.method == "POST") and not scope.write:
         raise Http404("没有这个页面")
     if (row is None or request.method == "POST") and not writable:
@@ -371,11 +389,17 @@ def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpRespo
 def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
     try:
-        done = take_step(signed_in(request.user), record, action, request.POST.get("reason", ""))
+        done = take_step(
+            signed_in(request.user),
+            record,
+            action,
+            request.POST.get("reason", ""),
+            _division_id(request.POST.get("division", "")),
+        )
     except WorkflowRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("已%(status)s。") % {"status": done.get_to_status_display()})
+        messages.success(request, _step_done(done))
     return redirect("dashboard", pk=record.pk)
 
 
