@@ -82,6 +82,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate_departments.py
 	$(BIN)/python benchmarks/ledger_aggregation.py
 	$(BIN)/python benchmarks/report_generation.py
+	$(BIN)/python benchmarks/monitoring_months.py
 
 ## Re-resolve the locked dependencies (needs network access to the package index).
 lock:

@@ -13,6 +13,7 @@ RUNS = {
     "evaluate_departments.py": ["--departments", "20", "--repeat", "1"],
     "ledger_aggregation.py": ["--rows", "2000", "--repeat", "1", "--skip-xlsx"],
     "report_generation.py": ["--departments", "2", "--skip-pdf"],
+    "monitoring_months.py": ["--departments", "5", "--repeat", "1"],
 }
 
 

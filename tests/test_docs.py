@@ -33,5 +33,5 @@ def test_every_column_is_documented() -> None:
     for table in (DEPARTMENT, *ALL_TABLES, PUBLISHED):
         assert f"### {table.sheet} — `{table.key}`" in text
         for column in table.columns:
-            if column.field != "monthly_spent":
+            if column.field is None:  # the twelve monthly columns are documented as one row
                 assert f"| `{column.key}` | {column.label} |" in text, column.key

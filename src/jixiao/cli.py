@@ -31,12 +31,15 @@ from jixiao.adapters.dataset_files import NotADatasetFolder, load_dataset, write
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_names, load_framework
 from jixiao.adapters.ledger import apply_ledger, read_ledger
 from jixiao.adapters.render_json import evaluation_to_json
+from jixiao.adapters.render_monitoring import render_monitoring_json, render_monitoring_text
 from jixiao.adapters.render_text import render_text
+from jixiao.adapters.report.bulletin import build_bulletin, build_review
 from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.pdf import PdfUnavailable, write_pdf
 from jixiao.adapters.report.word import write_docx
+from jixiao.adapters.review_table import write_review_xlsx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import read_workbook, write_workbook
 from jixiao.core.evaluation import evaluate
@@ -101,6 +104,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("dataset", type=Path, help="数据集目录")
     report.add_argument("--out", type=Path, required=True, help="输出文件：.docx、.html 或 .pdf")
     framework_option(report)
+    monitor = command("monitor", "某月末的预算执行与绩效监控（双监控）：序时进度、预警、月通报")
+    monitor.add_argument("dataset", type=Path, help="数据集目录")
+    monitor.add_argument(
+        "--month", required=True, help="监控月份，如 2023-06（须在数据集的预算年度内）"
+    )
+    monitor.add_argument("--bulletin", type=Path, help="同时生成月通报：.docx（公文格式）或 .html")
+    monitor.add_argument(
+        "--review", type=Path, help="同时生成绩效监控表（指标预计完成情况）：.xlsx、.docx 或 .html"
+    )
+    framework_option(monitor)
+    format_option(monitor)
     demo = command("demo", "建立本地数据库，载入参考部门和演示账号，并启动 Web 应用")
     demo.add_argument("--no-serve", action="store_true", help="只载入，不启动服务")
     demo.add_argument("--dataset", type=Path, help="要载入的数据集目录（默认参考数据集）")
@@ -313,6 +327,59 @@ def _report(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _monitor(arguments: argparse.Namespace) -> int:
+    from jixiao.core.monitoring import monitor_month
+
+    problems: list[Problem] = []
+    framework, dataset = _load(arguments, problems)
+    if framework is None or dataset is None:
+        _print_problems(problems, arguments.format)
+        return 1
+    month = _month_of(arguments.month, dataset.fiscal_year)
+    if isinstance(month, str):
+        print(month, file=sys.stderr)
+        return 1
+    try:
+        monthly = monitor_month(dataset, framework, month)
+    except ProblemsFound as error:
+        _print_problems(error.problems, arguments.format)
+        return 1
+    for path, kinds in ((arguments.bulletin, (".docx", ".html")),
+                        (arguments.review, (".xlsx", ".docx", ".html"))):  # fmt: skip
+        if path is not None and path.suffix.lower() not in kinds:
+            print(f"不支持的输出格式：{path.name}（可用 {'、'.join(kinds)}）", file=sys.stderr)
+            return 1
+    if arguments.format == "json":
+        print(render_monitoring_json(monthly.report, monthly.changes))
+    else:
+        print(render_monitoring_text(monthly.report, monthly.changes))
+    if arguments.bulletin is not None:
+        bulletin = build_bulletin(monthly.report, monthly.changes, monthly.department_by_month)
+        writer = write_docx if arguments.bulletin.suffix.lower() == ".docx" else write_html
+        writer(bulletin, arguments.bulletin)
+        print(f"已生成月通报：{arguments.bulletin}", file=sys.stderr)
+    if arguments.review is not None:
+        suffix = arguments.review.suffix.lower()
+        if suffix == ".xlsx":
+            write_review_xlsx(monthly.report, arguments.review)
+        else:
+            (write_docx if suffix == ".docx" else write_html)(
+                build_review(monthly.report), arguments.review
+            )
+        print(f"已生成绩效监控表：{arguments.review}", file=sys.stderr)
+    return 0
+
+
+def _month_of(text: str, fiscal_year: int) -> int | str:
+    """The month of ``YYYY-MM`` within ``fiscal_year``, or the reason it is not."""
+    year, _, month = text.partition("-")
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        return f"监控月份应写成 YYYY-MM（如 {fiscal_year}-06），实际是“{text}”"
+    if int(year) != fiscal_year:
+        return f"监控月份 {text} 不在数据集的预算年度 {fiscal_year} 年内"
+    return int(month)
+
+
 def _demo(arguments: argparse.Namespace) -> int:
     from jixiao.web import runtime
 
@@ -379,6 +446,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scoretable": _scoretable,
     "ledger": _ledger,
     "report": _report,
+    "monitor": _monitor,
     "demo": _demo,
     "serve": _serve,
     "audit": _audit,

@@ -23,6 +23,7 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/evaluations/{id}/evaluation/",
         "/api/evaluations/{id}/dataset/",
         "/api/evaluations/{id}/indicators/{indicator}/actual/",
+        "/api/evaluations/{id}/monitoring/{month}/",
         "/api/evaluations/{id}/tables/",
         "/api/evaluations/{id}/tables/{table}/",
         "/api/evaluations/{id}/tables/{table}/{row}/",
@@ -82,6 +83,7 @@ def test_tables_row_by_row(client_for, demo: SelfEvaluation) -> None:  # type: i
         ("key_tasks", True, "消费促进处"),
         ("projects", True, "消费促进处"),
         ("indicators", True, "消费促进处"),
+        ("forecasts", True, "消费促进处"),
     ]
     assert tables[1]["columns"][7] == {
         "key": "adjusted_budget_wan",

@@ -161,3 +161,29 @@ def test_finance_corrects_a_project_in_its_ledger(  # type: ignore[no-untyped-de
     row = page.locator("#ledger tbody tr:has-text('P18')")
     expect(row).to_contain_text("7000")
     page.close()
+
+
+def test_the_monitoring_page_month_by_month(  # type: ignore[no-untyped-def]
+    browser: Browser, live_server, demo: SelfEvaluation, screenshots: Path
+) -> None:
+    page = log_in(browser, live_server.url, "demo-leader")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/")
+    expect(page.locator("#dashboard-warnings")).to_contain_text("预警（截至 12 月末）")
+    page.click("text=执行监控")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/monitoring/12/")
+    assert page.locator("#average").inner_text() == "72.52%"
+    page.click("nav.months >> text=6月")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/monitoring/6/")
+    assert page.locator("#execution").inner_text() == "80.33%"
+    assert page.locator("#time-progress").inner_text() == "50.00%"
+    expect(page.locator("#behind tbody tr")).to_have_count(10)
+    first = page.locator("#behind tbody tr").first
+    expect(first).to_contain_text("P06")
+    expect(first.locator(".gap")).to_have_text("50.00")
+    expect(page.locator("#progress-chart circle")).to_have_count(6)
+    box = page.locator("#progress-chart").bounding_box()
+    assert box is not None and box["width"] > 500  # drawn, not collapsed
+    page.screenshot(path=str(screenshots / "monitoring.png"), full_page=False)
+    page.click("nav.months >> text=7月")
+    expect(page.locator("#time-progress")).to_have_text("58.33%")
+    page.close()

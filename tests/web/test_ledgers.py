@@ -41,6 +41,8 @@ def test_the_data_page_lists_every_table_for_the_finance_reviewer(client_for, de
         "结转与经费",
         "评分",
         "文字说明",
+        "用款计划",
+        "指标监控",
         "公布数",
     ]
     counts = {ledger.key: count for ledger, _, count, _ in page.context["ledgers"]}
@@ -54,6 +56,7 @@ def test_a_division_sees_only_its_own_rows_of_its_three_tables(client_for, demo)
         "key_tasks",
         "projects",
         "indicators",
+        "forecasts",
     ]
     listed = client.get(f"/evaluations/{demo.pk}/data/projects/").content.decode()
     assert "P17" in listed and "P01" not in listed  # P01 is 口岸管理处's

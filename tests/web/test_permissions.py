@@ -53,6 +53,8 @@ def read_urls(evaluation: SelfEvaluation) -> list[str]:
         f"/evaluations/{pk}/indicators/",
         f"/evaluations/{pk}/data/",
         f"/evaluations/{pk}/data/projects/",
+        f"/evaluations/{pk}/monitoring/6/",
+        f"/evaluations/{pk}/monitoring/6/download/review-xlsx/",
         *(f"/evaluations/{pk}/download/{kind}/" for kind in DOWNLOADS),
     ]
 
@@ -63,6 +65,7 @@ def api_urls(evaluation: SelfEvaluation) -> list[str]:
         f"/api/evaluations/{pk}/",
         f"/api/evaluations/{pk}/evaluation/",
         f"/api/evaluations/{pk}/dataset/",
+        f"/api/evaluations/{pk}/monitoring/6/",
         f"/api/evaluations/{pk}/tables/",
         f"/api/evaluations/{pk}/tables/projects/",
     ]
@@ -83,6 +86,9 @@ def test_every_named_url_is_in_the_matrix() -> None:
         "audit",
         "users",
         "edit_user",
+        "monitoring",
+        "monitoring_month",
+        "monitoring_download",
         "data",
         "ledger",
         "new_row",

@@ -22,10 +22,12 @@ from jixiao.adapters.tables import (
     DISCLOSURES,
     EX_ANTE,
     EXPENSES,
+    FORECASTS,
     INDICATORS,
     KEY_TASKS,
     NARRATIVE,
     PROJECTS,
+    SPENDING_PLANS,
     Choice,
     Column,
     ExpenseItem,
@@ -292,6 +294,8 @@ def assemble(parts: Parts) -> tuple[Dataset | None, list[Problem]]:
         special_fund_name=department.special_fund_name,
         narrative=narrative,
         published=_published(parts.published),
+        spending_plans=tuple(parts.of(SPENDING_PLANS)),
+        forecasts=tuple(parts.of(FORECASTS)),
     )
     problems = list(parts.read.problems)
     problems += validate_dataset(
@@ -345,6 +349,8 @@ def disassemble(dataset: Dataset) -> dict[str, list[Any]]:
         ASSESSMENTS.key: list(dataset.assessments),
         NARRATIVE.key: [NarrativeRow(k, v, blank) for k, v in dataset.narrative.items()],
         PUBLISHED.key: published_rows(dataset.published),
+        SPENDING_PLANS.key: list(dataset.spending_plans),
+        FORECASTS.key: list(dataset.forecasts),
     }
     assert set(records) >= {table.key for table in ALL_TABLES}
     return records

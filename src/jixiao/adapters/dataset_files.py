@@ -32,6 +32,7 @@ from jixiao.adapters.tables import (
     INDICATORS,
     KEY_TASKS,
     MANAGEMENT_TABLES,
+    MONITORING_TABLES,
     NARRATIVE,
     PROJECTS,
     Choice,
@@ -53,6 +54,7 @@ TOP_KEYS = (
     "assessments",
     "narrative",
     "published",
+    "monitoring",
 )
 HEADER = (
     "# jixiao 数据集：部门、预算、重点任务、管理事实、评分、文字说明和公布数。\n"
@@ -104,6 +106,22 @@ def _rows(
     return rows
 
 
+def _read_group(
+    top: Mapping[str, Any],
+    key: str,
+    tables: tuple[Table[Any], ...],
+    where: SourceLocation,
+    parts: Parts,
+) -> None:
+    """A mapping of tables in the manifest (``management:``, ``monitoring:``), each optional."""
+    here = where.child(key)
+    group = parts.read.mapping(top.get(key) or {}, here) or {}
+    parts.read.only_keys(group, [table.key for table in tables], here)
+    for table in tables:
+        rows = _rows(group.get(table.key), here.child(table.key), table, parts)
+        parts.records[table.key] = read_rows(table, rows, parts.read, parts.incomplete)
+
+
 def _read_manifest(top: Mapping[str, Any], where: SourceLocation, parts: Parts) -> None:
     read = parts.read
     read.only_keys(top, TOP_KEYS, where)
@@ -118,12 +136,8 @@ def _read_manifest(top: Mapping[str, Any], where: SourceLocation, parts: Parts) 
     for table in (*YAML_LISTS, ASSESSMENTS):
         rows = _rows(top.get(table.key), where.child(table.key), table, parts)
         parts.records[table.key] = read_rows(table, rows, read, parts.incomplete)
-    management = read.mapping(top.get("management") or {}, where.child("management")) or {}
-    here = where.child("management")
-    read.only_keys(management, [table.key for table in MANAGEMENT_TABLES], here)
-    for table in MANAGEMENT_TABLES:
-        rows = _rows(management.get(table.key), here.child(table.key), table, parts)
-        parts.records[table.key] = read_rows(table, rows, read, parts.incomplete)
+    _read_group(top, "management", MANAGEMENT_TABLES, where, parts)
+    _read_group(top, "monitoring", MONITORING_TABLES, where, parts)
     narrative = read.mapping(top.get("narrative") or {}, where.child("narrative")) or {}
     parts.records[NARRATIVE.key] = read_rows(
         NARRATIVE,
@@ -206,6 +220,8 @@ def manifest_document(dataset: Dataset) -> dict[str, Any]:
     document["management"] = {table.key: listed(table) for table in MANAGEMENT_TABLES}
     document["assessments"] = listed(ASSESSMENTS)
     document["narrative"] = dict(dataset.narrative)
+    if dataset.spending_plans or dataset.forecasts:
+        document["monitoring"] = {table.key: listed(table) for table in MONITORING_TABLES}
     if dataset.published is not None:
         published = dataset.published
         entry: dict[str, Any] = {"source": published.source}

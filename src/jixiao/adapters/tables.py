@@ -29,13 +29,15 @@ from jixiao.core.model import (
     DisclosureKind,
     ExAnteEvaluation,
     Indicator,
+    IndicatorForecast,
     IndicatorSubtype,
     KeyTask,
     Origin,
     ProcurementContract,
     Project,
+    SpendingPlan,
 )
-from jixiao.core.money import NotWholeCents, exact_cents, wan_to_yuan
+from jixiao.core.money import NotWholeCents, exact_cents, parse_decimal, wan_to_yuan
 from jixiao.core.problems import SourceLocation
 
 RecordT = TypeVar("RecordT")
@@ -873,6 +875,113 @@ NARRATIVE: Table[NarrativeRow] = Table(
 )
 
 
+# --- 监控 ------------------------------------------------------------------------------------
+
+PLAN_KEYS = tuple(f"p{month:02d}_yuan" for month in range(1, 13))
+
+
+def _spending_plan(row: RowReader) -> SpendingPlan | None:
+    project = row.text("project")
+    amounts = [row.yuan(key) for key in PLAN_KEYS]
+    monthly = tuple(amount for amount in amounts if amount is not None)
+    if project is None or len(monthly) != 12:
+        return None
+    return SpendingPlan(project, monthly, row.origin())
+
+
+SPENDING_PLANS: Table[SpendingPlan] = Table(
+    "spending_plans",
+    "用款计划",
+    "项目的月度用款计划（可选；监控可按计划计算序时进度）",
+    (
+        Column("project", "项目编码", required=True, help="“项目”表中的项目编码"),
+        *(
+            Column(
+                key,
+                f"{month}月计划（元）",
+                Kind.YUAN,
+                required=True,
+                field="monthly",
+                help="当月计划用款，单位元；无计划填 0",
+            )
+            for month, key in enumerate(PLAN_KEYS, start=1)
+        ),
+        RECONSTRUCTED,
+        NOTE,
+    ),
+    _spending_plan,
+    lambda plan: {"project": plan.project} | dict(zip(PLAN_KEYS, plan.monthly, strict=True)),
+)
+
+
+def _number_or_text(row: RowReader, key: str) -> Decimal | str | None:
+    """A number where the cell holds one, else its text (a qualitative indicator's tier)."""
+    text = row.text(key)
+    if text is None:
+        return None
+    try:
+        return parse_decimal(text)
+    except ValueError:
+        return text
+
+
+def _forecast(row: RowReader) -> IndicatorForecast | None:
+    indicator = row.text("indicator")
+    month = row.integer("month")
+    to_date = _number_or_text(row, "to_date")
+    forecast = _number_or_text(row, "forecast")
+    if indicator is None or month is None or forecast is None:
+        return None
+    if not 1 <= month <= 12:
+        row.read.error("E-RANGE", f"“监控月份”应为 1–12，实际是 {month}", row.where("month"))
+        return None
+    return IndicatorForecast(
+        indicator,
+        month,
+        to_date,
+        forecast,
+        row.text("reason") or "",
+        row.text("action") or "",
+        row.text("division"),
+        row.origin(),
+    )
+
+
+FORECASTS: Table[IndicatorForecast] = Table(
+    "forecasts",
+    "指标监控",
+    "年中（或月度）绩效监控：各指标截至当月完成值、全年预计完成值、偏差原因和纠偏措施",
+    (
+        Column("indicator", "指标编码", required=True, help="“绩效指标”表中的指标编码"),
+        Column("month", "监控月份", Kind.INTEGER, required=True, help="1–12；年中监控填 6"),
+        Column("to_date", "截至当月完成值", Kind.VALUE, help="定量指标填数；定性指标填档次"),
+        Column(
+            "forecast",
+            "全年预计完成值",
+            Kind.VALUE,
+            required=True,
+            help="定量指标填数；定性指标填档次（达成、基本达成、部分达成、未达成）",
+        ),
+        Column("division", "责任处室"),
+        Column("reason", "偏差原因", width=40, help="预计完不成目标时必填"),
+        Column("action", "纠偏措施", width=40, help="预计完不成目标时必填"),
+        RECONSTRUCTED,
+        NOTE,
+    ),
+    _forecast,
+    lambda f: {
+        "indicator": f.indicator,
+        "month": f.month,
+        "to_date": f.to_date,
+        "forecast": f.forecast,
+        "division": f.division,
+        "reason": f.reason,
+        "action": f.action,
+    },
+)
+MONITORING_TABLES: tuple[Table[Any], ...] = (SPENDING_PLANS, FORECASTS)
+
+
 MANAGEMENT_TABLES: tuple[Table[Any], ...] = (
     EX_ANTE,
     AUDIT_FINDINGS,
@@ -889,4 +998,5 @@ ALL_TABLES: tuple[Table[Any], ...] = (
     *MANAGEMENT_TABLES,
     ASSESSMENTS,
     NARRATIVE,
+    *MONITORING_TABLES,
 )

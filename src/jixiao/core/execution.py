@@ -48,6 +48,18 @@ class AverageBase(Enum):
         return "年度预算" if self is AverageBase.ADJUSTED_BUDGET else "年初预算"
 
 
+class TimeProgressBasis(Enum):
+    """What time progress (序时进度) is at the end of a month: the share of the year elapsed
+    (June: 50%), or the share of the spending plan (用款计划) due by then."""
+
+    LINEAR = "linear"
+    PLAN = "plan"
+
+    @property
+    def label(self) -> str:
+        return "按时间均衡" if self is TimeProgressBasis.LINEAR else "按用款计划"
+
+
 @dataclass(frozen=True, slots=True)
 class Execution:
     """Budget, spending and their ratio for a set of projects."""
@@ -98,9 +110,10 @@ class MonthlySpendingMissing(ValueError):
 
 
 def annual_average_execution(
-    projects: Sequence[Project], base: Decimal, checkpoints: Checkpoints
+    projects: Sequence[Project], base: Decimal, checkpoints: Checkpoints, through_month: int = 12
 ) -> AverageExecution | None:
-    """Average the cumulative execution rate over ``checkpoints``; None when ``base`` is zero."""
+    """Average the cumulative execution rate over ``checkpoints`` up to ``through_month`` (the
+    average so far, during the year); None when ``base`` is zero or no checkpoint has passed."""
     missing = [project.code for project in projects if project.monthly_spent is None]
     if missing:
         raise MonthlySpendingMissing(missing)
@@ -116,7 +129,11 @@ def annual_average_execution(
     for month, amount in enumerate(monthly_totals, start=1):
         cumulative += amount
         by_month[month] = cumulative
-    rates = tuple((month, by_month[month] / base) for month in checkpoints.months)
+    rates = tuple(
+        (month, by_month[month] / base) for month in checkpoints.months if month <= through_month
+    )
+    if not rates:
+        return None
     average = sum((rate for _, rate in rates), ZERO) / len(rates)
     return AverageExecution(average, rates, base, checkpoints)
 

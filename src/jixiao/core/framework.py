@@ -25,7 +25,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from jixiao.core.execution import AverageBase, Checkpoints
+from jixiao.core.execution import AverageBase, Checkpoints, TimeProgressBasis
 from jixiao.core.fields import FieldReader
 from jixiao.core.model import IndicatorCategory
 from jixiao.core.problems import Problem, SourceLocation
@@ -185,6 +185,14 @@ class Parameters:
     score_places: int = 2
     rate_places: int = 4
     contract_filing_working_days: int = 2
+    # In-year monitoring (双监控): a project, group, division or the department whose cumulative
+    # execution is behind time progress by more than the yellow gap is 黄, by more than the red
+    # gap 红; an indicator forecast to complete below 100% deviates slightly (轻微偏差) down to
+    # ``forecast_slight_deviation``, severely (严重偏差) below it.
+    time_progress: TimeProgressBasis = TimeProgressBasis.LINEAR
+    yellow_gap: Decimal = Decimal("0.05")
+    red_gap: Decimal = Decimal("0.15")
+    forecast_slight_deviation: Decimal = Decimal("0.9")
 
     def tier_share(self, name: str) -> Decimal | None:
         return next((tier.share for tier in self.qualitative_tiers if tier.name == name), None)
@@ -282,6 +290,7 @@ _PARAMETER_KEYS = (
     "score_places",
     "rate_places",
     "contract_filing_working_days",
+    "monitoring",
 )
 
 
@@ -528,6 +537,48 @@ class _FrameworkParser:
                 values["average_base"] = read.choice(
                     average, "base", _options(AverageBase), here, default=defaults.average_base
                 )
+        if "monitoring" in data:
+            values.update(self._monitoring(data["monitoring"], where.child("monitoring")))
         if None in values.values():
             return None
         return Parameters(**values)
+
+    def _monitoring(self, value: object, where: SourceLocation) -> dict[str, Any]:
+        """``monitoring: {time_progress: linear, warning_gap: {yellow: 5%, red: 15%},
+        forecast_slight_deviation: 90%}`` — every key optional."""
+        read = self.reader
+        data = read.mapping(value, where)
+        if data is None:
+            return {"time_progress": None}
+        read.only_keys(data, ("time_progress", "warning_gap", "forecast_slight_deviation"), where)
+        defaults = Parameters()
+        values: dict[str, Any] = {
+            "time_progress": read.choice(
+                data,
+                "time_progress",
+                _options(TimeProgressBasis),
+                where,
+                default=defaults.time_progress,
+            )
+        }
+        if "forecast_slight_deviation" in data:
+            values["forecast_slight_deviation"] = read.rate(
+                data, "forecast_slight_deviation", where
+            )
+        if "warning_gap" in data:
+            here = where.child("warning_gap")
+            gaps = read.mapping(data["warning_gap"], here)
+            if gaps is None:
+                return values | {"yellow_gap": None}
+            read.only_keys(gaps, ("yellow", "red"), here)
+            yellow = read.rate(gaps, "yellow", here)
+            red = read.rate(gaps, "red", here)
+            if yellow is not None and red is not None and not ZERO <= yellow < red:
+                read.error(
+                    "E-THRESHOLDS",
+                    f"黄色预警差距 {yellow:%} 须不小于 0 且小于红色预警差距 {red:%}",
+                    here,
+                )
+                yellow = None
+            values.update(yellow_gap=yellow, red_gap=red)
+        return values

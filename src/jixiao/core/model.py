@@ -306,6 +306,31 @@ class PublishedFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class SpendingPlan:
+    """A project's spending plan (用款计划): the amounts planned for January … December, in 元."""
+
+    project: str
+    monthly: tuple[Decimal, ...]
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorForecast:
+    """One indicator in an in-year review (年中绩效监控): what is done by the end of ``month``,
+    the forecast for the year, and — when it deviates — the division's reason and corrective
+    action. Values are numbers for ≥ ≤ = indicators and tier names for qualitative ones."""
+
+    indicator: str
+    month: int
+    to_date: Decimal | str | None
+    forecast: Decimal | str
+    reason: str = ""
+    action: str = ""
+    division: str | None = None
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+@dataclass(frozen=True, slots=True)
 class Dataset:
     """Everything known about one department's fiscal year."""
 
@@ -320,6 +345,8 @@ class Dataset:
     published: PublishedFigures | None = None
     special_fund_name: str = ""
     narrative: Mapping[str, str] = field(default_factory=dict)
+    spending_plans: tuple[SpendingPlan, ...] = ()
+    forecasts: tuple[IndicatorForecast, ...] = ()
 
     def key_task(self, code: str) -> KeyTask | None:
         return next((task for task in self.key_tasks if task.code == code), None)

@@ -58,6 +58,9 @@ def validate_dataset(
     problems += _indicator_references(dataset, tasks="key_tasks" not in incomplete)
     if "projects" not in incomplete:
         problems += _management_references(dataset)
+        problems += _spending_plans(dataset)
+    if "indicators" not in incomplete:
+        problems += _forecasts(dataset)
     return problems
 
 
@@ -113,13 +116,7 @@ def _projects(dataset: Dataset) -> Iterator[Problem]:
         if project.monthly_spent is not None:
             negative = [m for m, amount in enumerate(project.monthly_spent, start=1) if amount < 0]
             if negative:
-                months = "、".join(f"{m}月" for m in negative)
-                yield _problem(
-                    "E-NEGATIVE",
-                    f"项目“{project.name}”{months}的支出为负数",
-                    origin,
-                    "monthly_spent",
-                )
+                yield _negative_months(project.name, negative, "支出", origin, "monthly_spent")
             monthly = sum(project.monthly_spent, ZERO)
             if monthly != project.spent:
                 yield _problem(
@@ -128,6 +125,13 @@ def _projects(dataset: Dataset) -> Iterator[Problem]:
                     f"{project.spent:f} 元不一致（相差 {monthly - project.spent:f} 元）",
                     origin,
                 )
+
+
+def _negative_months(
+    name: str, months: list[int], what: str, origin: Origin, column: str
+) -> Problem:
+    listed = "、".join(f"{m}月" for m in months)
+    return _problem("E-NEGATIVE", f"项目“{name}”{listed}的{what}为负数", origin, column)
 
 
 def _budget_lines(dataset: Dataset) -> Iterator[Problem]:
@@ -240,3 +244,71 @@ def _management(dataset: Dataset) -> Iterator[Problem]:
                 assessment.origin,
                 "reason",
             )
+
+
+def _spending_plans(dataset: Dataset) -> Iterator[Problem]:
+    projects = {project.code: project for project in dataset.projects}
+    yield from _duplicates(((p.project, p.origin) for p in dataset.spending_plans), "用款计划项目")
+    for plan in dataset.spending_plans:
+        project = projects.get(plan.project)
+        if project is None:
+            yield _problem(
+                "E-UNKNOWN-PROJECT",
+                f"用款计划的项目“{plan.project}”不存在",
+                plan.origin,
+                "project",
+            )
+            continue
+        negative = [m for m, amount in enumerate(plan.monthly, start=1) if amount < 0]
+        if negative:
+            yield _negative_months(project.name, negative, "计划用款", plan.origin, "monthly")
+        total = sum(plan.monthly, ZERO)
+        if total != project.adjusted_budget:
+            yield _problem(
+                "W-PLAN-TOTAL",
+                f"项目“{project.name}”用款计划合计 {format_wan(total)} 万元与年度预算 "
+                f"{format_wan(project.adjusted_budget)} 万元不一致；按计划计算的序时进度以计划合计"
+                "为准",
+                plan.origin,
+                "monthly",
+                Severity.WARNING,
+            )
+
+
+def _forecasts(dataset: Dataset) -> Iterator[Problem]:
+    indicators = {indicator.code: indicator for indicator in dataset.indicators}
+    seen: Counter[tuple[str, int]] = Counter((f.indicator, f.month) for f in dataset.forecasts)
+    for forecast in dataset.forecasts:
+        if seen[(forecast.indicator, forecast.month)] > 1:
+            yield _problem(
+                "E-DUPLICATE-CODE",
+                f"指标“{forecast.indicator}”{forecast.month}月的监控记录重复",
+                forecast.origin,
+                "indicator",
+            )
+        indicator = indicators.get(forecast.indicator)
+        if indicator is None:
+            yield _problem(
+                "E-UNKNOWN-INDICATOR",
+                f"监控记录的指标“{forecast.indicator}”不存在",
+                forecast.origin,
+                "indicator",
+            )
+            continue
+        if forecast.division and indicator.division and forecast.division != indicator.division:
+            yield _problem(
+                "E-DIVISION",
+                f"指标“{indicator.name}”属于{indicator.division}，不是{forecast.division}",
+                forecast.origin,
+                "division",
+            )
+        if indicator.comparison is Comparison.QUALITATIVE:
+            continue
+        for column, value in (("to_date", forecast.to_date), ("forecast", forecast.forecast)):
+            if isinstance(value, str):
+                yield _problem(
+                    "E-NUMBER",
+                    f"指标“{indicator.name}”是定量指标，监控值应为数字，实际是“{value}”",
+                    forecast.origin,
+                    column,
+                )

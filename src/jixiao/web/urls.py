@@ -26,6 +26,17 @@ urlpatterns = [
         views.remove_row,
         name="delete_row",
     ),
+    path("evaluations/<int:pk>/monitoring/", views.monitoring, name="monitoring"),
+    path(
+        "evaluations/<int:pk>/monitoring/<int:month>/",
+        views.monitoring,
+        name="monitoring_month",
+    ),
+    path(
+        "evaluations/<int:pk>/monitoring/<int:month>/download/<str:kind>/",
+        views.monitoring_download,
+        name="monitoring_download",
+    ),
     path("evaluations/<int:pk>/steps/<str:action>/", views.step, name="step"),
     path("evaluations/<int:pk>/download/<str:kind>/", views.download, name="download"),
     path("evaluations/<int:pk>/upload/", views.upload, name="upload"),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/", views.evaluation_detail, name="api-evaluation"),
     path("evaluations/<int:pk>/evaluation/", views.evaluation_result, name="api-result"),
     path("evaluations/<int:pk>/dataset/", views.dataset, name="api-dataset"),
+    path("evaluations/<int:pk>/monitoring/<int:month>/", views.monitoring, name="api-monitoring"),
     path("evaluations/<int:pk>/tables/", views.tables, name="api-tables"),
     path("evaluations/<int:pk>/tables/<str:table>/", views.table_rows, name="api-table-rows"),
     path(

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from jixiao.adapters.assemble import cell_strings, disassemble
 from jixiao.adapters.render_json import evaluation_as_dict
+from jixiao.adapters.render_monitoring import monitoring_as_dict
 from jixiao.adapters.tables import ALL_TABLES
 from jixiao.web.access import evaluation_or_404, signed_in, visible_evaluations
 from jixiao.web.editing import (
@@ -33,6 +34,7 @@ from jixiao.web.editing import (
     scope_of,
     set_indicator_actual,
 )
+from jixiao.web.monitoring import monitored
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.models import Record
 from jixiao.web.services import assess
@@ -139,6 +141,34 @@ def indicator_actual(request: Request, pk: int, indicator: int) -> Response:
             status=status.HTTP_400_BAD_REQUEST,
         )
     return Response({"code": changed.code, "actual": changed.actual})
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "Monitoring",
+        {
+            "month": serializers.IntegerField(),
+            "execution_rate": serializers.CharField(),
+            "time_progress": serializers.CharField(),
+            "annual_average_execution_rate": serializers.CharField(allow_null=True),
+            "warnings": serializers.ListField(),
+            "projects": serializers.ListField(),
+        },
+    ),
+    summary="某月末的执行监控：序时进度、预警、年度平均执行率及其得分",
+)
+@api_view(["GET"])
+def monitoring(request: Request, pk: int, month: int) -> Response:
+    record = evaluation_or_404(request.user, pk)
+    if not 1 <= month <= 12:
+        raise Http404("没有这个月份")
+    result = monitored(record, month)
+    if result.monthly is None:
+        return Response(
+            {"problems": [p.as_dict() for p in result.problems]},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    return Response(monitoring_as_dict(result.monthly.report, result.monthly.changes))
 
 
 # --- the tables of the data set, row by row ------------------------------------------------

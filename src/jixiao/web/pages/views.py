@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.core.money import format_percent, format_score, format_wan
+from jixiao.core.monitoring import GroupProgress
 from jixiao.core.problems import Problem
 from jixiao.core.result import NodeResult
 from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
-from jixiao.web.downloads import DOWNLOADS, produce
+from jixiao.web.downloads import DOWNLOADS, Download, produce
 from jixiao.web.editing import (
     LEDGERS,
     EditRefused,
@@ -45,6 +46,15 @@ from jixiao.web.editing import (
     scope_of,
     set_indicator_actual,
 )
+from jixiao.web.monitoring import DOWNLOADS as MONITORING_DOWNLOADS
+from jixiao.web.monitoring import (
+    MonitoringDownload,
+    default_month,
+    monitored,
+    progress_chart,
+    warnings_at,
+)
+from jixiao.web.monitoring import produce as produce_monitoring
 from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
 from jixiao.web.records.models import Indicator
@@ -90,7 +100,10 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "can_read_data": bool(readable_ledgers(signed_in(request.user), record)),
         "downloads": DOWNLOADS,
         "can_upload": may_upload(signed_in(request.user), record) and is_editable(record),
+        "monitoring_month": default_month(record),
     }
+    if assessed.dataset is not None:
+        context["warnings"] = warnings_at(record, assessed.dataset, default_month(record))
     evaluation = assessed.evaluation
     if evaluation is not None:
         execution = evaluation.execution
@@ -418,9 +431,76 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     except (NoChineseFont, PdfUnavailable) as error:
         messages.error(request, str(error))
         return redirect("dashboard", pk=record.pk)
+    return _attachment(content, chosen.content_type, f"{record.fiscal_year}年度", chosen, record)
+
+
+@login_required
+def monitoring(request: HttpRequest, pk: int, month: int | None = None) -> HttpResponse:
+    """Spending against time progress and indicators against targets at the end of a month."""
+    record = evaluation_or_404(request.user, pk)
+    if month is None:
+        return redirect("monitoring_month", pk=record.pk, month=default_month(record))
+    if not 1 <= month <= 12:
+        raise Http404("没有这个月份")
+    result = monitored(record, month)
+    context: dict[str, object] = {
+        "record": record,
+        "month": month,
+        "months": range(1, 13),
+        "problems": result.problems,
+        "downloads": MONITORING_DOWNLOADS,
+        "membership": membership(request.user),
+    }
+    if result.monthly is not None:
+        report = result.monthly.report
+        context.update(
+            report=report,
+            changes=result.monthly.changes,
+            behind=report.behind(),
+            chart=progress_chart(result.monthly.department_by_month),
+            divisions=sorted(report.divisions, key=_behind_first),
+            groups=sorted(report.groups, key=_behind_first),
+        )
+    return render(request, "pages/monitoring.html", context)
+
+
+def _behind_first(group: GroupProgress) -> Decimal:
+    return -(group.progress.gap_points or Decimal(0))
+
+
+@login_required
+def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) -> HttpResponse:
+    record = evaluation_or_404(request.user, pk)
+    chosen = MONITORING_DOWNLOADS.get(kind)
+    if chosen is None or not 1 <= month <= 12:
+        raise Http404("没有这种下载")
+    result = monitored(record, month)
+    if result.monthly is None:
+        messages.error(request, _("数据有错误，暂不能生成；请先在评分明细中查看问题。"))
+        return redirect("monitoring_month", pk=record.pk, month=month)
     with translation.override("zh-hans"):
-        name = f"{record.department.name}{record.fiscal_year}年度{chosen.label}{chosen.suffix}"
-    response = HttpResponse(content, content_type=chosen.content_type)
+        name = (
+            f"{record.department.name}{record.fiscal_year}年{month}月{chosen.label}{chosen.suffix}"
+        )
+    response = HttpResponse(
+        produce_monitoring(chosen, result.monthly), content_type=chosen.content_type
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _attachment(
+    content: bytes,
+    content_type: str,
+    period: str,
+    kind: Download | MonitoringDownload,
+    record: SelfEvaluation,
+) -> HttpResponse:
+    """A download named in Chinese whatever the interface language:
+    广州市商务局2023年度自评报告（Word）.docx."""
+    with translation.override("zh-hans"):
+        name = f"{record.department.name}{period}{kind.label}{kind.suffix}"
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 

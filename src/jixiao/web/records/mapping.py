@@ -40,6 +40,8 @@ MODELS: Mapping[str, type[records.Record]] = {
     "expenses": records.Expense,
     "assessments": records.Assessment,
     "narrative": records.NarrativeSection,
+    "spending_plans": records.SpendingPlan,
+    "forecasts": records.IndicatorForecast,
     "published": records.PublishedFigure,
 }
 TABLES: tuple[Table[Any], ...] = (*ALL_TABLES, PUBLISHED)
@@ -108,7 +110,7 @@ def save_dataset(dataset: Dataset, framework: str) -> SelfEvaluation:
     tables = disassemble(dataset)
     names = {
         record.division
-        for key in ("key_tasks", "projects", "indicators")
+        for key in ("key_tasks", "projects", "indicators", "forecasts")
         for record in tables[key]
         if record.division
     }

@@ -143,6 +143,32 @@ class NarrativeSection(Record):
     text = models.TextField("内容", blank=True)
 
 
+class SpendingPlan(Sourced):
+    project = models.CharField("项目编码", max_length=64)
+    p01 = money("1月计划（元）")
+    p02 = money("2月计划（元）")
+    p03 = money("3月计划（元）")
+    p04 = money("4月计划（元）")
+    p05 = money("5月计划（元）")
+    p06 = money("6月计划（元）")
+    p07 = money("7月计划（元）")
+    p08 = money("8月计划（元）")
+    p09 = money("9月计划（元）")
+    p10 = money("10月计划（元）")
+    p11 = money("11月计划（元）")
+    p12 = money("12月计划（元）")
+
+
+class IndicatorForecast(Sourced):
+    indicator = models.CharField("指标编码", max_length=64)
+    month = models.PositiveSmallIntegerField("监控月份")
+    to_date = models.CharField("截至当月完成值", max_length=200, blank=True)
+    forecast = models.CharField("全年预计完成值", max_length=200)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
+    reason = models.TextField("偏差原因", blank=True)
+    action = models.TextField("纠偏措施", blank=True)
+
+
 class PublishedFigure(Record):
     kind = models.CharField("类型", max_length=64)
     subject = models.CharField("对象", max_length=100, blank=True)

@@ -1,0 +1,53 @@
+"""The in-year indicator review table (绩效监控表) as a workbook: one row per monitored
+indicator with its target, progress to date, forecast, forecast completion rate, deviation, and
+the division's reason and corrective action; A4 landscape, header repeated on every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from jixiao.adapters.report.bulletin import REVIEW_HEADER, review_rows
+from jixiao.adapters.workbook import save_atomically
+from jixiao.core.monitoring import MonitoringReport
+
+WIDTHS = (10, 30, 14, 14, 14, 11, 10, 30, 30)
+THIN = Side(style="thin", color="999999")
+DEVIATION_FILLS = {"轻微偏差": "FFF3CD", "严重偏差": "F8D7DA"}
+
+
+def write_review_xlsx(report: MonitoringReport, path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "绩效监控表"
+    title = f"{report.department}{report.fiscal_year}年绩效监控表（截至{report.month}月）"
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(REVIEW_HEADER))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(list(REVIEW_HEADER))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE6F0")
+    for values in review_rows(report):
+        sheet.append(list(values))
+        fill = DEVIATION_FILLS.get(values[6])
+        if fill:
+            sheet.cell(sheet.max_row, 7).fill = PatternFill("solid", fgColor=fill)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[chr(64 + index)].width = width
+    sheet.freeze_panes = "A3"
+    sheet.print_title_rows = "2:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
+    save_atomically(workbook, path)

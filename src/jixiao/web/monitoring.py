@@ -1,0 +1,148 @@
+"""Monitoring a stored self-evaluation month by month: the core's monitoring report, the
+bulletin and review-table downloads, and the line chart the monitoring page draws."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from jixiao.adapters.frameworks import load_framework
+from jixiao.adapters.report.bulletin import build_bulletin, build_review
+from jixiao.adapters.report.html import write_html
+from jixiao.adapters.report.word import write_docx
+from jixiao.adapters.review_table import write_review_xlsx
+from jixiao.core.model import Dataset
+from jixiao.core.monitoring import MonthlyMonitoring, Progress, Warning, monitor, monitor_month
+from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.records.mapping import load_dataset
+
+
+@dataclass(frozen=True)
+class Monitored:
+    monthly: MonthlyMonitoring | None  # None while the data have errors
+    problems: list[Problem]
+
+
+def monitored(record: SelfEvaluation, month: int) -> Monitored:
+    dataset, problems = load_dataset(record)
+    if dataset is None or errors_in(problems):
+        return Monitored(None, problems)
+    try:
+        monthly = monitor_month(dataset, load_framework(record.framework), month)
+    except ProblemsFound as error:
+        return Monitored(None, [*problems, *error.problems])
+    return Monitored(monthly, problems)
+
+
+def warnings_at(record: SelfEvaluation, dataset: Dataset, month: int) -> tuple[Warning, ...]:
+    """The warnings at the end of ``month`` for the dashboard (none without monthly data)."""
+    try:
+        return monitor(dataset, load_framework(record.framework), month).warnings
+    except ProblemsFound:
+        return ()
+
+
+def default_month(record: SelfEvaluation, today: date | None = None) -> int:
+    """The last month that has ended: December for a past year, last month for this one."""
+    today = today or date.today()
+    if record.fiscal_year < today.year:
+        return 12
+    if record.fiscal_year > today.year:
+        return 1
+    return max(today.month - 1, 1)
+
+
+@dataclass(frozen=True)
+class MonitoringDownload:
+    label: str | Promise
+    suffix: str
+    content_type: str
+    write: Callable[[MonthlyMonitoring, Path], None]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOWNLOADS = {
+    "bulletin-docx": MonitoringDownload(
+        _("月通报（Word）"),
+        ".docx",
+        DOCX,
+        lambda m, path: write_docx(
+            build_bulletin(m.report, m.changes, m.department_by_month), path
+        ),
+    ),
+    "bulletin-html": MonitoringDownload(
+        _("月通报（网页）"),
+        ".html",
+        "text/html; charset=utf-8",
+        lambda m, path: write_html(
+            build_bulletin(m.report, m.changes, m.department_by_month), path
+        ),
+    ),
+    "review-xlsx": MonitoringDownload(
+        _("绩效监控表（Excel）"), ".xlsx", XLSX, lambda m, path: write_review_xlsx(m.report, path)
+    ),
+    "review-docx": MonitoringDownload(
+        _("绩效监控表（Word）"),
+        ".docx",
+        DOCX,
+        lambda m, path: write_docx(build_review(m.report), path),
+    ),
+}
+
+
+def produce(kind: MonitoringDownload, monthly: MonthlyMonitoring) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="jixiao-monitoring-") as folder:
+        path = Path(folder) / f"file{kind.suffix}"
+        kind.write(monthly, path)
+        return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """Two lines over the months, in SVG user units (a 600 × 240 box)."""
+
+    width: int
+    height: int
+    executed: str  # polyline points
+    time: str
+    marks: list[tuple[float, float, str, str]]  # x, y, month label, rate label
+    grid: list[tuple[float, str]]  # y, label
+
+
+def progress_chart(by_month: Sequence[Progress]) -> LineChart:
+    """Cumulative execution against time progress, January to the month shown.
+
+    Drawn here as plain SVG, with no plotting library, so the page needs no fonts on the
+    server and stays crisp at any size."""
+    width, height, left, right, top, bottom = 600, 240, 44, 12, 12, 28
+    span = max(len(by_month) - 1, 1)
+
+    def x(index: int) -> float:
+        return left + (width - left - right) * index / span
+
+    def y(rate: Decimal) -> float:
+        clipped = min(max(float(rate), 0.0), 1.05)
+        return top + (height - top - bottom) * (1 - clipped / 1.05)
+
+    executed = [(x(i), y(p.rate or Decimal(0))) for i, p in enumerate(by_month)]
+    time = [(x(i), y(p.time_progress)) for i, p in enumerate(by_month)]
+    return LineChart(
+        width,
+        height,
+        " ".join(f"{a:.1f},{b:.1f}" for a, b in executed),
+        " ".join(f"{a:.1f},{b:.1f}" for a, b in time),
+        [
+            (a, b, f"{i + 1}月", f"{float((p.rate or Decimal(0)) * 100):.1f}%")
+            for i, ((a, b), p) in enumerate(zip(executed, by_month, strict=True))
+        ],
+        [(y(Decimal(share) / 4), f"{share * 25}%") for share in range(5)],
+    )
