@@ -69,7 +69,7 @@ system-deps:
 ## Refresh the English catalogue after changing a page (needs Debian's gettext).
 messages: $(STAMP)
 	cd src/jixiao/web && JIXIAO_HOME=$(TEST_HOME) DJANGO_SETTINGS_MODULE=jixiao.web.settings \
-		../../../$(BIN)/python -m django makemessages -l en --no-location
+		../../../$(BIN)/python -m django makemessages -l en --no-location --no-obsolete
 	cd src/jixiao/web && JIXIAO_HOME=$(TEST_HOME) DJANGO_SETTINGS_MODULE=jixiao.web.settings \
 		../../../$(BIN)/python -m django compilemessages
 

@@ -100,7 +100,8 @@ def test_the_plan_can_be_time_progress() -> None:
     planned = monitor(data, framework(AVERAGE_NODE, monitoring={"time_progress": "plan"}), 3)
     assert (linear.time_progress, linear.level) == (Decimal("0.25"), Level.GREEN)
     progress = planned.projects[0].progress
-    assert f"{progress.time_progress:.4f}" == "0.5909"  # (600 + 2 × 54.55) ÷ 1200
+    # The share of the plan due by March: (600 + 2 × 54.55) ÷ 1200.05, the plan's total
+    assert f"{progress.time_progress:.4f}" == "0.5909"
     assert f"{progress.gap_points:.2f}" == "34.09" and progress.level is Level.RED
     assert planned.basis.label == "按用款计划"
 

@@ -188,10 +188,12 @@ def monitor(dataset: Dataset, framework: Framework, month: int) -> MonitoringRep
     basis = parameters.time_progress
 
     def due(project: Project) -> Decimal:
-        """The amount that time progress expects to be spent by the end of the month."""
+        """The part of the budget that time progress expects spent by the end of the month:
+        the share of the year, or the share of the project's plan due by then."""
         plan = plans.get(project.code)
-        if basis is TimeProgressBasis.PLAN and plan is not None:
-            return sum(plan.monthly[:month], ZERO)
+        planned = sum(plan.monthly, ZERO) if plan is not None else ZERO
+        if basis is TimeProgressBasis.PLAN and plan is not None and planned > 0:
+            return project.adjusted_budget * sum(plan.monthly[:month], ZERO) / planned
         return project.adjusted_budget * month / 12
 
     def progress(projects: Sequence[Project]) -> Progress:

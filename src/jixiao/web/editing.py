@@ -24,16 +24,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from jixiao.adapters.assemble import format_cell, read_rows
 from jixiao.adapters.tables import Column, Kind, Table
 from jixiao.core.fields import FieldReader
 from jixiao.core.problems import Problem, Severity, SourceLocation
-from jixiao.web.access import membership
+from jixiao.web.access import evaluation_or_404, membership, signed_in
 from jixiao.web.audit.services import record_event
 from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
 from jixiao.web.records.mapping import (
@@ -145,13 +146,36 @@ def scope_of(user: User, record: SelfEvaluation, ledger: Ledger) -> Scope:
     return nothing
 
 
+def lock_of(record: SelfEvaluation, scope: Scope) -> str | None:
+    """Why the data are locked for someone with ``scope`` now — the year is past 填报中, or
+    (for a division filler) the division has submitted its part; None when they are open."""
+    if not is_editable(record):
+        return _("年度绩效自评“%(status)s”，数据已锁定；退回后才能修改") % {
+            "status": record.get_status_display()
+        }
+    if scope.division is not None and not may_change_division(record, scope.division):
+        return _("本处室已提交，数据已锁定；财务退回后才能修改")
+    return None
+
+
 def may_change_now(user: User, record: SelfEvaluation, ledger: Ledger) -> bool:
-    """Whether ``user`` may change ``ledger`` at this moment: in scope, and neither the year
-    nor (for a division filler) the division's submitted part is locked."""
+    """Whether ``user`` may change ``ledger`` at this moment: in scope and not locked."""
     scope = scope_of(user, record, ledger)
-    if not scope.write or not is_editable(record):
-        return False
-    return scope.division is None or may_change_division(record, scope.division)
+    return scope.write and lock_of(record, scope) is None
+
+
+def ledger_or_404(
+    user: User | AnonymousUser, pk: int, table: str
+) -> tuple[SelfEvaluation, Ledger, Scope]:
+    """A self-evaluation's table that ``user`` may read, with the user's rights on it; 404
+    otherwise, as for anything outside a scope."""
+    record = evaluation_or_404(user, pk)
+    ledger = ledger_or_none(table)
+    if ledger is not None:
+        scope = scope_of(signed_in(user), record, ledger)
+        if scope.read:
+            return record, ledger, scope
+    raise Http404("没有这个表，或您无权查看")
 
 
 def readable_ledgers(user: User, record: SelfEvaluation) -> list[tuple[Ledger, Scope]]:
@@ -237,13 +261,9 @@ def _writable(user: User, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfE
     scope = scope_of(user, locked, ledger)
     if not scope.write:
         raise NotFound(_("没有这个表，或您无权修改%(table)s") % {"table": ledger.title})
-    if not is_editable(locked):
-        raise EditRefused(
-            _("年度绩效自评“%(status)s”，数据已锁定；退回后才能修改")
-            % {"status": locked.get_status_display()}
-        )
-    if scope.division is not None and not may_change_division(locked, scope.division):
-        raise EditRefused(_("本处室已提交，数据已锁定；财务退回后才能修改"))
+    lock = lock_of(locked, scope)
+    if lock is not None:
+        raise EditRefused(lock)
     return locked, scope
 
 

@@ -22,16 +22,14 @@ from jixiao.web.editing import (
     EditRefused,
     Ledger,
     NotFound,
-    Scope,
     delete_row,
-    ledger_or_none,
+    ledger_or_404,
     may_change_now,
     readable_ledgers,
     row_cells,
     row_or_not_found,
     rows_of,
     save_row,
-    scope_of,
     set_indicator_actual,
 )
 from jixiao.web.monitoring import monitored
@@ -211,16 +209,6 @@ class Reason(serializers.Serializer[Any]):
     reason = serializers.CharField()
 
 
-def _table_or_404(request: Request, pk: int, table: str) -> tuple[SelfEvaluation, Ledger, Scope]:
-    record = evaluation_or_404(request.user, pk)
-    ledger = ledger_or_none(table)
-    if ledger is not None:
-        scope = scope_of(signed_in(request.user), record, ledger)
-        if scope.read:
-            return record, ledger, scope
-    raise Http404("没有这个表，或您无权查看")
-
-
 def _row(row: Record, ledger: Ledger) -> dict[str, Any]:
     return {"id": row.pk, "position": row.position, "cells": row_cells(row, ledger)}
 
@@ -275,7 +263,7 @@ def tables(request: Request, pk: int) -> Response:
 )
 @api_view(["GET", "POST"])
 def table_rows(request: Request, pk: int, table: str) -> Response:
-    record, ledger, _ = _table_or_404(request, pk, table)
+    record, ledger, _ = ledger_or_404(request.user, pk, table)
     user = signed_in(request.user)
     if request.method == "GET":
         return Response([_row(row, ledger) for row in rows_of(user, record, ledger)])
@@ -306,7 +294,7 @@ def table_rows(request: Request, pk: int, table: str) -> Response:
 @extend_schema(methods=["DELETE"], request=Reason, responses={204: None}, summary="删除一条记录")
 @api_view(["GET", "PATCH", "DELETE"])
 def table_row(request: Request, pk: int, table: str, row: int) -> Response:
-    record, ledger, _ = _table_or_404(request, pk, table)
+    record, ledger, _ = ledger_or_404(request.user, pk, table)
     user = signed_in(request.user)
     try:
         if request.method == "GET":

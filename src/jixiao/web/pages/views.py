@@ -28,13 +28,12 @@ from jixiao.web.downloads import DOWNLOADS, Download, produce
 from jixiao.web.editing import (
     LEDGERS,
     EditRefused,
-    Ledger,
     NotFound,
-    Scope,
     delete_row,
     editable_indicators,
     is_reconstructed,
-    ledger_or_none,
+    ledger_or_404,
+    lock_of,
     may_change_now,
     readable_ledgers,
     reconstructed_labels,
@@ -43,7 +42,6 @@ from jixiao.web.editing import (
     row_or_not_found,
     rows_of,
     save_row,
-    scope_of,
     set_indicator_actual,
 )
 from jixiao.web.monitoring import DOWNLOADS as MONITORING_DOWNLOADS
@@ -268,15 +266,6 @@ def _from_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _ledger_of(request: HttpRequest, pk: int, table: str) -> tuple[SelfEvaluation, Ledger, Scope]:
-    record = evaluation_or_404(request.user, pk)
-    ledger = ledger_or_none(table)
-    scope = scope_of(signed_in(request.user), record, ledger) if ledger is not None else None
-    if ledger is None or scope is None or not scope.read:
-        raise Http404("没有这个表，或您无权查看")
-    return record, ledger, scope
-
-
 @login_required
 def data(request: HttpRequest, pk: int) -> HttpResponse:
     """The ledgers the user may read, with their number of rows."""
@@ -300,7 +289,7 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     """The rows of one table, each cell marked where its value is reconstructed."""
-    record, chosen, scope = _ledger_of(request, pk, table)
+    record, chosen, scope = ledger_or_404(request.user, pk, table)
     columns = chosen.summary_columns
     rows = [
         (
@@ -326,18 +315,18 @@ def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
 def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> HttpResponse:
     """GET: a row's form (read-only for readers). POST: save it; a refusal is shown at its
     fields with HTTP 400 and nothing is written."""
-    record, chosen, scope = _ledger_of(request, pk, table)
+    record, chosen, scope = ledger_or_404(request.user, pk, table)
     user = signed_in(request.user)
     try:
         instance = None if row is None else row_or_not_found(user, record, chosen, row)
     except NotFound as missing:
         raise Http404(str(missing)) from missing
-    writable = may_change_now(user, record, chosen)
+    lock = lock_of(record, scope)
+    writable = scope.write and lock is None
     if (row is None or request.method == "POST") and not scope.write:
         raise Http404("没有这个页面")
-    if (row is None or request.method == "POST") and not writable:
-        locked = _("年度绩效自评“%(status)s”，数据已锁定") % {"status": record.get_status_display()}
-        messages.error(request, locked)
+    if (row is None or request.method == "POST") and lock is not None:
+        messages.error(request, lock)
         return redirect("ledger", pk=record.pk, table=chosen.key)
     divisions = Division.objects.filter(department=record.department).values_list("name", flat=True)
     form = RowForm(
@@ -381,7 +370,7 @@ def _warn(request: HttpRequest, problems: list[Problem]) -> None:
 @login_required
 @require_POST
 def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpResponse:
-    record, chosen, _scope = _ledger_of(request, pk, table)
+    record, chosen, _scope = ledger_or_404(request.user, pk, table)
     user = signed_in(request.user)
     try:
         label = row_label(row_or_not_found(user, record, chosen, row), chosen)
