@@ -97,3 +97,12 @@ def test_every_message_marked_in_python_or_templates_is_in_the_catalogue() -> No
     }
     assert len(marked) > 150
     assert sorted(marked - msgids) == []
+
+
+def test_the_monitoring_page_in_english(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("demo-leader")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/evaluations/{demo.pk}/monitoring/6/").content.decode()
+    assert "Spending and performance monitoring · month 6" in page
+    assert "At this pace “部门预算资金支出率” scores 2.65 of 5" in page
+    assert "Projects behind time progress" in page and ">M6</a>" in page
