@@ -180,3 +180,12 @@ def test_numbers_out_of_range_are_errors_not_crashes(reference_copy: Path) -> No
         ("E-NUMBER", "indicators.csv 第 3 行 target"),
         ("E-RANGE", "projects.csv 第 2 行 adjusted_budget_wan"),
     ]
+
+
+def test_control_characters_are_refused_at_their_cell(reference_copy: Path) -> None:
+    edit_csv(reference_copy / "projects.csv", 3, "name", "口岸\x00经费")
+    with pytest.raises(ProblemsFound) as caught:
+        load_dataset(reference_copy)
+    assert [str(p) for p in caught.value.problems] == [
+        "projects.csv 第 3 行 name：“项目名称”含有不可见的控制字符，请删除后重新填写"
+    ]

@@ -10,6 +10,7 @@ one place and every format reports the same problems in the same words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,6 +42,7 @@ from jixiao.core.money import NotWholeCents, exact_cents, parse_decimal, wan_to_
 from jixiao.core.problems import SourceLocation
 
 RecordT = TypeVar("RecordT")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not tab or newlines
 
 
 class Kind(Enum):
@@ -125,20 +127,34 @@ class RowReader:
         self.location = location
         self.read = read
         self.columns = {column.key: column for column in table.columns}
+        self.unreadable: set[str] = set()  # cells refused for control characters
 
     def where(self, key: str) -> SourceLocation:
         return self.location.at(key)
 
     def raw(self, key: str) -> object:
+        """The cell as given; None when it is blank or holds control characters (NUL and the
+        like, which no field means and PostgreSQL cannot store), the latter reported once."""
         value = self.cells.get(key)
-        if isinstance(value, str) and not value.strip():
-            return None
+        if isinstance(value, str):
+            if CONTROL_CHARACTERS.search(value):
+                if key not in self.unreadable:
+                    self.unreadable.add(key)
+                    label = self.columns[key].label if key in self.columns else key
+                    self.read.error(
+                        "E-CONTROL-CHARACTER",
+                        f"“{label}”含有不可见的控制字符，请删除后重新填写",
+                        self.where(key),
+                    )
+                return None
+            if not value.strip():
+                return None
         return value
 
     def _missing(self, key: str) -> bool:
         if self.raw(key) is not None:
             return False
-        if self.columns[key].required:
+        if self.columns[key].required and key not in self.unreadable:
             self.read.error(
                 "E-REQUIRED", f"“{self.columns[key].label}”为必填项，不能为空", self.where(key)
             )

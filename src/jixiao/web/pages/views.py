@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.pdf import PdfUnavailable
+from jixiao.adapters.tables import CONTROL_CHARACTERS
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.core.monitoring import GroupProgress
 from jixiao.core.problems import Problem
@@ -222,7 +223,7 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
     given = request.POST.get("actual", "")
     try:
         changed = set_indicator_actual(
-            signed_in(request.user), record, indicator, given, request.POST.get("reason", "")
+            signed_in(request.user), record, indicator, given, _reason(request)
         )
     except EditRefused as refusal:
         detail = "；".join(p.message for p in refusal.problems) or str(refusal)
@@ -260,6 +261,12 @@ def _step_done(done: Transition) -> str:
     if done.division is not None:
         return _("已退回%(division)s。") % {"division": done.division.name}
     return _("状态已变为“%(status)s”。") % {"status": done.get_to_status_display()}
+
+
+def _reason(request: HttpRequest) -> str:
+    """The reason typed with an action, without control characters (which the database may
+    refuse to store; a reason never needs them)."""
+    return CONTROL_CHARACTERS.sub("", request.POST.get("reason", ""))
 
 
 def _from_htmx(request: HttpRequest) -> bool:
@@ -374,7 +381,7 @@ def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpRespo
     user = signed_in(request.user)
     try:
         label = row_label(row_or_not_found(user, record, chosen, row), chosen)
-        left = delete_row(user, record, chosen, row, request.POST.get("reason", ""))
+        left = delete_row(user, record, chosen, row, _reason(request))
     except NotFound as missing:
         raise Http404(str(missing)) from missing
     except EditRefused as refusal:
@@ -395,7 +402,7 @@ def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             signed_in(request.user),
             record,
             action,
-            request.POST.get("reason", ""),
+            _reason(request),
             _division_id(request.POST.get("division", "")),
         )
     except WorkflowRefused as refusal:
