@@ -212,6 +212,10 @@ def test_the_june_bulletin_in_word_and_html(run_cli, tmp_path: Path) -> None:  #
         "0.00%，低于 50.00 个百分点" in text
     )
     assert "“部门运转工作经费”45.10%，低于 4.90 个百分点" in text
+    assert (
+        "本月预警 8 条（红色 8 条、黄色 0 条）：【红】项目“商务经济与社会发展项目广州中欧班列"
+        in text
+    )
     assert "月度支出为重构值" in text
     html = page.read_text(encoding="utf-8")
     assert "<svg" in html and "低于序时进度的项目" in html and "公用经费（基本支出）" in html

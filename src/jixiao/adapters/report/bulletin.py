@@ -18,6 +18,7 @@ from jixiao.core.monitoring import (
     Change,
     Deviation,
     GroupProgress,
+    Level,
     MonitoringReport,
     Progress,
     ProjectProgress,
@@ -86,6 +87,18 @@ def _ranking(title: str, name: str, groups: Sequence[GroupProgress]) -> Table:
         ),
         (0.7, 2.6, 0.8, 1.4, 1.4, 1.1, 1.1, 1.2, 0.7),
         numeric=frozenset({2, 3, 4, 5, 6, 7}),
+    )
+
+
+def _warnings(report: MonitoringReport) -> Paragraph:
+    warnings = report.warnings
+    if not warnings:
+        return Paragraph("本月没有预警。")
+    red = sum(1 for w in warnings if w.level is Level.RED)
+    return Paragraph(
+        f"本月预警 {len(warnings)} 条（红色 {red} 条、黄色 {len(warnings) - red} 条）："
+        + "；".join(f"【{w.level.value}】{w.message}" for w in warnings)
+        + "。"
     )
 
 
@@ -169,7 +182,7 @@ def build_bulletin(
                 f"（满分 {format_score(average.points)} 分）"
             )
         summary += "。"
-    bulletin.add(Heading(1, "一、总体情况"), Paragraph(summary))
+    bulletin.add(Heading(1, "一、总体情况"), Paragraph(summary), _warnings(report))
     if report.reconstructed:
         bulletin.add(Paragraph(RECONSTRUCTED_NOTE))
     bulletin.add(
