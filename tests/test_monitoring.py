@@ -265,3 +265,14 @@ def test_december_compared_with_november(
         ("处室", "对外贸易处", "绿", "黄"),
         ("处室", "财务处", "绿", "黄"),
     ]
+
+
+def test_a_plan_belongs_to_its_projects_division() -> None:
+    planned = replace(project("A", "1200", ["100"] * 12), division="对外贸易处")
+    data = dataset(
+        projects=[planned],
+        spending_plans=(SpendingPlan("A", (Decimal(100),) * 12, "消费促进处"),),
+    )
+    assert [(p.code, p.message) for p in validate_dataset(data)] == [
+        ("E-DIVISION", "项目“项目A”属于对外贸易处，不是消费促进处")
+    ]

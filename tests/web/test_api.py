@@ -83,6 +83,7 @@ def test_tables_row_by_row(client_for, demo: SelfEvaluation) -> None:  # type: i
         ("key_tasks", True, "消费促进处"),
         ("projects", True, "消费促进处"),
         ("indicators", True, "消费促进处"),
+        ("spending_plans", True, "消费促进处"),
         ("forecasts", True, "消费促进处"),
     ]
     assert tables[1]["columns"][7] == {

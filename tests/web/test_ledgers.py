@@ -42,6 +42,7 @@ def test_a_division_sees_only_its_own_rows_of_its_three_tables(client_for, demo)
         "key_tasks",
         "projects",
         "indicators",
+        "spending_plans",
         "forecasts",
     ]
     listed = client.get(f"/evaluations/{demo.pk}/data/projects/").content.decode()

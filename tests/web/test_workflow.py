@@ -138,7 +138,15 @@ def test_a_return_to_filling_unlocks_every_division(client_for, demo) -> None:  
 
 def test_finance_closes_the_filling_for_a_late_division(client_for, demo) -> None:  # type: ignore[no-untyped-def]
     client_for("demo-division").post(f"/evaluations/{demo.pk}/steps/submit/")
-    page = client_for("demo-finance").post(f"/evaluations/{demo.pk}/steps/submit/", follow=True)
+    finance = client_for("demo-finance")
+    unexplained = finance.post(f"/evaluations/{demo.pk}/steps/submit/", follow=True)
+    assert "消费促进处尚未提交；汇总提交须说明理由" in unexplained.content.decode()
+    assert status(demo) == Status.DRAFTING
+    page = finance.post(
+        f"/evaluations/{demo.pk}/steps/submit/",
+        {"reason": "消费促进处数据已由财务处代填"},
+        follow=True,
+    )
     assert "状态已变为“处室已提交”。" in page.content.decode()
     assert status(demo) == Status.DIVISIONS_SUBMITTED
     assert AuditEvent.objects.order_by("-id").first().action == "汇总提交"  # type: ignore[union-attr]

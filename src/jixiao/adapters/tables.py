@@ -902,7 +902,7 @@ def _spending_plan(row: RowReader) -> SpendingPlan | None:
     monthly = tuple(amount for amount in amounts if amount is not None)
     if project is None or len(monthly) != 12:
         return None
-    return SpendingPlan(project, monthly, row.origin())
+    return SpendingPlan(project, monthly, row.text("division"), row.origin())
 
 
 SPENDING_PLANS: Table[SpendingPlan] = Table(
@@ -911,6 +911,7 @@ SPENDING_PLANS: Table[SpendingPlan] = Table(
     "项目的月度用款计划（可选；监控可按计划计算序时进度）",
     (
         Column("project", "项目编码", required=True, help="“项目”表中的项目编码"),
+        Column("division", "责任处室"),
         *(
             Column(
                 key,
@@ -926,7 +927,10 @@ SPENDING_PLANS: Table[SpendingPlan] = Table(
         NOTE,
     ),
     _spending_plan,
-    lambda plan: {"project": plan.project} | dict(zip(PLAN_KEYS, plan.monthly, strict=True)),
+    lambda plan: (
+        {"project": plan.project, "division": plan.division}
+        | dict(zip(PLAN_KEYS, plan.monthly, strict=True))
+    ),
 )
 
 

@@ -311,6 +311,7 @@ class SpendingPlan:
 
     project: str
     monthly: tuple[Decimal, ...]
+    division: str | None = None
     origin: Origin = UNKNOWN_ORIGIN
 
 

@@ -259,6 +259,13 @@ def _spending_plans(dataset: Dataset) -> Iterator[Problem]:
                 "project",
             )
             continue
+        if plan.division and project.division and plan.division != project.division:
+            yield _problem(
+                "E-DIVISION",
+                f"项目“{project.name}”属于{project.division}，不是{plan.division}",
+                plan.origin,
+                "division",
+            )
         negative = [m for m, amount in enumerate(plan.monthly, start=1) if amount < 0]
         if negative:
             yield _negative_months(project.name, negative, "计划用款", plan.origin, "monthly")

@@ -52,7 +52,7 @@ from jixiao.web.workflow import is_editable, may_change_division
 CROSS_ROW_CODES = frozenset(
     {"E-UNKNOWN-FUNDING-SOURCE", "E-UNKNOWN-TASK", "E-UNKNOWN-PROJECT", "E-BUDGET-TOTAL"}
 )
-DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators", "forecasts"})
+DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators", "spending_plans", "forecasts"})
 LABEL_COLUMNS = ("code", "funding_source", "name", "title", "category", "item", "node", "section")
 
 

@@ -147,6 +147,12 @@ def take_step(
     if step.needs_reason and not reason:
         raise WorkflowRefused(_("退回必须填写理由"))
     scope = membership(user)
+    if step.action == "submit" and scope is not None and scope.role == Role.FINANCE_REVIEWER:
+        late = [d.name for d, s in division_progress(record) if s is None]
+        if late and not reason:
+            raise WorkflowRefused(
+                _("%(divisions)s尚未提交；汇总提交须说明理由") % {"divisions": "、".join(late)}
+            )
     if step.action == "submit" and scope is not None and scope.role == Role.DIVISION_FILLER:
         assert scope.division is not None  # a database constraint
         return _submit_division(user, record, scope.division, step, reason)

@@ -110,7 +110,7 @@ def save_dataset(dataset: Dataset, framework: str) -> SelfEvaluation:
     tables = disassemble(dataset)
     names = {
         record.division
-        for key in ("key_tasks", "projects", "indicators", "forecasts")
+        for key in ("key_tasks", "projects", "indicators", "spending_plans", "forecasts")
         for record in tables[key]
         if record.division
     }

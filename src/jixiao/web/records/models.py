@@ -145,6 +145,7 @@ class NarrativeSection(Record):
 
 class SpendingPlan(Sourced):
     project = models.CharField("项目编码", max_length=64)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
     p01 = money("1月计划（元）")
     p02 = money("2月计划（元）")
     p03 = money("3月计划（元）")
