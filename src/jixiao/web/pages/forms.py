@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.adapters.tables import Column, Kind
+from jixiao.core.problems import Problem
 from jixiao.web.editing import Ledger
 
 LONG_TEXT_WIDTH = 30  # columns at least this wide in the workbook are multi-line here
@@ -76,7 +77,7 @@ class RowForm(forms.Form):
             if not self.fields[column.key].disabled
         }
 
-    def show_problems(self, problems: Sequence[Any], fallback: str) -> None:
+    def show_problems(self, problems: Sequence[Problem], fallback: str) -> None:
         """Put each problem at its field (a problem of no field goes above the form)."""
         for problem in problems:
             column = problem.location.column
