@@ -120,9 +120,10 @@ def test_fill_submit_return_and_see_the_reason(  # type: ignore[no-untyped-def]
     finance = log_in(browser, live_server.url, "demo-finance")
     finance.wait_for_url(f"**/evaluations/{demo.pk}/")
     expect(finance.locator("#divisions")).to_contain_text("对外贸易处已提交")
-    finance.select_option("select[name=division]", label="对外贸易处")
-    finance.fill("textarea[name=reason]", "I102 请补充偏差原因")
-    finance.click("button:has-text('退回处室')")
+    returning = finance.locator("form:has(button[value=return_division])")
+    returning.locator("select[name=division]").select_option(label="对外贸易处")
+    returning.locator("textarea[name=reason]").fill("I102 请补充偏差原因")
+    returning.locator("button").click()
     expect(finance.locator("ul.messages")).to_contain_text("已退回对外贸易处。")
 
     division.reload()
