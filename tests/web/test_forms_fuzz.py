@@ -21,6 +21,14 @@ cell = st.text(
 )  # fmt: skip
 
 
+@st.composite
+def ledger_row(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
+    """A table and any cells for some of its columns."""
+    key = draw(st.sampled_from(sorted(LEDGERS)))
+    columns = [c.key for c in LEDGERS[key].columns]
+    return key, draw(st.dictionaries(st.sampled_from(columns), cell, max_size=len(columns)))
+
+
 def fingerprint(evaluation_id: int) -> tuple[object, ...]:
     return tuple(
         tuple(model._default_manager.filter(evaluation_id=evaluation_id).values_list())
@@ -36,9 +44,7 @@ def fingerprint(evaluation_id: int) -> tuple[object, ...]:
 @given(data=st.data())
 def test_any_input_to_a_new_row(client_for, demo, data) -> None:  # type: ignore[no-untyped-def]
     client: Client = client_for("demo-finance")
-    key = data.draw(st.sampled_from(sorted(LEDGERS)))
-    columns = [c.key for c in LEDGERS[key].columns]
-    given_cells = data.draw(st.dictionaries(st.sampled_from(columns), cell, max_size=len(columns)))
+    key, given_cells = data.draw(ledger_row())
     before = fingerprint(demo.pk)
     response = client.post(f"/evaluations/{demo.pk}/data/{key}/new/", given_cells)
     assert response.status_code in (302, 400), (key, given_cells)
@@ -55,9 +61,7 @@ def test_any_input_to_a_new_row(client_for, demo, data) -> None:  # type: ignore
 @given(data=st.data())
 def test_any_input_to_the_api(client_for, demo, data) -> None:  # type: ignore[no-untyped-def]
     client: Client = client_for("demo-finance")
-    key = data.draw(st.sampled_from(sorted(LEDGERS)))
-    columns = [c.key for c in LEDGERS[key].columns]
-    given_cells = data.draw(st.dictionaries(st.sampled_from(columns), cell, max_size=len(columns)))
+    key, given_cells = data.draw(ledger_row())
     before = fingerprint(demo.pk)
     response = client.post(
         f"/api/evaluations/{demo.pk}/tables/{key}/",

@@ -184,27 +184,8 @@ def monitor(dataset: Dataset, framework: Framework, month: int) -> MonitoringRep
             ]
         )
     parameters = framework.parameters
-    plans = {plan.project: plan for plan in dataset.spending_plans}
-    basis = parameters.time_progress
-
-    def due(project: Project) -> Decimal:
-        """The part of the budget that time progress expects spent by the end of the month:
-        the share of the year, or the share of the project's plan due by then."""
-        plan = plans.get(project.code)
-        planned = sum(plan.monthly, ZERO) if plan is not None else ZERO
-        if basis is TimeProgressBasis.PLAN and plan is not None and planned > 0:
-            return project.adjusted_budget * sum(plan.monthly[:month], ZERO) / planned
-        return project.adjusted_budget * month / 12
-
-    def progress(projects: Sequence[Project]) -> Progress:
-        budget = sum((p.adjusted_budget for p in projects), ZERO)
-        spent = sum((sum(p.monthly_spent[:month], ZERO) for p in projects if p.monthly_spent), ZERO)
-        expected = sum((due(p) for p in projects), ZERO)
-        time = expected / budget if budget else Decimal(month) / 12
-        gap = time - spent / budget if budget else None
-        return Progress(
-            budget, spent, time, level_of(gap, parameters.yellow_gap, parameters.red_gap)
-        )
+    measure = _Measure(dataset, parameters, month)
+    progress = measure.progress
 
     projects = tuple(
         ProjectProgress(
@@ -225,7 +206,7 @@ def monitor(dataset: Dataset, framework: Framework, month: int) -> MonitoringRep
         department=dataset.department.name,
         fiscal_year=dataset.fiscal_year,
         month=month,
-        basis=basis,
+        basis=parameters.time_progress,
         overall=overall,
         projects=projects,
         groups=groups,
@@ -236,6 +217,35 @@ def monitor(dataset: Dataset, framework: Framework, month: int) -> MonitoringRep
         reconstructed=any(p.reconstructed for p in projects),
     )
     return _with_warnings(report)
+
+
+class _Measure:
+    """Cumulative spending of projects against time progress at the end of one month."""
+
+    def __init__(self, dataset: Dataset, parameters: Parameters, month: int) -> None:
+        self.plans = {plan.project: plan for plan in dataset.spending_plans}
+        self.parameters = parameters
+        self.month = month
+
+    def due(self, project: Project) -> Decimal:
+        """The part of the budget that time progress expects spent by the end of the month:
+        the share of the year, or the share of the project's plan due by then."""
+        plan = self.plans.get(project.code)
+        planned = sum(plan.monthly, ZERO) if plan is not None else ZERO
+        if self.parameters.time_progress is TimeProgressBasis.PLAN and plan and planned > 0:
+            return project.adjusted_budget * sum(plan.monthly[: self.month], ZERO) / planned
+        return project.adjusted_budget * self.month / 12
+
+    def progress(self, projects: Sequence[Project]) -> Progress:
+        month, parameters = self.month, self.parameters
+        budget = sum((p.adjusted_budget for p in projects), ZERO)
+        spent = sum((sum(p.monthly_spent[:month], ZERO) for p in projects if p.monthly_spent), ZERO)
+        expected = sum((self.due(p) for p in projects), ZERO)
+        time = expected / budget if budget else Decimal(month) / 12
+        gap = time - spent / budget if budget else None
+        return Progress(
+            budget, spent, time, level_of(gap, parameters.yellow_gap, parameters.red_gap)
+        )
 
 
 def _grouped(
@@ -427,6 +437,14 @@ class MonthlyMonitoring:
 
 
 def monitor_month(dataset: Dataset, framework: Framework, month: int) -> MonthlyMonitoring:
-    reports = [monitor(dataset, framework, m) for m in range(1, month + 1)]
-    changes = tuple(changes_since(reports[-2], reports[-1])) if month > 1 else ()
-    return MonthlyMonitoring(reports[-1], changes, tuple(r.overall for r in reports))
+    """The month's report, compared with the month before (the only other full report needed),
+    and the department's progress at the end of each month so far."""
+    report = monitor(dataset, framework, month)
+    changes = (
+        tuple(changes_since(monitor(dataset, framework, month - 1), report)) if month > 1 else ()
+    )
+    by_month = tuple(
+        _Measure(dataset, framework.parameters, m).progress(dataset.projects)
+        for m in range(1, month + 1)
+    )
+    return MonthlyMonitoring(report, changes, by_month)

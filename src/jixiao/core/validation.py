@@ -246,6 +246,14 @@ def _management(dataset: Dataset) -> Iterator[Problem]:
             )
 
 
+def _owned_by(
+    subject: str, owner: str | None, given: str | None, origin: Origin
+) -> Iterator[Problem]:
+    """A plan or forecast names the division of the project or indicator it is for."""
+    if given and owner and given != owner:
+        yield _problem("E-DIVISION", f"{subject}属于{owner}，不是{given}", origin, "division")
+
+
 def _spending_plans(dataset: Dataset) -> Iterator[Problem]:
     projects = {project.code: project for project in dataset.projects}
     yield from _duplicates(((p.project, p.origin) for p in dataset.spending_plans), "用款计划项目")
@@ -259,13 +267,7 @@ def _spending_plans(dataset: Dataset) -> Iterator[Problem]:
                 "project",
             )
             continue
-        if plan.division and project.division and plan.division != project.division:
-            yield _problem(
-                "E-DIVISION",
-                f"项目“{project.name}”属于{project.division}，不是{plan.division}",
-                plan.origin,
-                "division",
-            )
+        yield from _owned_by(f"项目“{project.name}”", project.division, plan.division, plan.origin)
         negative = [m for m, amount in enumerate(plan.monthly, start=1) if amount < 0]
         if negative:
             yield _negative_months(project.name, negative, "计划用款", plan.origin, "monthly")
@@ -302,13 +304,9 @@ def _forecasts(dataset: Dataset) -> Iterator[Problem]:
                 "indicator",
             )
             continue
-        if forecast.division and indicator.division and forecast.division != indicator.division:
-            yield _problem(
-                "E-DIVISION",
-                f"指标“{indicator.name}”属于{indicator.division}，不是{forecast.division}",
-                forecast.origin,
-                "division",
-            )
+        yield from _owned_by(
+            f"指标“{indicator.name}”", indicator.division, forecast.division, forecast.origin
+        )
         if indicator.comparison is Comparison.QUALITATIVE:
             continue
         for column, value in (("to_date", forecast.to_date), ("forecast", forecast.forecast)):
