@@ -64,6 +64,16 @@ DATABASES = {
         default=f"sqlite:///{HOME / 'jixiao.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers wait for each other instead of failing with "database is locked": every
+    # transaction takes the write lock when it begins (IMMEDIATE, so none has to upgrade a read
+    # lock, which SQLite refuses at once rather than wait), and a writer waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for it. WAL lets readers go on while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("JIXIAO_SQLITE_BUSY_TIMEOUT", "60")),
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
