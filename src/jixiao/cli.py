@@ -123,7 +123,16 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
         sub.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
     audit = command("audit", "审计日志")
-    audit.add_argument("action", choices=("verify",), help="verify：校验哈希链")
+    audit.add_argument(
+        "action",
+        choices=("verify", "checkpoint"),
+        help="verify：校验签名链；checkpoint：输出当前的签名检查点（请保存在数据库以外）",
+    )
+    audit.add_argument(
+        "--checkpoints",
+        type=Path,
+        help="verify 时一并核对的检查点文件（每行一个 checkpoint 的输出）",
+    )
     command("frameworks", "列出内置评价体系")
     return parser
 
@@ -414,20 +423,45 @@ def _serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _audit(_: argparse.Namespace) -> int:
+def _audit(arguments: argparse.Namespace) -> int:
     from jixiao.web import runtime
 
     runtime.setup()
     runtime.migrate()
     from jixiao.web.audit.models import AuditEvent
-    from jixiao.web.audit.services import verify_chain
+    from jixiao.web.audit.services import current_checkpoint, verify_chain, verify_checkpoint
 
+    if arguments.action == "checkpoint":
+        print(current_checkpoint())
+        return 0
     broken = verify_chain()
     if broken is not None:
-        print(f"审计日志校验失败：第 {broken.event_id} 条事件{broken.reason}。", file=sys.stderr)
+        print(f"审计日志校验失败：{broken.describe()}。", file=sys.stderr)
         return 1
-    print(f"审计日志完整：共 {AuditEvent.objects.count()} 条事件，哈希链无断裂。")
+    if arguments.checkpoints and not arguments.checkpoints.is_file():
+        print(f"找不到检查点文件：{arguments.checkpoints}", file=sys.stderr)
+        return 1
+    checkpoints = _checkpoint_lines(arguments.checkpoints) if arguments.checkpoints else []
+    failed = [why for why in map(verify_checkpoint, checkpoints) if why is not None]
+    for why in failed:
+        print(f"审计日志校验失败：{why}。", file=sys.stderr)
+    if failed:
+        return 1
+    held = f"，{len(checkpoints)} 个检查点均相符" if checkpoints else ""
+    print(f"审计日志完整：共 {AuditEvent.objects.count()} 条事件，签名链无断裂{held}。")
     return 0
+
+
+def _checkpoint_lines(path: Path) -> list[str]:
+    """The checkpoint lines of a file (other lines, e.g. the rest of a system log, skipped)."""
+    from jixiao.web.audit.services import CHECKPOINT_PREFIX
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [
+        line[line.index(CHECKPOINT_PREFIX) :].strip()
+        for line in text.splitlines()
+        if CHECKPOINT_PREFIX in line
+    ]
 
 
 def _frameworks(_: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ def test_demo_then_audit_verify_then_tamper(tmp_path: Path) -> None:
     verified = run(tmp_path, "audit", "verify")
     assert (verified.returncode, verified.stdout.strip()) == (
         0,
-        "审计日志完整：共 1 条事件，哈希链无断裂。",
+        "审计日志完整：共 1 条事件，签名链无断裂。",
     )
     with sqlite3.connect(tmp_path / "jixiao.sqlite3") as database:
         database.execute("UPDATE audit_auditevent SET reason = '改过' WHERE id = 1")

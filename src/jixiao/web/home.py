@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -18,13 +20,32 @@ def jixiao_home() -> Path:
 def secret_key(home: Path) -> str:
     """The Django secret key: ``$JIXIAO_SECRET_KEY``, or one generated once into the data folder
     (readable by its owner only) — never a value from the repository."""
-    configured = os.environ.get("JIXIAO_SECRET_KEY")
+    return _configured_or_generated(home, "JIXIAO_SECRET_KEY", "secret_key")
+
+
+def audit_key(home: Path) -> str:
+    """The key that signs the audit chain: ``$JIXIAO_AUDIT_KEY``, or one generated once into the
+    data folder. It is kept outside the database, so whoever can write the database cannot
+    rewrite the chain; several app servers sharing one database must share this key."""
+    return _configured_or_generated(home, "JIXIAO_AUDIT_KEY", "audit_key")
+
+
+def _configured_or_generated(home: Path, variable: str, name: str) -> str:
+    configured = os.environ.get(variable)
     if configured:
         return configured
-    path = home / "secret_key"
+    path = home / name
     if not path.exists():
+        # Written whole under a temporary name, then linked into place: a process starting at
+        # the same moment either finds no key and makes its own (the first link wins) or finds
+        # the whole key, never half of one.
         home.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_urlsafe(50))
+        handle, temporary = tempfile.mkstemp(dir=home, prefix=f".{name}-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as written:
+                written.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     return path.read_text(encoding="utf-8").strip()

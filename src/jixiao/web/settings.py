@@ -9,11 +9,12 @@ from pathlib import Path
 
 import dj_database_url
 
-from jixiao.web.home import jixiao_home, secret_key
+from jixiao.web.home import audit_key, jixiao_home, secret_key
 
 HOME = jixiao_home()
 DEBUG = os.environ.get("JIXIAO_DEBUG") == "1"
 SECRET_KEY = secret_key(HOME)
+JIXIAO_AUDIT_KEY = audit_key(HOME)  # signs the audit chain; see jixiao.web.audit.services
 ALLOWED_HOSTS = [
     h for h in os.environ.get("JIXIAO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
@@ -64,7 +65,7 @@ DATABASES = {
         default=f"sqlite:///{HOME / 'jixiao.sqlite3'}", conn_max_age=60
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing with "database is locked": every
     # transaction takes the write lock when it begins (IMMEDIATE, so none has to upgrade a read
     # lock, which SQLite refuses at once rather than wait), and a writer waits up to
@@ -108,4 +109,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "预算绩效管理：年度绩效自评的数据集与评价结果。权限与页面相同。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Each audit event's signed checkpoint goes to standard error (the service's journal or system
+# log), outside the database: `jixiao audit verify --checkpoints LOG` checks them later.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"checkpoint": {"format": "%(asctime)s 审计检查点：%(message)s"}},
+    "handlers": {
+        "checkpoints": {"class": "logging.StreamHandler", "formatter": "checkpoint"},
+    },
+    "loggers": {
+        "jixiao.audit": {"handlers": ["checkpoints"], "level": "INFO", "propagate": True},
+    },
 }

@@ -1,9 +1,12 @@
 """The audit log: who changed what, when, from what to what, and why — append-only and
 tamper-evident.
 
-Each event stores the SHA-256 of its own content together with its predecessor's hash, so
-altering, inserting or deleting any past event breaks the chain from there on;
-:func:`jixiao.web.audit.services.verify_chain` names the first broken event.
+Each event stores a keyed hash (HMAC-SHA256, the key kept outside the database) of its own
+content, its sequence number and its predecessor's hash, so altering, inserting or deleting any
+past event breaks the chain from there on. The :class:`AuditChainHead` row holds the sequence and
+hash of the last event, signed with the same key: appends are serialized on it, and deleting the
+last events shows as a head that points past the end.
+:func:`jixiao.web.audit.services.verify_chain` names the first break.
 """
 
 from __future__ import annotations
@@ -42,11 +45,15 @@ class AuditEvent(models.Model):
     reason = models.TextField("原因", blank=True)
     previous_hash = models.CharField("前一条的哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)
+    sequence = models.PositiveBigIntegerField("序号", unique=True)
+    scheme = models.PositiveSmallIntegerField(
+        "签名方式", default=2, help_text="1：SHA-256（早期版本写入，无密钥）；2：HMAC-SHA256"
+    )
 
     class Meta:
         verbose_name = "审计事件"
         verbose_name_plural = "审计事件"
-        ordering = ["id"]
+        ordering = ["sequence"]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -55,3 +62,20 @@ class AuditEvent(models.Model):
 
     def delete(self, *_args: Any, **_kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnly("审计日志只能追加，不能删除")
+
+
+class AuditChainHead(models.Model):
+    """The one row that says where the chain ends: the last event's sequence and hash, signed.
+
+    Every append locks this row, so concurrent writers chain one after the other on every
+    database (locking the latest event instead lets a waiter read a stale row and fork the
+    chain); and since only the key's holder can sign a head, removing the last events cannot be
+    hidden by moving the head back."""
+
+    sequence = models.PositiveBigIntegerField("最后一条的序号", default=0)
+    hash = models.CharField("最后一条的哈希", max_length=64)
+    mac = models.CharField("签名", max_length=64)
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
