@@ -18,6 +18,7 @@ from jixiao.adapters.tables import (
     ASSETS,
     AUDIT_FINDINGS,
     BUDGET_LINES,
+    CODE_TEXT,
     CONTRACTS,
     DISCLOSURES,
     EX_ANTE,
@@ -25,6 +26,7 @@ from jixiao.adapters.tables import (
     FORECASTS,
     INDICATORS,
     KEY_TASKS,
+    LONG_TEXT,
     NARRATIVE,
     PROJECTS,
     SPENDING_PLANS,
@@ -76,7 +78,7 @@ DEPARTMENT: Table[DepartmentRow] = Table(
     "部门",
     "被评价的部门及年度",
     (
-        Column("code", "部门编码", required=True),
+        Column("code", "部门编码", required=True, max_length=CODE_TEXT),
         Column("name", "部门名称", required=True, width=30),
         Column("fiscal_year", "预算年度", Kind.INTEGER, required=True),
         Column("special_fund_name", "专项资金名称", width=30),
@@ -121,9 +123,17 @@ def _published_row(row: RowReader) -> PublishedRow | None:
         row.read.error("E-REQUIRED", "“对象”为必填项：评价项编号或任务编码", row.where("subject"))
         return None
     if kind in ("total", "node", "task", "over_achieved") and (
-        value is None or to_decimal(value) is None
+        value is None or row.number("value", minimum=None) is None
     ):
-        row.read.error("E-NUMBER", f"“公布值”应为数字，实际是“{value or ''}”", row.where("value"))
+        if value is None:
+            row.read.error("E-NUMBER", "“公布值”应为数字，实际是“”", row.where("value"))
+        return None
+    if kind in ("execution_rate", "annual_average_execution_rate") and (
+        value is None or to_rate(value) is None
+    ):
+        row.read.error(
+            "E-RATE", f"“公布值”应为比率（如 97.1%），实际是“{value or ''}”", row.where("value")
+        )
         return None
     return PublishedRow(
         kind, row.text("subject") or "", value or "", row.text("names") or "", row.origin()
@@ -142,9 +152,15 @@ PUBLISHED: Table[PublishedRow] = Table(
             required=True,
             choices=tuple(Choice(code, label, code) for code, label in PUBLISHED_KINDS),
         ),
-        Column("subject", "对象", help="评价项编号或重点任务编码"),
+        Column("subject", "对象", help="评价项编号或重点任务编码", max_length=100),
         Column("value", "公布值", help="得分、等级或比率（如 97.1%）；超阈值指标填报告所称个数"),
-        Column("names", "指标名称", width=40, help="报告列出的超阈值指标，用顿号分隔"),
+        Column(
+            "names",
+            "指标名称",
+            width=40,
+            help="报告列出的超阈值指标，用顿号分隔",
+            max_length=LONG_TEXT,
+        ),
     ),
     _published_row,
     lambda p: {"kind": p.kind, "subject": p.subject, "value": p.value, "names": p.names},

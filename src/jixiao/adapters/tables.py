@@ -38,10 +38,27 @@ from jixiao.core.model import (
     Project,
     SpendingPlan,
 )
-from jixiao.core.money import NotWholeCents, exact_cents, parse_decimal, wan_to_yuan
+from jixiao.core.money import (
+    LARGEST,
+    SMALLEST_EXPONENT,
+    NotWholeCents,
+    exact_cents,
+    parse_decimal,
+    wan_to_yuan,
+    within_range,
+)
 from jixiao.core.problems import SourceLocation
 
 RecordT = TypeVar("RecordT")
+# Text lengths, in characters, the same in every format and in the database's columns.
+CODE_TEXT = 64  # codes other tables refer to
+SHORT_TEXT = 200  # names of divisions, groups, sources; values; the default
+TITLE_TEXT = 300  # names of tasks, projects, indicators; titles
+LONG_TEXT = 20_000  # narrative, reasons, descriptions
+NUMBER_LIMITS = {
+    "wan": (Decimal(10) ** 8, 6),  # 万元: below 1 万亿元, to the 分
+    "yuan": (Decimal(10) ** 12, 2),  # 元: below 1 万亿元, to the 分
+}
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not tab or newlines
 
 
@@ -75,10 +92,28 @@ class Column:
     choices: tuple[Choice, ...] = ()
     field: str | None = None  # the name used in the reconstructed-fields list; default: key
     width: int = 14
+    max_length: int = SHORT_TEXT  # characters of text (a number or choice is far shorter)
+    bound: Decimal | None = None  # numbers: |value| < bound in the column's unit; default by kind
+    places: int | None = None  # numbers: decimals allowed; default by kind
 
     @property
     def field_name(self) -> str:
         return self.field or self.key
+
+    @property
+    def number_limits(self) -> tuple[Decimal, int]:
+        """The column's range: |value| < bound, with at most ``places`` decimals.
+
+        Amounts stay below 1 万亿元 (10^12 元, 14 digits with the 分) so that every sum of a
+        department's amounts is exact in every database; other numbers below 10^15 with at
+        most 10 decimals (the core's range), unless the column says less."""
+        default_bound, default_places = NUMBER_LIMITS.get(
+            self.kind.value, (LARGEST, -SMALLEST_EXPONENT)
+        )
+        return (
+            self.bound if self.bound is not None else default_bound,
+            self.places if self.places is not None else default_places,
+        )
 
     def choice_for(self, raw: str) -> Choice | None:
         return next((c for c in self.choices if raw in (c.code, c.label)), None)
@@ -161,16 +196,47 @@ class RowReader:
         return True
 
     def text(self, key: str) -> str | None:
+        """The cell's text; refused above the column's length, the limit named."""
         if self._missing(key):
             return None
-        return cell_text(self.raw(key))
+        text = cell_text(self.raw(key))
+        column = self.columns[key]
+        if len(text) > column.max_length:
+            self.read.error(
+                "E-TOO-LONG",
+                f"“{column.label}”最多 {column.max_length} 个字符，实际有 {len(text)} 个",
+                self.where(key),
+            )
+            return None
+        return text
 
     def number(self, key: str, *, minimum: Decimal | None = Decimal(0)) -> Decimal | None:
+        """The cell's number, within the column's range (see :attr:`Column.number_limits`)."""
         if self._missing(key):
             return None
-        return self.read.number(
-            self.raw(key), self.where(key), label=self.columns[key].label, minimum=minimum
+        column = self.columns[key]
+        value = self.read.number(
+            self.raw(key), self.where(key), label=column.label, minimum=minimum
         )
+        if value is None:
+            return None
+        bound, places = column.number_limits
+        exponent = value.as_tuple().exponent
+        too_precise = (  # amounts say so with E-CENTS when they are converted
+            column.kind not in (Kind.WAN, Kind.YUAN)
+            and isinstance(exponent, int)
+            and exponent < -places
+            and not value.is_zero()
+        )
+        if not within_range(value) or abs(value) >= bound or too_precise:
+            self.read.error(
+                "E-RANGE",
+                f"“{column.label}”超出范围：绝对值须小于 {bound:f}，最多 {places} 位小数，"
+                f"实际为 {value}",
+                self.where(key),
+            )
+            return None
+        return value
 
     def _amount(
         self, key: str, convert: Callable[[Decimal], Decimal], unit: str, places: int
@@ -319,10 +385,11 @@ RECONSTRUCTED = Column(
     "reconstructed",
     "重构字段",
     Kind.RECONSTRUCTED,
+    max_length=500,
     help="报告未公布、为与公布数一致而推算的字段，用分号分隔；* 表示整行。留空表示均为公布值。",
     width=22,
 )
-NOTE = Column("note", "来源说明", help="数据来源或推算方法", width=30)
+NOTE = Column("note", "来源说明", help="数据来源或推算方法", width=30, max_length=LONG_TEXT)
 
 
 # --- 预算 -----------------------------------------------------------------------------------
@@ -341,7 +408,13 @@ BUDGET_LINES: Table[BudgetLine] = Table(
     "预算",
     "按资金来源的年初预算和年度（调整后）预算",
     (
-        Column("funding_source", "资金来源编码", required=True, help="如 city；项目表引用此编码"),
+        Column(
+            "funding_source",
+            "资金来源编码",
+            required=True,
+            help="如 city；项目表引用此编码",
+            max_length=CODE_TEXT,
+        ),
         Column("name", "资金来源", required=True, help="如 市本级、转移支付"),
         Column("initial_wan", "年初预算（万元）", Kind.WAN, required=True),
         Column(
@@ -386,11 +459,13 @@ KEY_TASKS: Table[KeyTask] = Table(
     "重点任务",
     "年度重点工作任务（表 1-3）",
     (
-        Column("code", "任务编码", required=True, help="项目表和指标表引用此编码"),
-        Column("name", "重点工作任务名称", required=True, width=28),
+        Column(
+            "code", "任务编码", required=True, help="项目表和指标表引用此编码", max_length=CODE_TEXT
+        ),
+        Column("name", "重点工作任务名称", required=True, width=28, max_length=TITLE_TEXT),
         Column("division", "责任处室"),
-        Column("content", "主要实施内容", width=40),
-        Column("completion", "任务完成情况", width=40),
+        Column("content", "主要实施内容", width=40, max_length=LONG_TEXT),
+        Column("completion", "任务完成情况", width=40, max_length=LONG_TEXT),
         RECONSTRUCTED,
         NOTE,
     ),
@@ -476,11 +551,17 @@ PROJECTS: Table[Project] = Table(
     "项目",
     "项目（预算支出）及月度支出",
     (
-        Column("code", "项目编码", required=True),
-        Column("name", "项目名称", required=True, width=40),
+        Column("code", "项目编码", required=True, max_length=CODE_TEXT),
+        Column("name", "项目名称", required=True, width=40, max_length=TITLE_TEXT),
         Column("spending_group", "支出分组", help="表 2-1 中的“重点任务”分组；不列入表 2-1 的留空"),
-        Column("funding_source", "资金来源编码", required=True, help="“预算”表中的资金来源编码"),
-        Column("key_task", "重点任务编码", help="“重点任务”表中的任务编码"),
+        Column(
+            "funding_source",
+            "资金来源编码",
+            required=True,
+            help="“预算”表中的资金来源编码",
+            max_length=CODE_TEXT,
+        ),
+        Column("key_task", "重点任务编码", help="“重点任务”表中的任务编码", max_length=CODE_TEXT),
         Column("special_fund", "专项资金", Kind.FLAG, help="是/否"),
         Column("division", "责任处室"),
         Column("adjusted_budget_wan", "年度预算（万元）", Kind.WAN, required=True),
@@ -550,10 +631,10 @@ INDICATORS: Table[Indicator] = Table(
     "绩效指标",
     "重点任务和专项资金的绩效指标",
     (
-        Column("code", "指标编码", required=True),
-        Column("key_task", "重点任务编码", help="专项资金指标留空"),
+        Column("code", "指标编码", required=True, max_length=CODE_TEXT),
+        Column("key_task", "重点任务编码", help="专项资金指标留空", max_length=CODE_TEXT),
         Column("special_fund", "专项资金", Kind.FLAG, help="是/否"),
-        Column("name", "指标名称", required=True, width=32),
+        Column("name", "指标名称", required=True, width=32, max_length=TITLE_TEXT),
         Column(
             "subtype",
             "指标类型",
@@ -562,7 +643,7 @@ INDICATORS: Table[Indicator] = Table(
             choices=SUBTYPE_CHOICES,
             help="产出：数量/质量/时效/成本；效益：经济/社会/生态/可持续影响；满意度",
         ),
-        Column("unit", "计量单位"),
+        Column("unit", "计量单位", max_length=32),
         Column(
             "comparison",
             "比较方式",
@@ -584,9 +665,17 @@ INDICATORS: Table[Indicator] = Table(
             Kind.VALUE,
             help="定量指标填数；定性指标填档次（达成、基本达成、部分达成、未达成）；未填报留空",
         ),
-        Column("points", "分值", Kind.NUMBER, required=True),
+        Column(
+            "points",
+            "分值",
+            Kind.NUMBER,
+            required=True,
+            bound=Decimal(10_000),
+            places=2,
+            help="0–9999.99，最多 2 位小数",
+        ),
         Column("division", "责任处室"),
-        Column("deviation_reason", "偏差原因", width=30),
+        Column("deviation_reason", "偏差原因", width=30, max_length=LONG_TEXT),
         RECONSTRUCTED,
         NOTE,
     ),
@@ -624,7 +713,7 @@ EX_ANTE: Table[ExAnteEvaluation] = Table(
     "事前评估",
     "新增项目的事前绩效评估",
     (
-        Column("project", "项目编码", required=True),
+        Column("project", "项目编码", required=True, max_length=CODE_TEXT),
         Column("completed_on", "评估完成日期", Kind.DATE, help="未开展评估的留空"),
         RECONSTRUCTED,
         NOTE,
@@ -647,9 +736,9 @@ AUDIT_FINDINGS: Table[AuditFinding] = Table(
     "审计问题",
     "审计报告指出的问题",
     (
-        Column("code", "问题编码", required=True),
-        Column("report", "审计报告", required=True, width=30),
-        Column("description", "问题描述", required=True, width=40),
+        Column("code", "问题编码", required=True, max_length=CODE_TEXT),
+        Column("report", "审计报告", required=True, width=30, max_length=TITLE_TEXT),
+        Column("description", "问题描述", required=True, width=40, max_length=LONG_TEXT),
         Column("rectified", "已整改", Kind.FLAG, help="是/否"),
         RECONSTRUCTED,
         NOTE,
@@ -682,7 +771,7 @@ DISCLOSURES: Table[Disclosure] = Table(
     "预算、决算和绩效信息公开",
     (
         Column("kind", "公开类型", Kind.CHOICE, required=True, choices=DISCLOSURE_CHOICES),
-        Column("title", "公开事项", required=True, width=30),
+        Column("title", "公开事项", required=True, width=30, max_length=TITLE_TEXT),
         Column("due_on", "规定公开日期", Kind.DATE, required=True),
         Column("published_on", "实际公开日期", Kind.DATE, help="未公开的留空"),
         RECONSTRUCTED,
@@ -713,9 +802,9 @@ CONTRACTS: Table[ProcurementContract] = Table(
     "采购合同",
     "政府采购合同的签订与备案",
     (
-        Column("code", "合同编号", required=True),
-        Column("title", "合同名称", required=True, width=30),
-        Column("channel", "采购方式", help="如 公开招标、电子卖场"),
+        Column("code", "合同编号", required=True, max_length=CODE_TEXT),
+        Column("title", "合同名称", required=True, width=30, max_length=TITLE_TEXT),
+        Column("channel", "采购方式", help="如 公开招标、电子卖场", max_length=100),
         Column("signed_on", "签订日期", Kind.DATE, required=True),
         Column("filed_on", "备案公开日期", Kind.DATE, help="未备案的留空"),
         RECONSTRUCTED,
@@ -745,10 +834,10 @@ ASSETS: Table[AssetHolding] = Table(
     "资产配置",
     "通用资产的配置标准与在用数量",
     (
-        Column("category", "资产类别", required=True),
+        Column("category", "资产类别", required=True, max_length=100),
         Column("standard_count", "配置标准数量", Kind.INTEGER, required=True),
         Column("held_count", "在用数量", Kind.INTEGER, required=True),
-        Column("reason", "超配原因", width=30),
+        Column("reason", "超配原因", width=30, max_length=LONG_TEXT),
         RECONSTRUCTED,
         NOTE,
     ),
@@ -846,10 +935,18 @@ ASSESSMENTS: Table[Assessment] = Table(
             "评价项编号",
             required=True,
             help="评价体系中节点的 id，如 performance_management",
+            max_length=100,
         ),
-        Column("score", "人工评分", Kind.NUMBER),
-        Column("tier", "评定档次"),
-        Column("reason", "评分理由", required=True, width=40),
+        Column(
+            "score",
+            "人工评分",
+            Kind.NUMBER,
+            bound=Decimal(10_000),
+            places=2,
+            help="0–9999.99，最多 2 位小数",
+        ),
+        Column("tier", "评定档次", max_length=32),
+        Column("reason", "评分理由", required=True, width=40, max_length=LONG_TEXT),
         RECONSTRUCTED,
         NOTE,
     ),
@@ -884,7 +981,7 @@ NARRATIVE: Table[NarrativeRow] = Table(
             required=True,
             choices=_choices([(k, v, k) for k, v in NARRATIVE_SECTIONS.items()]),
         ),
-        Column("text", "内容", width=80),
+        Column("text", "内容", width=80, max_length=LONG_TEXT),
     ),
     _narrative,
     lambda n: {"section": n.section, "text": n.text},
@@ -910,7 +1007,13 @@ SPENDING_PLANS: Table[SpendingPlan] = Table(
     "用款计划",
     "项目的月度用款计划（可选；监控可按计划计算序时进度）",
     (
-        Column("project", "项目编码", required=True, help="“项目”表中的项目编码"),
+        Column(
+            "project",
+            "项目编码",
+            required=True,
+            help="“项目”表中的项目编码",
+            max_length=CODE_TEXT,
+        ),
         Column("division", "责任处室"),
         *(
             Column(
@@ -940,9 +1043,10 @@ def _number_or_text(row: RowReader, key: str) -> Decimal | str | None:
     if text is None:
         return None
     try:
-        return parse_decimal(text)
+        parse_decimal(text)
     except ValueError:
         return text
+    return row.number(key, minimum=None)
 
 
 def _forecast(row: RowReader) -> IndicatorForecast | None:
@@ -972,7 +1076,13 @@ FORECASTS: Table[IndicatorForecast] = Table(
     "指标监控",
     "年中（或月度）绩效监控：各指标截至当月完成值、全年预计完成值、偏差原因和纠偏措施",
     (
-        Column("indicator", "指标编码", required=True, help="“绩效指标”表中的指标编码"),
+        Column(
+            "indicator",
+            "指标编码",
+            required=True,
+            help="“绩效指标”表中的指标编码",
+            max_length=CODE_TEXT,
+        ),
         Column("month", "监控月份", Kind.INTEGER, required=True, help="1–12；年中监控填 6"),
         Column("to_date", "截至当月完成值", Kind.VALUE, help="定量指标填数；定性指标填档次"),
         Column(
@@ -983,8 +1093,8 @@ FORECASTS: Table[IndicatorForecast] = Table(
             help="定量指标填数；定性指标填档次（达成、基本达成、部分达成、未达成）",
         ),
         Column("division", "责任处室"),
-        Column("reason", "偏差原因", width=40, help="预计完不成目标时必填"),
-        Column("action", "纠偏措施", width=40, help="预计完不成目标时必填"),
+        Column("reason", "偏差原因", width=40, help="预计完不成目标时必填", max_length=LONG_TEXT),
+        Column("action", "纠偏措施", width=40, help="预计完不成目标时必填", max_length=LONG_TEXT),
         RECONSTRUCTED,
         NOTE,
     ),

@@ -94,7 +94,7 @@ class FieldReader:
     def number(
         self, value: object, where: SourceLocation, *, label: str, minimum: Decimal | None = None
     ) -> Decimal | None:
-        parsed = to_decimal(value)
+        parsed = _finite_decimal(value)
         if parsed is None:
             self.error("E-NUMBER", f"“{label}”不是有效数字：{_describe(value)}", where)
             return None
@@ -167,7 +167,13 @@ class FieldReader:
 
 
 def to_decimal(value: object) -> Decimal | None:
-    """A finite Decimal from an int, float, Decimal or numeric string; None otherwise."""
+    """A Decimal within jixiao's range (:func:`~jixiao.core.money.within_range`) from an int,
+    float, Decimal or numeric string; None otherwise."""
+    parsed = _finite_decimal(value)
+    return parsed if parsed is not None and within_range(parsed) else None
+
+
+def _finite_decimal(value: object) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, Decimal):

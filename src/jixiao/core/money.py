@@ -105,11 +105,23 @@ def format_score(score: Decimal, places: int = 2) -> str:
 
 
 def within_range(value: Decimal) -> bool:
-    """True when jixiao can compute with ``value``: |value| < 10^15 with at most 10 decimals."""
-    exponent = value.as_tuple().exponent
+    """True when jixiao can compute with ``value``: |value| < 10^15 with at most 10 decimals.
+
+    Decided from the digits and exponent alone, so that no arithmetic can overflow on the way:
+
+    >>> within_range(Decimal("999999999999999.9")), within_range(Decimal("1e999999999"))
+    (True, False)
+    """
+    if not value.is_finite():
+        return False
     if value.is_zero():
         return True
-    return isinstance(exponent, int) and exponent >= SMALLEST_EXPONENT and abs(value) < LARGEST
+    exponent = value.as_tuple().exponent
+    return (
+        isinstance(exponent, int)
+        and exponent >= SMALLEST_EXPONENT
+        and value.adjusted() < LARGEST.adjusted()
+    )
 
 
 def parse_decimal(text: str) -> Decimal:
@@ -125,8 +137,11 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def parse_rate(text: str) -> Decimal:
-    """Parse "150%" or "1.5" as a rate (1.5); raise ValueError."""
+    """Parse "150%" or "1.5" as a rate (1.5); raise ValueError, also for a number outside
+    :func:`within_range`."""
     cleaned = text.strip()
-    if cleaned.endswith("%"):
-        return parse_decimal(cleaned[:-1]) / HUNDRED
-    return parse_decimal(cleaned)
+    percent = cleaned.endswith("%")
+    value = parse_decimal(cleaned[:-1] if percent else cleaned)
+    if not within_range(value):
+        raise ValueError(text)
+    return value / HUNDRED if percent else value
