@@ -3,7 +3,7 @@
     jixiao evaluate DATASET [--framework NAME_OR_FILE] [--format text|json] [--detail]
     jixiao validate DATASET [--framework NAME_OR_FILE] [--format text|json]
     jixiao template OUT.xlsx [--year YEAR]
-    jixiao import WORKBOOK.xlsx --into DATASET [--format text|json]
+    jixiao import WORKBOOK.xlsx --into DATASET [--replace] [--format text|json]
     jixiao export DATASET --out OUT.xlsx
     jixiao scoretable DATASET --out OUT.xlsx [--framework NAME_OR_FILE]
     jixiao ledger LEDGER.csv|.xlsx --into DATASET [--format text|json]
@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jixiao.adapters.dataset_files import NotADatasetFolder, load_dataset, write_dataset
+from jixiao.adapters.dataset_files import FolderRefused, load_dataset, write_dataset
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_names, load_framework
 from jixiao.adapters.ledger import apply_ledger, read_ledger
 from jixiao.adapters.render_json import evaluation_to_json
@@ -85,7 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--year", type=int, help="预填的预算年度")
     importer = command("import", "导入填报工作簿到数据集目录（全部检查通过才写入）")
     importer.add_argument("workbook", type=Path, help=".xlsx 工作簿")
-    importer.add_argument("--into", type=Path, required=True, help="数据集目录（整体替换）")
+    importer.add_argument("--into", type=Path, required=True, help="数据集目录")
+    importer.add_argument(
+        "--replace",
+        action="store_true",
+        help="目录中已有数据集时替换其数据集文件（dataset.yaml、projects.csv、indicators.csv），"
+        "目录中的其他文件不动",
+    )
     format_option(importer)
     exporter = command("export", "把数据集导出为填报工作簿")
     exporter.add_argument("dataset", type=Path, help="数据集目录")
@@ -203,8 +209,8 @@ def _import(arguments: argparse.Namespace) -> int:
             print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
         return 1
     try:
-        write_dataset(dataset, arguments.into)
-    except NotADatasetFolder as error:
+        write_dataset(dataset, arguments.into, replace=arguments.replace)
+    except FolderRefused as error:
         _print_problems([error.problem], arguments.format)
         return 1
     if arguments.format == "json":
@@ -284,7 +290,7 @@ def _ledger(arguments: argparse.Namespace) -> int:
         if arguments.format == "text":
             print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
         return 1
-    write_dataset(updated, arguments.into)
+    write_dataset(updated, arguments.into, replace=True)  # the data set read above, updated
     untouched = [p.code for p in dataset.projects if p.code not in result.monthly]
     if arguments.format == "json":
         print(
