@@ -8,13 +8,18 @@
     jixiao scoretable DATASET --out OUT.xlsx [--framework NAME_OR_FILE]
     jixiao ledger LEDGER.csv|.xlsx --into DATASET [--format text|json]
     jixiao report DATASET --out report.docx|report.html|report.pdf [--framework NAME_OR_FILE]
+    jixiao monitor DATASET --month YYYY-MM [--format text|json] [--bulletin OUT.docx|OUT.html]
+                   [--review OUT.xlsx|OUT.docx|OUT.html] [--framework NAME_OR_FILE]
     jixiao demo [--no-serve] [--host HOST] [--port PORT] [--dataset FOLDER]
     jixiao serve [--host HOST] [--port PORT]
     jixiao audit verify
+    jixiao backup OUT
+    jixiao restore BACKUP [--replace]
     jixiao frameworks
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
-error (no traceback is shown; run with JIXIAO_DEBUG=1 to see it).
+error (no traceback is shown; run with JIXIAO_DEBUG=1 to see it). One exception: ``backup``
+keeps a copy whose audit chain fails verification (it is evidence) and still exits 1.
 """
 
 from __future__ import annotations
@@ -130,6 +135,15 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
     audit = command("audit", "审计日志")
     audit.add_argument("action", choices=("verify",), help="verify：校验哈希链")
+    backup = command(
+        "backup", "备份数据库（SQLite 在线备份，服务运行中也可；PostgreSQL 用 pg_dump）"
+    )
+    backup.add_argument("out", type=Path, help="备份文件（不能已存在）")
+    restore = command("restore", "从备份恢复 SQLite 数据库（先校验备份，原数据库改名保留）")
+    restore.add_argument("backup", type=Path, help="jixiao backup 生成的备份文件")
+    restore.add_argument(
+        "--replace", action="store_true", help="数据库中已有数据时也恢复（原数据库改名保留）"
+    )
     command("frameworks", "列出内置评价体系")
     return parser
 
@@ -436,6 +450,54 @@ def _audit(_: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    from jixiao.web.backups import BackupRefused, backup
+
+    try:
+        made = backup(arguments.out)
+    except BackupRefused as error:
+        print(f"{error}。", file=sys.stderr)
+        return 1
+    if made.audit is None:
+        print(f"已用 pg_dump 备份 PostgreSQL 数据库 {made.database} → {made.out}（custom 格式）")
+        return 0
+    if made.audit.broken_at is not None:
+        print(
+            f"备份已写入 {made.out}，但审计日志校验失败：第 {made.audit.broken_at} 条事件"
+            f"{made.audit.reason}。该备份如实保留了数据库现状，jixiao restore 不会恢复它。",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"已备份 {made.database} → {made.out}：审计日志共 {made.audit.events} 条事件，"
+        "哈希链无断裂（登录会话不备份）。"
+    )
+    return 0
+
+
+def _restore(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    from jixiao.web.backups import BackupRefused, restore
+
+    try:
+        restored = restore(arguments.backup, replace=arguments.replace)
+    except BackupRefused as error:
+        print(f"{error}。", file=sys.stderr)
+        return 1
+    print(
+        f"已恢复 {arguments.backup} → {restored.database}：审计日志共 {restored.audit.events} "
+        "条事件，哈希链无断裂。"
+    )
+    if restored.kept is not None:
+        print(f"原数据库保留为 {restored.kept}。")
+    return 0
+
+
 def _frameworks(_: argparse.Namespace) -> int:
     for name in builtin_framework_names():
         builtin = load_framework(name)
@@ -456,6 +518,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": _demo,
     "serve": _serve,
     "audit": _audit,
+    "backup": _backup,
+    "restore": _restore,
     "frameworks": _frameworks,
 }
 
