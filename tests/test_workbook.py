@@ -312,9 +312,13 @@ def test_item4_a_failed_replace_leaves_the_old_dataset(
     before = tree(kept_folder)
     monkeypatch.setattr(os, "replace", fail_at_the_second_file)
     result = run_cli("import", str(changed), "--into", str(kept_folder), "--replace")
-    assert (result.code, result.err.splitlines()[-1]) == (
-        2,
-        "jixiao 内部错误，请设置 JIXIAO_DEBUG=1 后重试并报告问题。",
+    assert (result.code, result.err.splitlines()) == (
+        1,
+        [
+            f"[E-WRITE] {kept_folder}：无法写入（No space left on device），"
+            "目录中原有的文件保持不变",
+            "共 1 个错误。",
+        ],
     )
     assert len(calls) > 2  # the first file was moved in, then put back
     assert tree(kept_folder) == before

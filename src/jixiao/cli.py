@@ -50,7 +50,7 @@ from jixiao.adapters.workbook import read_workbook, write_workbook
 from jixiao.core.evaluation import evaluate
 from jixiao.core.framework import Framework
 from jixiao.core.model import Dataset
-from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.core.problems import Problem, ProblemsFound, SourceLocation, errors_in
 from jixiao.core.result import Evaluation
 from jixiao.core.validation import validate_dataset
 
@@ -222,10 +222,7 @@ def _import(arguments: argparse.Namespace) -> int:
         if arguments.format == "text":
             print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
         return 1
-    try:
-        write_dataset(dataset, arguments.into, replace=arguments.replace)
-    except FolderRefused as error:
-        _print_problems([error.problem], arguments.format)
+    if not _write(dataset, arguments.into, replace=arguments.replace, output=arguments.format):
         return 1
     if arguments.format == "json":
         print(
@@ -246,6 +243,21 @@ def _import(arguments: argparse.Namespace) -> int:
             f"{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标 → {arguments.into}"
         )
     return 0
+
+
+def _write(dataset: Dataset, folder: Path, *, replace: bool, output: str) -> bool:
+    """Write the data-set files into ``folder``; False, with the reason printed, when the
+    folder is refused or cannot be written (the files there are then as they were)."""
+    try:
+        write_dataset(dataset, folder, replace=replace)
+    except FolderRefused as error:
+        _print_problems([error.problem], output)
+        return False
+    except OSError as error:
+        reason = f"无法写入（{error.strerror or error}），目录中原有的文件保持不变"
+        _print_problems([Problem("E-WRITE", reason, SourceLocation(str(folder)))], output)
+        return False
+    return True
 
 
 def _export(arguments: argparse.Namespace) -> int:
@@ -304,7 +316,8 @@ def _ledger(arguments: argparse.Namespace) -> int:
         if arguments.format == "text":
             print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
         return 1
-    write_dataset(updated, arguments.into, replace=True)  # the data set read above, updated
+    if not _write(updated, arguments.into, replace=True, output=arguments.format):
+        return 1  # the data set read above could not be replaced by its update
     untouched = [p.code for p in dataset.projects if p.code not in result.monthly]
     if arguments.format == "json":
         print(

@@ -319,6 +319,18 @@ def test_item15_backup_never_overwrites_and_needs_a_database(
     assert not (tmp_path / "out.sqlite3").exists()
 
 
+def test_item15_backup_where_it_cannot_be_written_is_a_user_problem(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    made = run(demo_home, "backup", str(blocker / "out.sqlite3"))
+    assert (made.returncode, made.stderr.strip()) == (
+        1,
+        f"无法备份到 {blocker / 'out.sqlite3'}：File exists（{blocker}）。",
+    )
+
+
 def test_item15_postgresql_without_pg_dump_is_refused_with_the_procedure(tmp_path: Path) -> None:
     elsewhere = {"DATABASE_URL": "postgresql://jixiao@127.0.0.1:1/jixiao", "PATH": str(tmp_path)}
     backup = run(tmp_path, "backup", str(tmp_path / "out.dump"), **elsewhere)

@@ -92,10 +92,14 @@ def backup(out: Path) -> BackupMade:
     kind = _engine()
     if out.exists():
         raise BackupRefused(f"{out} 已存在，未覆盖；请换一个备份文件名")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "postgresql":
-        return _pg_dump(out)
-    source = Path(_database()["NAME"])
+    with _refusing_on_system_errors(f"无法备份到 {out}"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "postgresql":
+            return _pg_dump(out)
+        return _sqlite_backup(Path(_database()["NAME"]), out)
+
+
+def _sqlite_backup(source: Path, out: Path) -> BackupMade:
     if not source.is_file():
         raise BackupRefused(
             f"没有可备份的数据库：{source} 不存在（数据库由 jixiao demo 或 jixiao serve 建立）"
@@ -198,6 +202,11 @@ def restore(source: Path, *, replace: bool) -> Restored:
             f"数据库 {target} 中已有数据，未恢复。确要用备份替换它，请加 --replace"
             "（原数据库会改名保留在同一目录）"
         )
+    with _refusing_on_system_errors(f"无法恢复到 {target}（原数据库保持不变）"):
+        return _sqlite_restore(source, target)
+
+
+def _sqlite_restore(source: Path, target: Path) -> Restored:
     target.parent.mkdir(parents=True, exist_ok=True)
     with _staging(target, "restore") as staged:
         shutil.copyfile(source, staged)
@@ -284,7 +293,11 @@ def _swap(staged: Path, target: Path) -> Path | None:
             os.link(target, kept)
         except OSError:
             shutil.copy2(target, kept)
-        os.replace(staged, target)
+        try:
+            os.replace(staged, target)
+        except OSError:
+            kept.unlink()  # the old database is still in place: one name is enough
+            raise
     return kept
 
 
@@ -299,6 +312,19 @@ def _aside(target: Path) -> Path:
 
 
 # --- checks shared by both ------------------------------------------------------------------
+
+
+@contextmanager
+def _refusing_on_system_errors(what: str) -> Iterator[None]:
+    """A full disk, a folder without write permission, a file SQLite cannot open: problems
+    of the machine that the user can fix, told as such rather than as an internal error."""
+    try:
+        yield
+    except OSError as error:
+        where = f"（{error.filename}）" if error.filename else ""
+        raise BackupRefused(f"{what}：{error.strerror or error}{where}") from error
+    except sqlite3.OperationalError as error:
+        raise BackupRefused(f"{what}：SQLite 报告“{error}”") from error
 
 
 @contextmanager
