@@ -145,3 +145,25 @@ def test_progress_bar_for_long_files(
         Decimal("3334.00") if m < 4 else Decimal("3333.00") for m in range(12)
     )
     assert "读取账簿" in capsys.readouterr().err
+
+
+def test_item4_ledger_keeps_the_files_beside_the_dataset(
+    reference_copy: Path,
+    tmp_path: Path,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    (reference_copy / "notes.txt").write_text("处室的工作笔记", encoding="utf-8")
+    (reference_copy / "attachments").mkdir()
+    (reference_copy / "attachments" / "凭证.pdf").write_bytes(b"%PDF-1.7 precious")
+    readme = (reference_copy / "README.md").read_bytes()
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(HEADER + "2023-01-16,P18,20000000.10,V001\n", encoding="utf-8")
+    result = run_cli("ledger", str(ledger), "--into", str(reference_copy))
+    assert result.code == 0, result.err
+    assert (reference_copy / "README.md").read_bytes() == readme
+    assert (reference_copy / "notes.txt").read_text(encoding="utf-8") == "处室的工作笔记"
+    assert (reference_copy / "attachments" / "凭证.pdf").read_bytes() == b"%PDF-1.7 precious"
+    assert sorted(p.name for p in reference_copy.iterdir()) == [
+        "README.md", "attachments", "dataset.yaml", "indicators.csv", "notes.txt", "projects.csv",
+    ]  # fmt: skip
+    assert load_dataset(reference_copy).projects[17].monthly_spent[0] == Decimal("20000000.10")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -227,3 +228,115 @@ def test_import_never_replaces_a_folder_that_is_not_a_dataset(
     assert result.code == 1
     assert "[E-NOT-DATASET]" in result.err
     assert [p.name for p in documents.iterdir()] == ["工作总结.docx"]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too) by its relative path, with its bytes."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def kept_folder(reference_copy: Path) -> Path:
+    """A data-set folder where a user also keeps notes and attachments."""
+    (reference_copy / "notes.txt").write_text("处室的工作笔记", encoding="utf-8")
+    attachments = reference_copy / "attachments"
+    attachments.mkdir()
+    (attachments / "审计报告.pdf").write_bytes(b"%PDF-1.7 precious")
+    return reference_copy
+
+
+def test_item4_import_refuses_a_folder_that_holds_a_dataset(
+    reference_workbook: Path,
+    kept_folder: Path,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    before = tree(kept_folder)
+    result = run_cli("import", str(reference_workbook), "--into", str(kept_folder))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"[E-DATASET-EXISTS] {kept_folder}：目标目录中已有数据集，未写入。确要用新数据替换其中的"
+        "数据集文件（dataset.yaml、projects.csv、indicators.csv），请加 --replace；"
+        "目录中的其他文件不受影响",
+        "共 1 个错误。",
+    ]
+    assert tree(kept_folder) == before
+
+
+def test_item4_import_replace_writes_only_the_dataset_files(
+    reference_workbook: Path,
+    kept_folder: Path,
+    tmp_path: Path,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    book = openpyxl.load_workbook(reference_workbook)
+    book["项目"]["B2"] = "改过名称的项目"
+    changed = tmp_path / "changed.xlsx"
+    book.save(changed)
+    before = tree(kept_folder)
+    result = run_cli("import", str(changed), "--into", str(kept_folder), "--replace")
+    assert result.code == 0, result.err
+    after = tree(kept_folder)
+    assert sorted(after) == sorted(before)  # no file gone, no file left behind
+    dataset_files = ["dataset.yaml", "projects.csv", "indicators.csv"]
+    assert {name: after[name] for name in after if name not in dataset_files} == {
+        name: before[name] for name in before if name not in dataset_files
+    }
+    assert after["projects.csv"] != before["projects.csv"]
+    assert load_dataset(kept_folder).projects[0].name == "改过名称的项目"
+
+
+def test_item4_a_failed_replace_leaves_the_old_dataset(
+    reference_workbook: Path,
+    kept_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    real_replace = os.replace
+    calls: list[str] = []
+
+    def fail_at_the_second_file(source: str, target: str) -> None:
+        calls.append(str(target))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    book = openpyxl.load_workbook(reference_workbook)
+    book["项目"]["B2"] = "改过名称的项目"
+    changed = tmp_path / "changed.xlsx"
+    book.save(changed)
+    before = tree(kept_folder)
+    monkeypatch.setattr(os, "replace", fail_at_the_second_file)
+    result = run_cli("import", str(changed), "--into", str(kept_folder), "--replace")
+    assert (result.code, result.err.splitlines()) == (
+        1,
+        [
+            f"[E-WRITE] {kept_folder}：无法写入（No space left on device），"
+            "目录中原有的文件保持不变",
+            "共 1 个错误。",
+        ],
+    )
+    assert len(calls) > 2  # the first file was moved in, then put back
+    assert tree(kept_folder) == before
+
+
+def test_item4_import_into_an_empty_folder_needs_no_replace(
+    reference_workbook: Path,
+    tmp_path: Path,
+    run_cli,  # type: ignore[no-untyped-def]
+    reference_dataset: Dataset,
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli("import", str(reference_workbook), "--into", str(empty))
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in empty.iterdir()) == [
+        "dataset.yaml",
+        "indicators.csv",
+        "projects.csv",
+    ]
+    assert load_dataset(empty) == reference_dataset

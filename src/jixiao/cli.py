@@ -3,18 +3,23 @@
     jixiao evaluate DATASET [--framework NAME_OR_FILE] [--format text|json] [--detail]
     jixiao validate DATASET [--framework NAME_OR_FILE] [--format text|json]
     jixiao template OUT.xlsx [--year YEAR]
-    jixiao import WORKBOOK.xlsx --into DATASET [--format text|json]
+    jixiao import WORKBOOK.xlsx --into DATASET [--replace] [--format text|json]
     jixiao export DATASET --out OUT.xlsx
     jixiao scoretable DATASET --out OUT.xlsx [--framework NAME_OR_FILE]
     jixiao ledger LEDGER.csv|.xlsx --into DATASET [--format text|json]
     jixiao report DATASET --out report.docx|report.html|report.pdf [--framework NAME_OR_FILE]
+    jixiao monitor DATASET --month YYYY-MM [--format text|json] [--bulletin OUT.docx|OUT.html]
+                   [--review OUT.xlsx|OUT.docx|OUT.html] [--framework NAME_OR_FILE]
     jixiao demo [--no-serve] [--host HOST] [--port PORT] [--dataset FOLDER]
     jixiao serve [--host HOST] [--port PORT]
     jixiao audit verify
+    jixiao backup OUT
+    jixiao restore BACKUP [--replace]
     jixiao frameworks
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
-error (no traceback is shown; run with JIXIAO_DEBUG=1 to see it).
+error (no traceback is shown; run with JIXIAO_DEBUG=1 to see it). One exception: ``backup``
+keeps a copy whose audit chain fails verification (it is evidence) and still exits 1.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jixiao.adapters.dataset_files import NotADatasetFolder, load_dataset, write_dataset
+from jixiao.adapters.dataset_files import FolderRefused, load_dataset, write_dataset
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_names, load_framework
 from jixiao.adapters.ledger import apply_ledger, read_ledger
 from jixiao.adapters.render_json import evaluation_to_json
@@ -45,7 +50,7 @@ from jixiao.adapters.workbook import read_workbook, write_workbook
 from jixiao.core.evaluation import evaluate
 from jixiao.core.framework import Framework
 from jixiao.core.model import Dataset
-from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.core.problems import Problem, ProblemsFound, SourceLocation, errors_in
 from jixiao.core.result import Evaluation
 from jixiao.core.validation import validate_dataset
 
@@ -85,7 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--year", type=int, help="预填的预算年度")
     importer = command("import", "导入填报工作簿到数据集目录（全部检查通过才写入）")
     importer.add_argument("workbook", type=Path, help=".xlsx 工作簿")
-    importer.add_argument("--into", type=Path, required=True, help="数据集目录（整体替换）")
+    importer.add_argument("--into", type=Path, required=True, help="数据集目录")
+    importer.add_argument(
+        "--replace",
+        action="store_true",
+        help="目录中已有数据集时替换其数据集文件（dataset.yaml、projects.csv、indicators.csv），"
+        "目录中的其他文件不动",
+    )
     format_option(importer)
     exporter = command("export", "把数据集导出为填报工作簿")
     exporter.add_argument("dataset", type=Path, help="数据集目录")
@@ -132,6 +143,15 @@ def _parser() -> argparse.ArgumentParser:
         "--checkpoints",
         type=Path,
         help="verify 时一并核对的检查点文件（每行一个 checkpoint 的输出）",
+    )
+    backup = command(
+        "backup", "备份数据库（SQLite 在线备份，服务运行中也可；PostgreSQL 用 pg_dump）"
+    )
+    backup.add_argument("out", type=Path, help="备份文件（不能已存在）")
+    restore = command("restore", "从备份恢复 SQLite 数据库（先校验备份，原数据库改名保留）")
+    restore.add_argument("backup", type=Path, help="jixiao backup 生成的备份文件")
+    restore.add_argument(
+        "--replace", action="store_true", help="数据库中已有数据时也恢复（原数据库改名保留）"
     )
     command("frameworks", "列出内置评价体系")
     return parser
@@ -211,10 +231,7 @@ def _import(arguments: argparse.Namespace) -> int:
         if arguments.format == "text":
             print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
         return 1
-    try:
-        write_dataset(dataset, arguments.into)
-    except NotADatasetFolder as error:
-        _print_problems([error.problem], arguments.format)
+    if not _write(dataset, arguments.into, replace=arguments.replace, output=arguments.format):
         return 1
     if arguments.format == "json":
         print(
@@ -235,6 +252,21 @@ def _import(arguments: argparse.Namespace) -> int:
             f"{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标 → {arguments.into}"
         )
     return 0
+
+
+def _write(dataset: Dataset, folder: Path, *, replace: bool, output: str) -> bool:
+    """Write the data-set files into ``folder``; False, with the reason printed, when the
+    folder is refused or cannot be written (the files there are then as they were)."""
+    try:
+        write_dataset(dataset, folder, replace=replace)
+    except FolderRefused as error:
+        _print_problems([error.problem], output)
+        return False
+    except OSError as error:
+        reason = f"无法写入（{error.strerror or error}），目录中原有的文件保持不变"
+        _print_problems([Problem("E-WRITE", reason, SourceLocation(str(folder)))], output)
+        return False
+    return True
 
 
 def _export(arguments: argparse.Namespace) -> int:
@@ -293,7 +325,8 @@ def _ledger(arguments: argparse.Namespace) -> int:
         if arguments.format == "text":
             print(f"未写入：{arguments.into} 保持不变。", file=sys.stderr)
         return 1
-    write_dataset(updated, arguments.into)
+    if not _write(updated, arguments.into, replace=True, output=arguments.format):
+        return 1  # the data set read above could not be replaced by its update
     untouched = [p.code for p in dataset.projects if p.code not in result.monthly]
     if arguments.format == "json":
         print(
@@ -464,6 +497,54 @@ def _checkpoint_lines(path: Path) -> list[str]:
     ]
 
 
+def _backup(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    from jixiao.web.backups import BackupRefused, backup
+
+    try:
+        made = backup(arguments.out)
+    except BackupRefused as error:
+        print(f"{error}。", file=sys.stderr)
+        return 1
+    if made.audit is None:
+        print(f"已用 pg_dump 备份 PostgreSQL 数据库 {made.database} → {made.out}（custom 格式）")
+        return 0
+    if made.audit.broken is not None:
+        print(
+            f"备份已写入 {made.out}，但审计日志校验失败：{made.audit.broken}。"
+            "该备份如实保留了数据库现状，jixiao restore 不会恢复它。",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"已备份 {made.database} → {made.out}：审计日志共 {made.audit.events} 条事件，"
+        "签名链无断裂（登录会话不备份）。"
+    )
+    return 0
+
+
+def _restore(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    from jixiao.web.backups import BackupRefused, restore
+
+    try:
+        restored = restore(arguments.backup, replace=arguments.replace)
+    except BackupRefused as error:
+        print(f"{error}。", file=sys.stderr)
+        return 1
+    print(
+        f"已恢复 {arguments.backup} → {restored.database}：审计日志共 {restored.audit.events} "
+        "条事件，签名链无断裂。"
+    )
+    if restored.kept is not None:
+        print(f"原数据库保留为 {restored.kept}。")
+    return 0
+
+
 def _frameworks(_: argparse.Namespace) -> int:
     for name in builtin_framework_names():
         builtin = load_framework(name)
@@ -484,6 +565,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": _demo,
     "serve": _serve,
     "audit": _audit,
+    "backup": _backup,
+    "restore": _restore,
     "frameworks": _frameworks,
 }
 

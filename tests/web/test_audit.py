@@ -156,6 +156,12 @@ def test_item19_the_key_lives_outside_the_database(settings: Any) -> None:
     settings.JIXIAO_AUDIT_KEY = "另一台服务器的密钥"
     broken = verify_chain()
     assert broken is not None
+    assert broken.describe() == (
+        "链头的签名无效（链头被修改，或本机的审计密钥与写入时不同：检查 JIXIAO_AUDIT_KEY）"
+    )
+    AuditChainHead.objects.all().delete()
+    broken = verify_chain()
+    assert broken is not None
     assert broken.event_id == events[0].id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -63,9 +64,11 @@ def _header_problems(
     return missing, [name for name in header if name not in known]
 
 
-def write_table(path: Path, columns: Sequence[Column], rows: Sequence[Mapping[str, str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([column.key for column in columns])
-        for row in rows:
-            writer.writerow([row.get(column.key, "") for column in columns])
+def table_text(columns: Sequence[Column], rows: Sequence[Mapping[str, str]]) -> str:
+    """A table as CSV text: the column keys as header, one line per row, ``\\n`` line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([column.key for column in columns])
+    for row in rows:
+        writer.writerow([row.get(column.key, "") for column in columns])
+    return buffer.getvalue()

@@ -3,15 +3,12 @@
 ``dataset.yaml`` holds the department, budget lines, key tasks, management facts, assessments,
 narrative and published figures; the two CSV tables hold projects (with monthly spending) and
 indicators. Columns and keys are those of ``jixiao.adapters.tables``; see
-``docs/dataset-format.md``. Writing replaces the folder as a whole, so a reader never sees half a
-data set.
+``docs/dataset-format.md``. Writing replaces these three files, each in one step, and never
+touches anything else a user keeps in the folder.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,8 @@ from jixiao.adapters.assemble import (
     disassemble,
     read_rows,
 )
-from jixiao.adapters.csv_tables import read_table, write_table
+from jixiao.adapters.csv_tables import read_table, table_text
+from jixiao.adapters.files import replace_files
 from jixiao.adapters.tables import (
     ASSESSMENTS,
     BUDGET_LINES,
@@ -257,56 +255,78 @@ def _typed(table: Table[Any], record: Any) -> dict[str, Any]:
     return result
 
 
-class NotADatasetFolder(Exception):
-    """The target exists, is not empty and holds no ``dataset.yaml``: it is not ours to replace."""
+class FolderRefused(Exception):
+    """The target folder holds something a write would overwrite; nothing was written."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+class NotADatasetFolder(FolderRefused):
+    """The target exists, is not empty and holds no ``dataset.yaml``: it is not ours to write."""
 
     def __init__(self, folder: Path) -> None:
-        self.problem = Problem(
-            "E-NOT-DATASET",
-            "目标目录已存在且不是数据集（没有 dataset.yaml），为免覆盖其中的文件，未写入",
-            SourceLocation(str(folder)),
+        super().__init__(
+            Problem(
+                "E-NOT-DATASET",
+                "目标目录已存在且不是数据集（没有 dataset.yaml），为免覆盖其中的文件，未写入",
+                SourceLocation(str(folder)),
+            )
         )
-        super().__init__(str(self.problem))
 
 
-def write_dataset(dataset: Dataset, folder: Path) -> None:
-    """Write ``dataset`` to ``folder``, replacing the data set there in one step.
+class DatasetExists(FolderRefused):
+    """The target already holds a data set and replacing it was not asked for."""
 
-    ``folder`` must not exist, be empty, or already be a data set (hold ``dataset.yaml``);
-    anything else raises :class:`NotADatasetFolder` and nothing is written.
+    def __init__(self, folder: Path) -> None:
+        names = "、".join(dataset_file_names())
+        super().__init__(
+            Problem(
+                "E-DATASET-EXISTS",
+                f"目标目录中已有数据集，未写入。确要用新数据替换其中的数据集文件（{names}），"
+                "请加 --replace；目录中的其他文件不受影响",
+                SourceLocation(str(folder)),
+            )
+        )
+
+
+def dataset_file_names() -> tuple[str, ...]:
+    """The files that make a data set: the only files jixiao writes into a data-set folder."""
+    return (MANIFEST, *(f"{table.key}.csv" for table in CSV_TABLES))
+
+
+def dataset_files(dataset: Dataset) -> dict[str, bytes]:
+    """The content of each file of the data-set folder, by file name."""
+    records = disassemble(dataset)
+    files = {MANIFEST: HEADER + dump_yaml(manifest_document(dataset))}
+    for table in CSV_TABLES:
+        rows = [cell_strings(table, record) for record in records[table.key]]
+        files[f"{table.key}.csv"] = table_text(table.columns, rows)
+    return {name: text.encode("utf-8") for name, text in files.items()}
+
+
+def write_dataset(dataset: Dataset, folder: Path, *, replace: bool = False) -> None:
+    """Write ``dataset`` to ``folder``: its three files, and nothing else in the folder touched.
+
+    ``folder`` may be missing or empty. A folder that holds a data set (``dataset.yaml``) is
+    written only with ``replace`` — then its data-set files are replaced, each in one step, and a
+    failure leaves the old ones (see :func:`jixiao.adapters.files.replace_files`); notes and
+    attachments kept beside them stay. Any other folder raises :class:`NotADatasetFolder`,
+    a data set without ``replace`` :class:`DatasetExists`; nothing is written then.
     """
-    folder = folder.resolve()
-    if folder.exists() and (
-        not folder.is_dir() or (any(folder.iterdir()) and not (folder / MANIFEST).is_file())
-    ):
-        raise NotADatasetFolder(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        (staging / MANIFEST).write_text(
-            HEADER + dump_yaml(manifest_document(dataset)), encoding="utf-8"
-        )
-        records = disassemble(dataset)
-        for table in CSV_TABLES:
-            rows = [cell_strings(table, record) for record in records[table.key]]
-            write_table(staging / f"{table.key}.csv", table.columns, rows)
-        _replace(staging, folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+    _check_target(folder, replace=replace)
+    replace_files(folder, dataset_files(dataset))
 
 
-def _replace(staging: Path, folder: Path) -> None:
+def _check_target(folder: Path, *, replace: bool) -> None:
     if not folder.exists():
-        os.replace(staging, folder)
         return
-    retired = folder.with_name(f".{folder.name}.old")
-    if retired.exists():
-        shutil.rmtree(retired)
-    os.replace(folder, retired)
-    try:
-        os.replace(staging, folder)
-    except OSError:
-        os.replace(retired, folder)
-        raise
-    shutil.rmtree(retired)
+    if not folder.is_dir():
+        raise NotADatasetFolder(folder)
+    if (folder / MANIFEST).is_file():
+        if not replace:
+            raise DatasetExists(folder)
+        return
+    if any(folder.iterdir()):
+        raise NotADatasetFolder(folder)

@@ -20,6 +20,9 @@ from jixiao.web.organizations.models import SelfEvaluation
 GENESIS = "0" * 64
 CHECKPOINT_PREFIX = "jixiao-audit-checkpoint"
 LOG = logging.getLogger("jixiao.audit")
+HEAD_SIGNATURE_INVALID = (
+    "链头的签名无效（链头被修改，或本机的审计密钥与写入时不同：检查 JIXIAO_AUDIT_KEY）"
+)
 RECORD_LANGUAGE = "zh-hans"
 
 
@@ -151,7 +154,11 @@ class ChainBreak:
 
 def verify_chain() -> ChainBreak | None:
     """The first event whose content, sequence or link does not match, or a head that does not
-    point at the last event, or None if all hold."""
+    point at the last event, or None if all hold. A head whose signature fails is named first:
+    it is what a wrong audit key looks like (every keyed event would fail too)."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and not hmac.compare_digest(head.mac, _head_mac(head.sequence, head.hash)):
+        return ChainBreak(None, HEAD_SIGNATURE_INVALID)
     expected_previous, expected_sequence, keyed = GENESIS, 1, False
     for event in AuditEvent.objects.order_by("sequence").iterator():
         if event.sequence != expected_sequence or event.previous_hash != expected_previous:
