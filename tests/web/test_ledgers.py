@@ -110,7 +110,7 @@ def test_errors_of_the_row_found_in_the_whole_data_set_refuse_it(client_for, dem
     response = client.post(url, fields)
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert errors["code"] == ["项目编号“P17”重复"]
+    assert errors["code"] == ["项目编码“P17”重复（又见 项目 第 17 行）"]
     assert errors["spent_wan"] == [
         "项目“商务经济与社会发展项目促进消费提档升级汽车以旧换新”支出 8000.00 万元超过年度预算 "
         "7200.00 万元"

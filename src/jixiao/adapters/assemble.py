@@ -90,6 +90,7 @@ DEPARTMENT: Table[DepartmentRow] = Table(
         "fiscal_year": d.fiscal_year,
         "special_fund_name": d.special_fund_name,
     },
+    natural_key=("code",),
 )
 
 
@@ -164,6 +165,7 @@ PUBLISHED: Table[PublishedRow] = Table(
     ),
     _published_row,
     lambda p: {"kind": p.kind, "subject": p.subject, "value": p.value, "names": p.names},
+    natural_key=("kind", "subject"),
 )
 
 NAME_SEPARATOR = "、"
@@ -179,26 +181,50 @@ class Parts:
     read: FieldReader = field(default_factory=FieldReader)
     incomplete: set[str] = field(default_factory=set)  # tables with records left out
     unclear: set[str] = field(default_factory=set)  # tables whose columns could not all be read
+    unread: dict[str, set[str]] = field(default_factory=dict)  # codes of rows left out
+    blind: set[str] = field(default_factory=set)  # tables with rows left out, codes unknown
 
     def of(self, table: Table[Any]) -> list[Any]:
         return self.records.get(table.key, [])
+
+    def left_out(self, table: Table[Any], cells: Mapping[str, object]) -> None:
+        """A row of ``table`` could not be read: keep its code if it has one."""
+        self.incomplete.add(table.key)
+        key = table.key_of(cells)
+        if key is None:
+            self.blind.add(table.key)
+        else:
+            self.unread.setdefault(table.key, set()).add(key[0])
+
+    def unread_codes(self) -> dict[str, frozenset[str]]:
+        """The codes of the rows left out, for the tables where every such row gave one and
+        no rows can have gone unseen (a missing sheet, unreadable columns)."""
+        seen_whole = {
+            key
+            for key in self.incomplete
+            if key not in self.blind and key not in self.unclear and key in self.unread
+        }
+        return {key: frozenset(self.unread[key]) for key in seen_whole}
 
 
 def read_rows(
     table: Table[Any],
     rows: Sequence[tuple[Mapping[str, object], SourceLocation]],
     read: FieldReader,
-    incomplete: set[str] | None = None,
+    parts: Parts | None = None,
 ) -> list[Any]:
-    """Build the records of ``table`` from raw rows, recording every problem in ``read`` and,
-    in ``incomplete``, the table's key when a row had to be left out."""
+    """Build the records of ``table`` from raw rows, recording every problem in ``read``, rows
+    sharing a natural key among them. In ``parts``, a table whose rows had to be left out is
+    marked incomplete, and the codes those rows give are kept (``unread``), so that references
+    to them are not reported as unknown while references to codes no row gives still are."""
     records = []
     for cells, where in rows:
         record = table.build(RowReader(table, cells, where, read))
         if record is not None:
             records.append(record)
-        elif incomplete is not None:
-            incomplete.add(table.key)
+        elif parts is not None:
+            parts.left_out(table, cells)
+    read.problems.extend(table.duplicates(rows))
     return records
 
 
@@ -259,22 +285,15 @@ def _management(parts: Parts) -> ManagementFacts:
     carryover = three = public = None
     for row in parts.of(EXPENSES):
         assert isinstance(row, ExpenseRow)
-        where = row.origin.location
         if row.item is ExpenseItem.CARRYOVER:
-            if carryover is not None:
-                parts.read.error("E-DUPLICATE-CODE", "结转结余只能填写一行", where.at("item"))
-            carryover = Carryover(row.amount, row.origin)
+            carryover = carryover or Carryover(row.amount, row.origin)
             continue
         assert row.budget is not None
         control = ExpenseControl(row.budget, row.amount, row.origin)
         if row.item is ExpenseItem.THREE_PUBLIC_EXPENSES:
-            if three is not None:
-                parts.read.error("E-DUPLICATE-CODE", "“三公”经费只能填写一行", where.at("item"))
-            three = control
+            three = three or control
         else:
-            if public is not None:
-                parts.read.error("E-DUPLICATE-CODE", "公用经费只能填写一行", where.at("item"))
-            public = control
+            public = public or control
     return ManagementFacts(
         ex_ante_evaluations=tuple(parts.of(EX_ANTE)),
         carryover=carryover,
@@ -315,16 +334,26 @@ def assemble(parts: Parts) -> tuple[Dataset | None, list[Problem]]:
     )
     problems = list(parts.read.problems)
     problems += validate_dataset(
-        dataset, incomplete=frozenset(parts.incomplete), unclear=frozenset(parts.unclear)
+        dataset,
+        incomplete=frozenset(parts.incomplete),
+        unclear=frozenset(parts.unclear),
+        unread_codes=parts.unread_codes(),
     )
     return dataset, _sorted(problems)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
-    """File by file, sheet by sheet, row by row, as a person works through them."""
-    return sorted(
-        problems, key=lambda p: (p.location.file, p.location.sheet or "", p.location.row or 0)
-    )
+    """File by file, sheet by sheet in the workbook's order, row by row, as a person works
+    through them (duplicates are found by key; rows keep the order they were reported in)."""
+    order = {table.sheet: index for index, table in enumerate((DEPARTMENT, *ALL_TABLES, PUBLISHED))}
+
+    def place(problem: Problem) -> tuple[str, int, str, int]:
+        where = problem.location
+        if where.sheet is None:  # the file itself, or a folder's file without sheets
+            return (where.file, -1, "", where.row or 0)
+        return (where.file, order.get(where.sheet, len(order)), where.sheet, where.row or 0)
+
+    return sorted(problems, key=place)
 
 
 def disassemble(dataset: Dataset) -> dict[str, list[Any]]:

@@ -89,7 +89,7 @@ def read_dataset_folder(folder: Path) -> tuple[Dataset | None, list[Problem]]:
         if not header_ok:
             parts.incomplete.add(table.key)
             parts.unclear.add(table.key)
-        parts.records[table.key] = read_rows(table, rows, read, parts.incomplete)
+        parts.records[table.key] = read_rows(table, rows, read, parts)
     return assemble(parts)
 
 
@@ -117,7 +117,7 @@ def _read_group(
     parts.read.only_keys(group, [table.key for table in tables], here)
     for table in tables:
         rows = _rows(group.get(table.key), here.child(table.key), table, parts)
-        parts.records[table.key] = read_rows(table, rows, parts.read, parts.incomplete)
+        parts.records[table.key] = read_rows(table, rows, parts.read, parts)
 
 
 def _read_manifest(top: Mapping[str, Any], where: SourceLocation, parts: Parts) -> None:
@@ -129,11 +129,11 @@ def _read_manifest(top: Mapping[str, Any], where: SourceLocation, parts: Parts) 
     else:
         # A one-element list was wrapped around the mapping; its location is the mapping's own.
         department = [(cells, where.child("department")) for cells, _ in department]
-        found = read_rows(DEPARTMENT, department, read, parts.incomplete)
+        found = read_rows(DEPARTMENT, department, read, parts)
         parts.department = found[0] if found else None
     for table in (*YAML_LISTS, ASSESSMENTS):
         rows = _rows(top.get(table.key), where.child(table.key), table, parts)
-        parts.records[table.key] = read_rows(table, rows, read, parts.incomplete)
+        parts.records[table.key] = read_rows(table, rows, read, parts)
     _read_group(top, "management", MANAGEMENT_TABLES, where, parts)
     _read_group(top, "monitoring", MONITORING_TABLES, where, parts)
     narrative = read.mapping(top.get("narrative") or {}, where.child("narrative")) or {}

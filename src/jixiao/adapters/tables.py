@@ -47,7 +47,7 @@ from jixiao.core.money import (
     wan_to_yuan,
     within_range,
 )
-from jixiao.core.problems import SourceLocation
+from jixiao.core.problems import Problem, SourceLocation
 
 RecordT = TypeVar("RecordT")
 # Text lengths, in characters, the same in every format and in the database's columns.
@@ -362,6 +362,47 @@ class Table(Generic[RecordT]):
     columns: tuple[Column, ...]
     build: Callable[[RowReader], RecordT | None]
     lay_out: Callable[[RecordT], dict[str, Any]]
+    natural_key: tuple[str, ...] = ()  # the columns no two rows may share
+
+    def key_of(self, cells: Mapping[str, object]) -> tuple[str, ...] | None:
+        """A row's natural key as text, choices by their code (``年度`` and ``annual`` are
+        one key); None when its first column is blank (reported as a missing value)."""
+        values = []
+        for key in self.natural_key:
+            column = next(c for c in self.columns if c.key == key)
+            text = cell_text(cells.get(key))
+            choice = column.choice_for(text) if column.choices else None
+            values.append(choice.code if choice is not None else text)
+        return tuple(values) if values and values[0] else None
+
+    def duplicates(
+        self, rows: Sequence[tuple[Mapping[str, object], SourceLocation]]
+    ) -> list[Problem]:
+        """Every row sharing its natural key with another, each reported at its key's first
+        cell and naming the others, whether or not the rows could otherwise be read.
+
+        Two rows of 采购合同 with the code ``HT-001`` give two problems, ``采购合同!A5：合同编号
+        “HT-001”重复（又见 采购合同!A9）`` and the same at A9."""
+        where_of: dict[tuple[str, ...], list[SourceLocation]] = {}
+        for cells, where in rows:
+            key = self.key_of(cells)
+            if key is not None:
+                where_of.setdefault(key, []).append(where.at(self.natural_key[0]))
+        columns = [next(c for c in self.columns if c.key == key) for key in self.natural_key]
+        labels = "、".join(column.label for column in columns)
+        problems = []
+        for key, places in where_of.items():
+            if len(places) < 2:
+                continue
+            values = "、".join(
+                _shown(column, value) for column, value in zip(columns, key, strict=True) if value
+            )
+            for place in places:
+                others = "、".join(str(other) for other in places if other is not place)
+                problems.append(
+                    Problem("E-DUPLICATE-CODE", f"{labels}“{values}”重复（又见 {others}）", place)
+                )
+        return problems
 
     def cells(self, record: RecordT) -> dict[str, Any]:
         """The record as typed cell values by column key: amounts in the column's unit,
@@ -379,6 +420,12 @@ class Table(Generic[RecordT]):
             elif column.kind is Kind.CHOICE and value is not None:
                 values[column.key] = column.choice_of(value)
         return values
+
+
+def _shown(column: Column, code: str) -> str:
+    """A key's value as a person reads it: a choice by its label."""
+    choice = column.choice_for(code) if column.choices else None
+    return choice.label if choice is not None else code
 
 
 RECONSTRUCTED = Column(
@@ -434,6 +481,7 @@ BUDGET_LINES: Table[BudgetLine] = Table(
         "initial_wan": line.initial_budget,
         "adjusted_wan": line.adjusted_budget,
     },
+    natural_key=("funding_source",),
 )
 
 
@@ -477,6 +525,7 @@ KEY_TASKS: Table[KeyTask] = Table(
         "content": task.content,
         "completion": task.completion,
     },
+    natural_key=("code",),
 )
 
 
@@ -583,6 +632,7 @@ PROJECTS: Table[Project] = Table(
     ),
     _project,
     _project_cells,
+    natural_key=("code",),
 )
 
 
@@ -694,6 +744,7 @@ INDICATORS: Table[Indicator] = Table(
         "division": i.division,
         "deviation_reason": i.deviation_reason,
     },
+    natural_key=("code",),
 )
 
 
@@ -720,6 +771,7 @@ EX_ANTE: Table[ExAnteEvaluation] = Table(
     ),
     _ex_ante,
     lambda e: {"project": e.project, "completed_on": e.completed_on},
+    natural_key=("project",),
 )
 
 
@@ -750,6 +802,7 @@ AUDIT_FINDINGS: Table[AuditFinding] = Table(
         "description": f.description,
         "rectified": f.rectified,
     },
+    natural_key=("code",),
 )
 
 DISCLOSURE_CHOICES = _choices([(k.value, k.label, k) for k in DisclosureKind])
@@ -784,6 +837,7 @@ DISCLOSURES: Table[Disclosure] = Table(
         "due_on": d.due_on,
         "published_on": d.published_on,
     },
+    natural_key=("kind", "title"),
 )
 
 
@@ -818,6 +872,7 @@ CONTRACTS: Table[ProcurementContract] = Table(
         "signed_on": c.signed_on,
         "filed_on": c.filed_on,
     },
+    natural_key=("code",),
 )
 
 
@@ -848,6 +903,7 @@ ASSETS: Table[AssetHolding] = Table(
         "held_count": a.held_count,
         "reason": a.reason,
     },
+    natural_key=("category",),
 )
 
 
@@ -910,6 +966,7 @@ EXPENSES: Table[ExpenseRow] = Table(
     ),
     _expense,
     lambda e: {"item": e.item, "budget_wan": e.budget, "amount_wan": e.amount},
+    natural_key=("item",),
 )
 
 
@@ -952,6 +1009,7 @@ ASSESSMENTS: Table[Assessment] = Table(
     ),
     _assessment,
     lambda a: {"node": a.node, "score": a.score, "tier": a.tier, "reason": a.reason},
+    natural_key=("node",),
 )
 
 
@@ -985,6 +1043,7 @@ NARRATIVE: Table[NarrativeRow] = Table(
     ),
     _narrative,
     lambda n: {"section": n.section, "text": n.text},
+    natural_key=("section",),
 )
 
 
@@ -1034,6 +1093,7 @@ SPENDING_PLANS: Table[SpendingPlan] = Table(
         {"project": plan.project, "division": plan.division}
         | dict(zip(PLAN_KEYS, plan.monthly, strict=True))
     ),
+    natural_key=("project",),
 )
 
 
@@ -1108,6 +1168,7 @@ FORECASTS: Table[IndicatorForecast] = Table(
         "reason": f.reason,
         "action": f.action,
     },
+    natural_key=("indicator", "month"),
 )
 MONITORING_TABLES: tuple[Table[Any], ...] = (SPENDING_PLANS, FORECASTS)
 

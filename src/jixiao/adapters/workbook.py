@@ -248,7 +248,7 @@ def read_workbook(path: Path) -> tuple[Dataset | None, list[Problem]]:
             continue
         grid = _grid(book, sheets[table.sheet], name, parts)
         rows = _table_rows(grid, table, name, parts)
-        records = read_rows(table, rows, parts.read, parts.incomplete)
+        records = read_rows(table, rows, parts.read, parts)
         if table is PUBLISHED:
             parts.published = records
         else:
@@ -368,5 +368,5 @@ def _read_department(book: CalamineWorkbook, sheet_name: str, file: str, parts: 
         cells[key] = values[1] if len(values) > 1 else None
         cell_map.append((key, f"B{number}"))
     where = SourceLocation(file, sheet=sheet, cell_map=tuple(cell_map))
-    found = read_rows(DEPARTMENT, [(cells, where)], parts.read, parts.incomplete)
+    found = read_rows(DEPARTMENT, [(cells, where)], parts.read, parts)
     return found[0] if found else None

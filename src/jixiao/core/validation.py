@@ -6,8 +6,7 @@ Every problem names the record's file and row (or path) and the column concerned
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -33,67 +32,81 @@ def validate_dataset(
     *,
     incomplete: frozenset[str] = frozenset(),
     unclear: frozenset[str] = frozenset(),
+    unread_codes: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Problem]:
     """Every whole-data-set problem of ``dataset``; an empty list means it can be evaluated.
 
     A reader that had to leave records out names their collections (``"projects"``,
-    ``"key_tasks"``, ``"budget_lines"``, …) in ``incomplete``: references to them and totals over
-    them are then not checked, since they would report the missing records again. Collections
-    whose columns could not all be read are named in ``unclear``; their records' own checks wait
-    until the columns are fixed. Everything else is checked, so one pass finds all it can.
+    ``"key_tasks"``, ``"budget_lines"``, …) in ``incomplete`` and, where it could read the codes
+    of the records it left out, gives them in ``unread_codes``. References are checked against
+    the records and those codes, so a reference to a code no row gives is reported in the same
+    pass as the unreadable rows. References into a collection whose left-out codes are unknown
+    (a missing sheet, an unreadable header) and totals over an incomplete collection are not
+    checked, since they would report the missing records again. Collections whose columns could
+    not all be read are named in ``unclear``; their records' own checks wait until the columns
+    are fixed. Duplicates are the readers' to find, on each table's natural key, row by row as
+    given. Everything else is checked, so one pass finds all it can.
     """
-    problems = list(_duplicate_codes(dataset))
+    codes = _Codes(dataset, incomplete, unread_codes or {})
+    problems = []
     if "projects" not in unclear:
         problems += _projects(dataset)
     if "indicators" not in unclear:
         problems += _indicators(dataset)
     problems += _management(dataset)
-    problems += _project_references(
-        dataset,
-        sources="budget_lines" not in incomplete,
-        tasks="key_tasks" not in incomplete,
-    )
+    problems += _project_references(dataset, codes)
     if not {"projects", "budget_lines"} & incomplete:
         problems += _budget_lines(dataset)
-    problems += _indicator_references(dataset, tasks="key_tasks" not in incomplete)
-    if "projects" not in incomplete:
-        problems += _management_references(dataset)
-        problems += _spending_plans(dataset)
-    if "indicators" not in incomplete:
-        problems += _forecasts(dataset)
+    problems += _indicator_references(dataset, codes)
+    problems += _management_references(dataset, codes)
+    problems += _spending_plans(dataset, codes)
+    problems += _forecasts(dataset, codes)
     return problems
 
 
-def _duplicates(codes: Iterable[tuple[str, Origin]], what: str) -> Iterator[Problem]:
-    items = list(codes)
-    counts = Counter(code for code, _ in items)
-    for code, origin in items:
-        if counts[code] > 1:
-            yield _problem("E-DUPLICATE-CODE", f"{what}编号“{code}”重复", origin, "code")
+class _Codes:
+    """The codes records may refer to, collection by collection: those of the records and of
+    the records a reader left out; unknown for a collection that may hold codes nobody could
+    read, and references into it are then not checked."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        incomplete: frozenset[str],
+        unread: Mapping[str, frozenset[str]],
+    ) -> None:
+        given = {
+            "budget_lines": {line.funding_source for line in dataset.budget_lines},
+            "key_tasks": {task.code for task in dataset.key_tasks},
+            "projects": {project.code for project in dataset.projects},
+            "indicators": {indicator.code for indicator in dataset.indicators},
+        }
+        self._known: dict[str, set[str] | None] = {}
+        for collection, found in given.items():
+            if collection not in incomplete:
+                self._known[collection] = found
+            elif collection in unread:
+                self._known[collection] = found | unread[collection]
+            else:
+                self._known[collection] = None
+
+    def unknown(self, collection: str, code: str | None) -> bool:
+        """True when ``code`` is certainly not one of ``collection``'s."""
+        known = self._known[collection]
+        return code is not None and known is not None and code not in known
 
 
-def _duplicate_codes(dataset: Dataset) -> Iterator[Problem]:
-    yield from _duplicates(((t.code, t.origin) for t in dataset.key_tasks), "重点任务")
-    yield from _duplicates(((p.code, p.origin) for p in dataset.projects), "项目")
-    yield from _duplicates(((i.code, i.origin) for i in dataset.indicators), "指标")
-    yield from _duplicates(
-        ((line.funding_source, line.origin) for line in dataset.budget_lines), "资金来源"
-    )
-
-
-def _project_references(dataset: Dataset, *, sources: bool, tasks: bool) -> Iterator[Problem]:
-    known_sources = {line.funding_source for line in dataset.budget_lines}
-    known_tasks = {task.code for task in dataset.key_tasks}
+def _project_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
     for project in dataset.projects:
         origin = project.origin
-        if sources and project.funding_source not in known_sources:
+        if codes.unknown("budget_lines", project.funding_source):
             yield _problem(
                 "E-UNKNOWN-FUNDING-SOURCE",
                 f"项目“{project.name}”的资金来源“{project.funding_source}”不存在",
                 origin,
                 "funding_source",
             )
-        if tasks and project.key_task is not None and project.key_task not in known_tasks:
+        if codes.unknown("key_tasks", project.key_task):
             yield _problem(
                 "E-UNKNOWN-TASK",
                 f"项目“{project.name}”关联的重点任务“{project.key_task}”不存在",
@@ -154,11 +167,10 @@ def _budget_lines(dataset: Dataset) -> Iterator[Problem]:
             )
 
 
-def _indicator_references(dataset: Dataset, *, tasks: bool) -> Iterator[Problem]:
-    known_tasks = {task.code for task in dataset.key_tasks}
+def _indicator_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
     for indicator in dataset.indicators:
         origin = indicator.origin
-        if tasks and indicator.key_task is not None and indicator.key_task not in known_tasks:
+        if codes.unknown("key_tasks", indicator.key_task):
             yield _problem(
                 "E-UNKNOWN-TASK",
                 f"指标“{indicator.name}”关联的重点任务“{indicator.key_task}”不存在",
@@ -200,10 +212,9 @@ def _in_calendar(day: date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-def _management_references(dataset: Dataset) -> Iterator[Problem]:
-    projects = {project.code for project in dataset.projects}
+def _management_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
     for item in dataset.management.ex_ante_evaluations:
-        if item.project not in projects:
+        if codes.unknown("projects", item.project):
             yield _problem(
                 "E-UNKNOWN-PROJECT",
                 f"事前绩效评估记录的项目“{item.project}”不存在",
@@ -254,12 +265,13 @@ def _owned_by(
         yield _problem("E-DIVISION", f"{subject}属于{owner}，不是{given}", origin, "division")
 
 
-def _spending_plans(dataset: Dataset) -> Iterator[Problem]:
+def _spending_plans(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
     projects = {project.code: project for project in dataset.projects}
-    yield from _duplicates(((p.project, p.origin) for p in dataset.spending_plans), "用款计划项目")
     for plan in dataset.spending_plans:
         project = projects.get(plan.project)
         if project is None:
+            if not codes.unknown("projects", plan.project):
+                continue  # a project left out unread: its plan is checked once it reads
             yield _problem(
                 "E-UNKNOWN-PROJECT",
                 f"用款计划的项目“{plan.project}”不存在",
@@ -284,19 +296,13 @@ def _spending_plans(dataset: Dataset) -> Iterator[Problem]:
             )
 
 
-def _forecasts(dataset: Dataset) -> Iterator[Problem]:
+def _forecasts(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
     indicators = {indicator.code: indicator for indicator in dataset.indicators}
-    seen: Counter[tuple[str, int]] = Counter((f.indicator, f.month) for f in dataset.forecasts)
     for forecast in dataset.forecasts:
-        if seen[(forecast.indicator, forecast.month)] > 1:
-            yield _problem(
-                "E-DUPLICATE-CODE",
-                f"指标“{forecast.indicator}”{forecast.month}月的监控记录重复",
-                forecast.origin,
-                "indicator",
-            )
         indicator = indicators.get(forecast.indicator)
         if indicator is None:
+            if not codes.unknown("indicators", forecast.indicator):
+                continue  # an indicator left out unread
             yield _problem(
                 "E-UNKNOWN-INDICATOR",
                 f"监控记录的指标“{forecast.indicator}”不存在",

@@ -150,7 +150,7 @@ def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Probl
             )
             for instance in instances
         ]
-        found = read_rows(table, rows, parts.read, parts.incomplete)
+        found = read_rows(table, rows, parts.read, parts)
         if table is PUBLISHED:
             parts.published = found
         else:
