@@ -45,6 +45,7 @@ from jixiao.adapters.tables import (
     Table,
     cell_text,
 )
+from jixiao.adapters.xlsx_cells import put
 from jixiao.core.model import NARRATIVE_SECTIONS, Dataset, Origin
 from jixiao.core.problems import Problem, Severity, SourceLocation
 
@@ -132,7 +133,7 @@ def _style_header(cell: Any, required: bool) -> None:
 
 def _table_sheet(sheet: Worksheet, table: Table[Any], records: Sequence[Any]) -> None:
     for index, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.label)
+        cell = put(sheet, 1, index, column.label)
         _style_header(cell, column.required)
         cell.comment = Comment(_header_note(column), "jixiao", width=260, height=140)
         letter = get_column_letter(index)
@@ -164,22 +165,22 @@ def _table_sheet(sheet: Worksheet, table: Table[Any], records: Sequence[Any]) ->
         for index, column in enumerate(table.columns, start=1):
             value = format_cell(column, cells.get(column.key), for_workbook=True)
             if value is not None:
-                sheet.cell(row=row_number, column=index, value=value)
+                put(sheet, row_number, index, value)
 
 
 def _department_sheet(sheet: Worksheet, rows: Sequence[Any] | None, year: int | None) -> None:
     values = DEPARTMENT.cells(rows[0]) if rows else {"fiscal_year": year}
     for index, text in enumerate(("字段", "内容"), start=1):
-        _style_header(sheet.cell(row=1, column=index, value=text), False)
+        _style_header(put(sheet, 1, index, text), False)
     for row, column in enumerate(DEPARTMENT.columns, start=2):
-        label = sheet.cell(row=row, column=1, value=column.label)
+        label = put(sheet, row, 1, column.label)
         label.font = Font(bold=True)
         label.comment = Comment(_header_note(column), "jixiao", width=240, height=100)
         if column.required:
             label.fill = REQUIRED_FILL
         value = values.get(column.key)
         if value not in (None, ""):
-            sheet.cell(row=row, column=2, value=value)
+            put(sheet, row, 2, value)
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 40
     sheet.freeze_panes = "A2"
@@ -197,8 +198,8 @@ def _instructions(sheet: Worksheet) -> None:
     ]
     lines += [(table.sheet, table.description) for table in WORKBOOK_TABLES]
     for row, (first, second) in enumerate(lines, start=1):
-        sheet.cell(row=row, column=1, value=first or None)
-        sheet.cell(row=row, column=2, value=second or None).alignment = Alignment(wrap_text=True)
+        put(sheet, row, 1, first or None)
+        put(sheet, row, 2, second or None).alignment = Alignment(wrap_text=True)
     sheet.merge_cells("A1:B1")
     sheet["A1"].font = Font(bold=True, size=14)
     for row in (3, len(FILLING_NOTES) + 5):
