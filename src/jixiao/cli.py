@@ -11,6 +11,7 @@
     jixiao demo [--no-serve] [--host HOST] [--port PORT] [--dataset FOLDER]
     jixiao serve [--host HOST] [--port PORT]
     jixiao audit verify
+    jixiao sweep-uploads
     jixiao frameworks
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
@@ -124,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
     audit = command("audit", "审计日志")
     audit.add_argument("action", choices=("verify",), help="verify：校验哈希链")
+    command("sweep-uploads", "删除超过 1 小时仍未确认导入的上传工作簿")
     command("frameworks", "列出内置评价体系")
     return parser
 
@@ -430,6 +432,16 @@ def _audit(_: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep_uploads(_: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    from jixiao.web.uploads import sweep
+
+    print(f"已删除 {sweep()} 个超过 1 小时仍未确认导入的上传工作簿。")
+    return 0
+
+
 def _frameworks(_: argparse.Namespace) -> int:
     for name in builtin_framework_names():
         builtin = load_framework(name)
@@ -450,6 +462,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": _demo,
     "serve": _serve,
     "audit": _audit,
+    "sweep-uploads": _sweep_uploads,
     "frameworks": _frameworks,
 }
 
