@@ -87,6 +87,14 @@ def test_item12_rows_written_oddly_are_counted_as_calamine_counts_them(
     assert refusal(path) == ["[E-SHEET-TOO-LARGE] odd.xlsx：“项目”表超过 10000 行"]
 
 
+def test_item12_one_cell_written_over_and_over(tmp_path: Path) -> None:
+    """calamine keeps every copy until it lays the sheet out."""
+    path = tmp_path / "copies.xlsx"
+    copies = b'<c r="A1" x="1"><v>1</v></c>' * 100_000
+    one_sheet(path, "项目", [b'<row r="1">', *[copies] * 11, b"</row>"])
+    assert refusal(path) == ["[E-SHEET-TOO-LARGE] copies.xlsx：“项目”表的单元格超过 1000000 个"]
+
+
 def test_item12_empty_formatted_cells_do_not_count(tmp_path: Path) -> None:
     """Excel writes a formatted empty cell as ``<c r="A50000" s="1"/>``; calamine skips it."""
     path = tmp_path / "formatted.xlsx"

@@ -212,6 +212,12 @@ class _Extent:
                 f"“{self.sheet}”表超过 {self.limits.columns} 列（最后一列为 {last} 列）",
             )
 
+    def cells(self, count: int) -> None:
+        """More value cells than rows × columns can only be cells written twice over."""
+        most = self.limits.rows * self.limits.columns
+        if count > most:
+            raise _Refused("E-SHEET-TOO-LARGE", f"“{self.sheet}”表的单元格超过 {most} 个")
+
     def long_text(self) -> _Refused:
         where = f"“{self.sheet}”表中有单元格" if self.named else "工作簿中有文字"
         return _Refused(
@@ -296,7 +302,7 @@ def _scan_fast(pieces: Iterator[bytes], extent: _Extent) -> bool:
 def _scan_slow(pieces: Iterator[bytes], extent: _Extent) -> None:
     """Follow every row and cell tag as calamine does: a cell at its reference (the last one if
     it has several), else the next cell of the row; a row at its reference, else the next row."""
-    row = column = 0
+    row = column = cells = 0
     carried = b""
     for piece in pieces:
         text = carried + piece
@@ -321,6 +327,8 @@ def _scan_slow(pieces: Iterator[bytes], extent: _Extent) -> None:
             if not attributes.endswith(b"/"):  # a self-closing cell holds no value
                 extent.row(row)
                 extent.column(column)
+                cells += 1
+                extent.cells(cells)
         if len(carried) > LONG_RUN:
             raise extent.long_text()
 
