@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jixiao.adapters.workbook import write_workbook
+from jixiao.web.organizations.models import Department
 from jixiao.web.records.models import Indicator, Project
 
 from ..xlsx_bombs import numbered_rows, one_sheet
@@ -160,3 +161,31 @@ def test_item12_sweep_uploads_deletes_only_expired_ones(tmp_path, settings, run_
         "已删除 1 个超过 1 小时仍未确认导入的上传工作簿。",
     )
     assert list(folder.iterdir()) == [fresh]
+
+
+def test_item9_a_formula_like_name_survives_download_and_upload(  # type: ignore[no-untyped-def]
+    client_for, demo
+) -> None:
+    """Issue 10, item 9, through the web: a name typed as ``=HYPERLINK(…)`` is downloaded as
+    text in the workbook and the score table, and the workbook uploads again unchanged."""
+    name = '=HYPERLINK("http://x","click")'
+    Project.objects.filter(evaluation=demo, code="P47").update(name=name)
+    Department.objects.filter(pk=demo.department_id).update(name=f"-{name}")
+    client = client_for("demo-finance")
+    exported = client.get(f"/evaluations/{demo.pk}/download/workbook/").content
+    book = openpyxl.load_workbook(io.BytesIO(exported))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert [c.data_type for c in cells if c.value in (name, f"-{name}")] == ["s", "s"]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    score = client.get(f"/evaluations/{demo.pk}/download/scoretable/")
+    table = openpyxl.load_workbook(io.BytesIO(score.content))
+    formulas = [
+        c.coordinate
+        for s in table.worksheets
+        for row in s.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
+    assert formulas == []
+    page = upload_page(client, demo, "export.xlsx", exported)
+    assert "检查通过：export.xlsx" in page
