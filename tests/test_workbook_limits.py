@@ -144,6 +144,13 @@ def test_item12_not_a_workbook_or_a_broken_one(
     )
 
 
+def test_item12_a_missing_file_or_a_folder(tmp_path: Path) -> None:
+    assert refusal(tmp_path / "gone.xlsx") == ["[E-FILE-MISSING] gone.xlsx：文件不存在"]
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    assert refusal(folder) == ["[E-WORKBOOK] folder.xlsx：无法打开文件：不是文件，或没有读取权限"]
+
+
 def test_item12_a_zip_of_many_entries(tmp_path: Path) -> None:
     path = tmp_path / "entries.xlsx"
     one_sheet(path, "项目", numbered_rows(1), extra_entries=1000)

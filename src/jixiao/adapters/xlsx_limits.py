@@ -107,6 +107,10 @@ def check_workbook(path: Path, name: str, limits: WorkbookLimits) -> Problem | N
                 _check_archive(archive, limits)
     except _Refused as refused:
         return Problem(refused.code, refused.message, SourceLocation(name))
+    except FileNotFoundError:
+        return Problem("E-FILE-MISSING", "文件不存在", SourceLocation(name))
+    except (IsADirectoryError, PermissionError):
+        return Problem("E-WORKBOOK", "无法打开文件：不是文件，或没有读取权限", SourceLocation(name))
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
         return not_a_workbook(name)
     except NotImplementedError:  # a compression method Python lacks (so calamine does too)
