@@ -14,6 +14,7 @@ RUNS = {
     "ledger_aggregation.py": ["--rows", "2000", "--repeat", "1", "--skip-xlsx"],
     "report_generation.py": ["--departments", "2", "--skip-pdf"],
     "monitoring_months.py": ["--departments", "5", "--repeat", "1"],
+    "upload_bombs.py": ["--quick"],
 }
 
 

@@ -15,6 +15,7 @@
     jixiao audit verify
     jixiao backup OUT
     jixiao restore BACKUP [--replace]
+    jixiao sweep-uploads
     jixiao frameworks
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
@@ -153,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--replace", action="store_true", help="数据库中已有数据时也恢复（原数据库改名保留）"
     )
+    command("sweep-uploads", "删除超过 1 小时仍未确认导入的上传工作簿")
     command("frameworks", "列出内置评价体系")
     return parser
 
@@ -545,6 +547,16 @@ def _restore(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep_uploads(_: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    from jixiao.web.uploads import sweep
+
+    print(f"已删除 {sweep()} 个超过 1 小时仍未确认导入的上传工作簿。")
+    return 0
+
+
 def _frameworks(_: argparse.Namespace) -> int:
     for name in builtin_framework_names():
         builtin = load_framework(name)
@@ -567,6 +579,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
     "backup": _backup,
     "restore": _restore,
+    "sweep-uploads": _sweep_uploads,
     "frameworks": _frameworks,
 }
 

@@ -4,13 +4,19 @@ imported only after confirmation."""
 from __future__ import annotations
 
 import io
+import os
+import re
+import time
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jixiao.adapters.workbook import write_workbook
+from jixiao.web.organizations.models import Department
 from jixiao.web.records.models import Indicator, Project
+
+from ..xlsx_bombs import numbered_rows, one_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +82,110 @@ def test_a_clean_workbook_is_imported_after_confirmation(  # type: ignore[no-unt
 def test_only_finance_uploads(client_for, demo) -> None:  # type: ignore[no-untyped-def]
     for username in ("demo-division", "demo-leader", "demo-bureau", "demo-admin"):
         assert client_for(username).get(f"/evaluations/{demo.pk}/upload/").status_code == 404
+
+
+# --- issue 10, item 12: bombs, broken files and abandoned uploads ----------------------------
+
+TOKEN_FILE = re.compile(r"[0-9a-f]{32}\.xlsx")
+
+
+def upload_page(client, demo, name: str, data: bytes) -> str:  # type: ignore[no-untyped-def]
+    response = client.post(
+        f"/evaluations/{demo.pk}/upload/", {"workbook": SimpleUploadedFile(name, data)}
+    )
+    assert response.status_code == 200
+    return str(response.content.decode())
+
+
+def test_item12_an_upload_bomb_is_refused_under_the_users_file_name(  # type: ignore[no-untyped-def]
+    client_for, demo, tmp_path, settings
+) -> None:
+    settings.HOME = tmp_path
+    bomb = tmp_path / "bomb.xlsx"
+    one_sheet(bomb, "项目", numbered_rows(10_001))
+    page = upload_page(client_for("demo-finance"), demo, "我的工作簿.xlsx", bomb.read_bytes())
+    assert "未导入：我的工作簿.xlsx 有 1 个问题" in page
+    assert (
+        "<td>我的工作簿.xlsx</td><td><code>E-SHEET-TOO-LARGE</code></td>"
+        "<td>“项目”表超过 10000 行</td>"
+    ) in page
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_item12_a_file_that_is_no_workbook_names_no_server_file(  # type: ignore[no-untyped-def]
+    client_for, demo
+) -> None:
+    page = upload_page(client_for("demo-finance"), demo, "notes.xlsx", b"not a workbook")
+    assert (
+        "<td>notes.xlsx</td><td><code>E-WORKBOOK</code></td>"
+        "<td>无法读取工作簿：文件不是 .xlsx 工作簿或已损坏，"
+        "请在 Excel 中打开后另存为 .xlsx 再导入</td>"
+    ) in page
+    assert "EOCD" not in page
+    assert not TOKEN_FILE.search(page)
+
+
+def test_item12_an_unconfirmed_upload_expires(  # type: ignore[no-untyped-def]
+    client_for, demo, reference_dataset, tmp_path, settings
+) -> None:
+    settings.HOME = tmp_path
+    client = client_for("demo-finance")
+    page = client.post(
+        f"/evaluations/{demo.pk}/upload/",
+        {"workbook": workbook(reference_dataset, tmp_path)},
+    ).content.decode()
+    token = page.split('name="token" value="')[1].split('"')[0]
+    stored = tmp_path / "uploads" / f"{token}.xlsx"
+    an_hour_and_a_minute_ago = time.time() - 3660
+    os.utime(stored, (an_hour_and_a_minute_ago, an_hour_and_a_minute_ago))
+    before = list(Indicator.objects.values_list("code", "actual"))
+    done = client.post(f"/evaluations/{demo.pk}/upload/confirm/", {"token": token}, follow=True)
+    assert done.status_code == 200
+    assert "上传已失效，请重新上传" in done.content.decode()
+    assert not stored.exists()
+    assert list(Indicator.objects.values_list("code", "actual")) == before
+
+
+def test_item12_sweep_uploads_deletes_only_expired_ones(tmp_path, settings, run_cli) -> None:  # type: ignore[no-untyped-def]
+    settings.HOME = tmp_path
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    old, fresh = folder / f"{'a' * 32}.xlsx", folder / f"{'b' * 32}.xlsx"
+    for path in (old, fresh):
+        path.write_bytes(b"PK")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    result = run_cli("sweep-uploads")
+    assert (result.code, result.out.strip()) == (
+        0,
+        "已删除 1 个超过 1 小时仍未确认导入的上传工作簿。",
+    )
+    assert list(folder.iterdir()) == [fresh]
+
+
+def test_item9_a_formula_like_name_survives_download_and_upload(  # type: ignore[no-untyped-def]
+    client_for, demo
+) -> None:
+    """Issue 10, item 9, through the web: a name typed as ``=HYPERLINK(…)`` is downloaded as
+    text in the workbook and the score table, and the workbook uploads again unchanged."""
+    name = '=HYPERLINK("http://x","click")'
+    Project.objects.filter(evaluation=demo, code="P47").update(name=name)
+    Department.objects.filter(pk=demo.department_id).update(name=f"-{name}")
+    client = client_for("demo-finance")
+    exported = client.get(f"/evaluations/{demo.pk}/download/workbook/").content
+    book = openpyxl.load_workbook(io.BytesIO(exported))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert [c.data_type for c in cells if c.value in (name, f"-{name}")] == ["s", "s"]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    score = client.get(f"/evaluations/{demo.pk}/download/scoretable/")
+    table = openpyxl.load_workbook(io.BytesIO(score.content))
+    formulas = [
+        c.coordinate
+        for s in table.worksheets
+        for row in s.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
+    assert formulas == []
+    page = upload_page(client, demo, "export.xlsx", exported)
+    assert "检查通过：export.xlsx" in page

@@ -22,6 +22,13 @@ from python_calamine import CalamineError, CalamineWorkbook
 from tqdm import tqdm
 
 from jixiao.adapters.tables import cell_text
+from jixiao.adapters.xlsx_limits import (
+    MB,
+    WorkbookLimits,
+    check_workbook,
+    long_cell,
+    not_a_workbook,
+)
 from jixiao.core.model import Dataset, Project
 from jixiao.core.problems import Problem, SourceLocation
 
@@ -36,6 +43,9 @@ AMOUNT = r"^-?\d{1,13}(\.\d{1,2})?$"
 ROW = "__row"
 CHUNK = 1 << 20
 ZERO = Decimal("0.00")
+# A ledger may have a row for every payment of the year: as many rows as an Excel sheet holds,
+# but no more columns than a finance system's export (docs/dataset-format.md).
+XLSX_LIMITS = WorkbookLimits(unpacked_bytes=500 * MB, rows=1_048_576, columns=40)
 
 
 @dataclass(frozen=True)
@@ -138,13 +148,15 @@ def _read_csv(
 def _read_xlsx(
     path: Path, show_progress: bool, problems: list[Problem]
 ) -> tuple[pl.DataFrame | None, _Source]:
+    refused = check_workbook(path, path.name, XLSX_LIMITS)
+    if refused is not None:
+        problems.append(refused)
+        return None, _Source(path.name, None, {})
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheet = book.get_sheet_by_index(0)
-    except (CalamineError, OSError, ValueError, IndexError) as error:
-        problems.append(
-            Problem("E-WORKBOOK", f"无法读取工作簿：{error}", SourceLocation(path.name))
-        )
+    except (CalamineError, OSError, ValueError, IndexError):
+        problems.append(not_a_workbook(path.name))
         return None, _Source(path.name, None, {})
     rows = iter(sheet.iter_rows())
     header = [cell_text(value) for value in next(rows, [])]
@@ -173,6 +185,12 @@ def _read_xlsx(
     frame = pl.DataFrame(
         {ROW: numbers, **columns}, schema={ROW: pl.Int64, **dict.fromkeys(COLUMNS, pl.String)}
     )
+    for key in COLUMNS:
+        long = frame.filter(pl.col(key).str.len_chars() > XLSX_LIMITS.cell_chars)
+        if long.height:
+            cell = f"{source.letters[key]}{long.item(0, ROW)}"
+            problems.append(long_cell(path.name, sheet.name, cell, XLSX_LIMITS, "账簿未读取"))
+            return None, source
     return frame, source
 
 

@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from jixiao.adapters.report.bulletin import REVIEW_HEADER, review_rows
 from jixiao.adapters.workbook import save_atomically
+from jixiao.adapters.xlsx_cells import put
 from jixiao.core.monitoring import MonitoringReport
 
 WIDTHS = (10, 30, 14, 14, 14, 11, 10, 30, 30)
@@ -24,19 +25,20 @@ def write_review_xlsx(report: MonitoringReport, path: Path) -> None:
     assert sheet is not None
     sheet.title = "绩效监控表"
     title = f"{report.department}{report.fiscal_year}年绩效监控表（截至{report.month}月）"
-    sheet.append([title])
+    heading = put(sheet, 1, 1, title)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(REVIEW_HEADER))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(REVIEW_HEADER))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-    for values in review_rows(report):
-        sheet.append(list(values))
+    heading.font = Font(bold=True, size=14)
+    heading.alignment = Alignment(horizontal="center")
+    for column, text in enumerate(REVIEW_HEADER, start=1):
+        label = put(sheet, 2, column, text)
+        label.font = Font(bold=True)
+        label.fill = PatternFill("solid", fgColor="DDE6F0")
+    for number, values in enumerate(review_rows(report), start=3):
+        for column, value in enumerate(values, start=1):
+            put(sheet, number, column, value)
         fill = DEVIATION_FILLS.get(values[6])
         if fill:
-            sheet.cell(sheet.max_row, 7).fill = PatternFill("solid", fgColor=fill)
+            sheet.cell(number, 7).fill = PatternFill("solid", fgColor=fill)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

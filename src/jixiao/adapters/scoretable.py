@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.adapters.render_text import display_width
 from jixiao.adapters.workbook import save_atomically
+from jixiao.adapters.xlsx_cells import put
 from jixiao.core.model import Dataset, Indicator
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.core.result import Evaluation, NodeResult
@@ -91,7 +92,7 @@ class _Sheet:
         spans = dict(merges)
         lines = 1
         for column, value in enumerate(values, start=1):
-            cell = self.sheet.cell(row=self.row, column=column, value=value)
+            cell = put(self.sheet, self.row, column, value)
             cell.border = BOX
             centered = head or column in NUMBER_COLUMNS or column in (2, 3, 5, 6)
             cell.alignment = CENTER if centered else LEFT
@@ -209,18 +210,20 @@ def _title(out: _Sheet, dataset: Dataset, evaluation: Evaluation, part: str) -> 
     sheet = out.sheet
     last = get_column_letter(len(COLUMNS))
     sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"] = f"{dataset.department.name} {dataset.fiscal_year} 年度部门整体支出绩效自评表"
-    sheet["A1"].font = Font(bold=True, size=16)
-    sheet["A1"].alignment = CENTER
+    title = f"{dataset.department.name} {dataset.fiscal_year} 年度部门整体支出绩效自评表"
+    heading = put(sheet, 1, 1, title)
+    heading.font = Font(bold=True, size=16)
+    heading.alignment = CENTER
     sheet.row_dimensions[1].height = 30
     overall = evaluation.execution.overall
     sheet.merge_cells(f"A2:{last}2")
-    sheet["A2"] = (
+    summary = (
         f"单位：万元　年度预算 {format_wan(overall.budget)}，执行数 {format_wan(overall.spent)}，"
         f"执行率 {format_percent(overall.rate) if overall.rate is not None else '—'}；"
         f"自评得分 {format_score(evaluation.score)} 分，等级：{evaluation.grade}"
     )
-    sheet.cell(row=3, column=1, value=part).font = Font(bold=True)
+    put(sheet, 2, 1, summary)
+    put(sheet, 3, 1, part).font = Font(bold=True)
     out.row = 3
 
 

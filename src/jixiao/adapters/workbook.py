@@ -45,6 +45,14 @@ from jixiao.adapters.tables import (
     Table,
     cell_text,
 )
+from jixiao.adapters.xlsx_cells import put
+from jixiao.adapters.xlsx_limits import (
+    MB,
+    WorkbookLimits,
+    check_workbook,
+    long_cell,
+    not_a_workbook,
+)
 from jixiao.core.model import NARRATIVE_SECTIONS, Dataset, Origin
 from jixiao.core.problems import Problem, Severity, SourceLocation
 
@@ -62,6 +70,10 @@ REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 THIN = Side(style="thin", color="9BC2E6")
 VALIDATION_ROWS = 2000
 MONTH_HEADER = re.compile(r"^\s*(\d+)\s*月")
+# What a data-set workbook may hold (docs/dataset-format.md): a department's year is a few
+# hundred projects and indicators; anything far beyond is a mistake or an attack, refused before
+# calamine reads it (it would lay out every sheet as one dense rectangle in memory).
+LIMITS = WorkbookLimits(unpacked_bytes=50 * MB, rows=10_000, columns=100)
 FILLING_NOTES = (
     "每张表第 1 行为表头，请勿修改；鼠标悬停在表头上可查看填写说明。",
     "橙色表头为必填列；有下拉箭头的列请从列表中选择。",
@@ -132,7 +144,7 @@ def _style_header(cell: Any, required: bool) -> None:
 
 def _table_sheet(sheet: Worksheet, table: Table[Any], records: Sequence[Any]) -> None:
     for index, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.label)
+        cell = put(sheet, 1, index, column.label)
         _style_header(cell, column.required)
         cell.comment = Comment(_header_note(column), "jixiao", width=260, height=140)
         letter = get_column_letter(index)
@@ -164,22 +176,22 @@ def _table_sheet(sheet: Worksheet, table: Table[Any], records: Sequence[Any]) ->
         for index, column in enumerate(table.columns, start=1):
             value = format_cell(column, cells.get(column.key), for_workbook=True)
             if value is not None:
-                sheet.cell(row=row_number, column=index, value=value)
+                put(sheet, row_number, index, value)
 
 
 def _department_sheet(sheet: Worksheet, rows: Sequence[Any] | None, year: int | None) -> None:
     values = DEPARTMENT.cells(rows[0]) if rows else {"fiscal_year": year}
     for index, text in enumerate(("字段", "内容"), start=1):
-        _style_header(sheet.cell(row=1, column=index, value=text), False)
+        _style_header(put(sheet, 1, index, text), False)
     for row, column in enumerate(DEPARTMENT.columns, start=2):
-        label = sheet.cell(row=row, column=1, value=column.label)
+        label = put(sheet, row, 1, column.label)
         label.font = Font(bold=True)
         label.comment = Comment(_header_note(column), "jixiao", width=240, height=100)
         if column.required:
             label.fill = REQUIRED_FILL
         value = values.get(column.key)
         if value not in (None, ""):
-            sheet.cell(row=row, column=2, value=value)
+            put(sheet, row, 2, value)
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 40
     sheet.freeze_panes = "A2"
@@ -197,8 +209,8 @@ def _instructions(sheet: Worksheet) -> None:
     ]
     lines += [(table.sheet, table.description) for table in WORKBOOK_TABLES]
     for row, (first, second) in enumerate(lines, start=1):
-        sheet.cell(row=row, column=1, value=first or None)
-        sheet.cell(row=row, column=2, value=second or None).alignment = Alignment(wrap_text=True)
+        put(sheet, row, 1, first or None)
+        put(sheet, row, 2, second or None).alignment = Alignment(wrap_text=True)
     sheet.merge_cells("A1:B1")
     sheet["A1"].font = Font(bold=True, size=14)
     for row in (3, len(FILLING_NOTES) + 5):
@@ -213,18 +225,21 @@ def _instructions(sheet: Worksheet) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_workbook(path: Path) -> tuple[Dataset | None, list[Problem]]:
-    """The data set in a workbook, and every problem found, each at its cell."""
+def read_workbook(path: Path, *, name: str | None = None) -> tuple[Dataset | None, list[Problem]]:
+    """The data set in a workbook, and every problem found, each at its cell.
+
+    ``name`` is the file's name as the user knows it, if not ``path``'s (an upload is stored
+    under a token that no message may show). A workbook beyond ``LIMITS`` is refused unread."""
     parts = Parts()
-    name = path.name
+    name = name or path.name
+    refused = check_workbook(path, name, LIMITS)
+    if refused is not None:
+        return None, [refused]
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = {sheet_name.strip(): sheet_name for sheet_name in book.sheet_names}
-    except (CalamineError, OSError, ValueError) as error:
-        parts.read.error(
-            "E-WORKBOOK", f"无法读取工作簿（须为 .xlsx 文件）：{error}", SourceLocation(name)
-        )
-        return None, parts.read.problems
+    except (CalamineError, OSError, ValueError):
+        return None, [not_a_workbook(name)]
     known = {INSTRUCTIONS, DEPARTMENT.sheet, *(table.sheet for table in WORKBOOK_TABLES)}
     for sheet_name in sheets:
         if sheet_name not in known:
@@ -246,7 +261,7 @@ def read_workbook(path: Path) -> tuple[Dataset | None, list[Problem]]:
             if table.sheet in REQUIRED_SHEETS:
                 parts.incomplete.add(table.key)
             continue
-        grid = _grid(book, sheets[table.sheet], name, parts)
+        grid = _grid(book, sheets[table.sheet], name, parts, table.key)
         rows = _table_rows(grid, table, name, parts)
         records = read_rows(table, rows, parts.read, parts)
         if table is PUBLISHED:
@@ -256,8 +271,11 @@ def read_workbook(path: Path) -> tuple[Dataset | None, list[Problem]]:
     return assemble(parts)
 
 
-def _grid(book: CalamineWorkbook, sheet_name: str, file: str, parts: Parts) -> list[list[Any]]:
-    """The sheet's cells from A1, row by row; a row calamine cannot decode ends the sheet."""
+def _grid(
+    book: CalamineWorkbook, sheet_name: str, file: str, parts: Parts, key: str
+) -> list[list[Any]]:
+    """The sheet's cells from A1, row by row; a row calamine cannot decode, or one with a cell
+    longer than Excel allows, ends the sheet."""
     where = SourceLocation(file, sheet=sheet_name.strip())
     grid: list[list[Any]] = []
     try:
@@ -266,9 +284,18 @@ def _grid(book: CalamineWorkbook, sheet_name: str, file: str, parts: Parts) -> l
         start_column = sheet.start[1] if sheet.start else 0
         with native_stderr_silenced():
             for values in sheet.iter_rows():
-                grid.append([""] * start_column + list(values))
-    except (CalamineError, ValueError) as error:
-        parts.read.error("E-WORKBOOK", f"无法读取工作表：{error}", where)
+                row = [""] * start_column + list(values)
+                long = _long_cell(row)
+                if long is not None:
+                    cell = f"{get_column_letter(long + 1)}{len(grid) + 1}"
+                    parts.read.problems.append(
+                        long_cell(file, str(where.sheet), cell, LIMITS, "本表其后各行未读取")
+                    )
+                    parts.incomplete.add(key)
+                    break
+                grid.append(row)
+    except (CalamineError, ValueError):
+        parts.read.error("E-WORKBOOK", "无法读取工作表：内容已损坏", where)
     except BaseException as error:  # python-calamine panics on some out-of-range date cells
         if type(error).__name__ != "PanicException":
             raise
@@ -278,6 +305,13 @@ def _grid(book: CalamineWorkbook, sheet_name: str, file: str, parts: Parts) -> l
             SourceLocation(file, sheet=where.sheet, row=len(grid) + 1),
         )
     return grid
+
+
+def _long_cell(row: Sequence[Any]) -> int | None:
+    """The index of the first text in ``row`` longer than a cell may be."""
+    return next(
+        (i for i, v in enumerate(row) if isinstance(v, str) and len(v) > LIMITS.cell_chars), None
+    )
 
 
 def _column_key(table: Table[Any], header: str) -> str | None:
@@ -348,7 +382,7 @@ def _table_rows(
 
 
 def _read_department(book: CalamineWorkbook, sheet_name: str, file: str, parts: Parts) -> Any:
-    grid = _grid(book, sheet_name, file, parts)
+    grid = _grid(book, sheet_name, file, parts, DEPARTMENT.key)
     sheet = DEPARTMENT.sheet
     cells: dict[str, object] = {}
     cell_map = []

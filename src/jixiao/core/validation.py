@@ -48,7 +48,7 @@ def validate_dataset(
     given. Everything else is checked, so one pass finds all it can.
     """
     codes = _Codes(dataset, incomplete, unread_codes or {})
-    problems = []
+    problems: list[Problem] = []
     if "projects" not in unclear:
         problems += _projects(dataset)
     if "indicators" not in unclear:

@@ -4,6 +4,7 @@ problem at its cell, and replace only when the user confirms a workbook without 
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from jixiao.web.records.mapping import save_dataset
 from jixiao.web.workflow import is_editable
 
 MAX_BYTES = 20 * 1024 * 1024
+LIFETIME_SECONDS = 3600  # an upload not confirmed within an hour is deleted
 
 
 class UploadRefused(Exception):
@@ -43,8 +45,26 @@ def _folder() -> Path:
     return folder
 
 
-def _check(record: SelfEvaluation, path: Path) -> tuple[Dataset | None, list[Problem]]:
-    dataset, problems = read_workbook(path)
+def sweep(now: float | None = None) -> int:
+    """Delete the uploads kept longer than ``LIFETIME_SECONDS`` without being confirmed, and
+    say how many. Each upload and confirmation sweeps, and so does ``jixiao sweep-uploads``, so
+    abandoned workbooks (a department's whole data) do not stay on the server."""
+    cutoff = (time.time() if now is None else now) - LIFETIME_SECONDS
+    swept = 0
+    for path in _folder().glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                swept += 1
+        except FileNotFoundError:  # confirmed or swept by another request meanwhile
+            continue
+    return swept
+
+
+def _check(
+    record: SelfEvaluation, path: Path, name: str | None = None
+) -> tuple[Dataset | None, list[Problem]]:
+    dataset, problems = read_workbook(path, name=name)
     if dataset is not None and (dataset.department.code, dataset.fiscal_year) != (
         record.department.code,
         record.fiscal_year,
@@ -55,7 +75,7 @@ def _check(record: SelfEvaluation, path: Path) -> tuple[Dataset | None, list[Pro
                 "E-OTHER-EVALUATION",
                 f"工作簿属于“{dataset.department.name}（{dataset.department.code}）"
                 f"{dataset.fiscal_year} 年度”，不是本年度绩效自评",
-                SourceLocation(path.name, sheet="部门"),
+                SourceLocation(name or path.name, sheet="部门"),
             ),
         ]
     return dataset, problems
@@ -71,12 +91,13 @@ def receive(
         raise UploadRefused(_("数据已锁定，退回后才能上传"))
     if upload.size is not None and upload.size > MAX_BYTES:
         raise UploadRefused(_("文件超过 20 MB"))
+    sweep()
     token = secrets.token_hex(16)
     path = _folder() / f"{token}.xlsx"
     with path.open("wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
-    dataset, problems = _check(record, path)
+    dataset, problems = _check(record, path, upload.name or "工作簿.xlsx")
     if dataset is None or errors_in(problems):
         path.unlink()
     return token, dataset, problems
@@ -89,6 +110,7 @@ def confirm(user: User, record: SelfEvaluation, token: str) -> Dataset:
         raise UploadRefused(_("您无权为本年度上传工作簿，或数据已锁定"))
     if len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
         raise UploadRefused(_("上传已失效，请重新上传"))
+    sweep()
     path = _folder() / f"{token}.xlsx"
     if not path.exists():
         raise UploadRefused(_("上传已失效，请重新上传"))
