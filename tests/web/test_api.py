@@ -81,7 +81,7 @@ def test_tables_row_by_row(client_for, demo: SelfEvaluation) -> None:  # type: i
     tables = client.get(f"/api/evaluations/{demo.pk}/tables/").json()
     assert [(t["key"], t["writable"], t["division"]) for t in tables] == [
         ("key_tasks", True, "消费促进处"),
-        ("projects", True, "消费促进处"),
+        ("projects", False, "消费促进处"),  # budgets and spending are the finance office's
         ("indicators", True, "消费促进处"),
         ("spending_plans", True, "消费促进处"),
         ("forecasts", True, "消费促进处"),
@@ -98,6 +98,7 @@ def test_tables_row_by_row(client_for, demo: SelfEvaluation) -> None:  # type: i
     assert {r["cells"]["division"] for r in rows} == {"消费促进处"}
     p18 = next(r for r in rows if r["cells"]["code"] == "P18")
     assert p18["cells"]["spent_wan"] == "6000"
+    client = client_for("demo-finance")
 
     bad = client.patch(
         f"{base}{p18['id']}/",
@@ -121,6 +122,7 @@ def test_tables_row_by_row(client_for, demo: SelfEvaluation) -> None:  # type: i
                 "name": "夜间消费试点",
                 "funding_source": "city",
                 "adjusted_budget_wan": "10",
+                "division": "消费促进处",
             },
             "reason": "API",
         },

@@ -8,7 +8,7 @@ from django.test import Client
 
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.organizations.models import SelfEvaluation, Status
-from jixiao.web.records.models import BudgetLine, Contract, Project
+from jixiao.web.records.models import BudgetLine, Contract, IndicatorForecast, Project
 
 from ..test_workbook import TABLE_SHEETS
 
@@ -61,8 +61,10 @@ def test_the_ledger_marks_reconstructed_values(client_for, demo) -> None:  # typ
     assert rows["P01"][source] == ("city", True)
 
 
-def test_a_division_changes_its_project_and_the_change_is_audited(client_for, demo) -> None:  # type: ignore[no-untyped-def]
-    client = client_for("demo-division2")
+def test_the_finance_office_changes_a_projects_spending_and_the_change_is_audited(  # type: ignore[no-untyped-def]
+    client_for, demo
+) -> None:
+    client = client_for("demo-finance")
     target = project(demo, "P18")  # 7200 万元 budget, 6000 spent
     url = f"/evaluations/{demo.pk}/data/projects/{target.pk}/"
     fields = form_of(client, url)
@@ -76,7 +78,7 @@ def test_a_division_changes_its_project_and_the_change_is_audited(client_for, de
     assert str(target.spent) == "70000000.00"
     assert target.reconstructed == "division;funding_source;key_task"  # monthly_spent is real now
     event = AuditEvent.objects.get(action="修改项目")
-    assert event.actor_name == "demo-division2" and event.reason == "补录 12 月支付"
+    assert event.actor_name == "demo-finance" and event.reason == "补录 12 月支付"
     assert event.before["支出金额（万元）"] == "6000"
     assert event.after["支出金额（万元）"] == "7000"
     assert event.after["12月支出（元）"] == "70000000.00"
@@ -135,24 +137,23 @@ def test_a_change_that_another_row_must_follow_is_saved_and_reported(client_for,
     assert "E-BUDGET-TOTAL" not in dashboard
 
 
-def test_a_division_creates_a_project_in_its_own_division(client_for, demo) -> None:  # type: ignore[no-untyped-def]
-    client = client_for("demo-division2")
-    url = f"/evaluations/{demo.pk}/data/projects/new/"
+def test_a_division_creates_a_forecast_in_its_own_division(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("demo-division2")  # 消费促进处
+    url = f"/evaluations/{demo.pk}/data/forecasts/new/"
     fields = form_of(client, url)
     fields |= {
-        "code": "P99",
-        "name": "夜间消费试点",
-        "funding_source": "city",
-        "adjusted_budget_wan": "0",
+        "indicator": "I201",
+        "month": "6",
+        "forecast": "6.8",
         "division": "对外贸易处",  # ignored: a division files only its own
     }
     response = client.post(url, fields)
     assert response.status_code == 302
-    created = project(demo, "P99")
+    created = IndicatorForecast.objects.get(evaluation=demo, indicator="I201")
     assert created.division is not None and created.division.name == "消费促进处"
-    assert created.position == 54 and created.reconstructed == ""
-    event = AuditEvent.objects.get(action="新增项目")
-    assert event.before is None and event.after["项目名称"] == "夜间消费试点"
+    assert created.position == 1 and created.reconstructed == ""
+    event = AuditEvent.objects.get(action="新增指标监控")
+    assert event.before is None and event.after["全年预计完成值"] == "6.8"
 
 
 def test_deleting_needs_a_reason_and_reports_what_it_leaves(client_for, demo) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from django.urls import URLPattern, get_resolver
 from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import ACCOUNTS
-from jixiao.web.editing import LEDGERS, row_cells
+from jixiao.web.editing import DIVISION_FIELDS, LEDGERS, row_cells
 from jixiao.web.organizations.models import (
     Department,
     DivisionSubmission,
@@ -219,11 +219,40 @@ def may_read(
 
 
 def may_change(
-    username: str, evaluation: SelfEvaluation, demo: SelfEvaluation, row: Record | None, key: str
+    username: str,
+    evaluation: SelfEvaluation,
+    demo: SelfEvaluation,
+    row: Record | None,
+    key: str,
+    field: str | None = None,
 ) -> bool:
+    """Whether ``username`` may change ``field`` of ``row`` (no field: add or remove rows)."""
     if evaluation != demo or username in ("demo-leader", "demo-bureau"):
         return False
-    return username == "demo-finance" or may_read(username, evaluation, demo, row, key)
+    if username == "demo-finance":
+        return True
+    if not may_read(username, evaluation, demo, row, key):
+        return False
+    owned = DIVISION_FIELDS[key]  # a division fills only what it owns (issue 10, item 8)
+    return owned is None or (field is not None and field in owned)
+
+
+def change_status(
+    username: str, in_department: bool, row: Record | None, key: str, allowed: bool
+) -> int:
+    """How a refused change answers: 404 outside the scope or in a table the user may not
+    change at all, 400 at a field the user may not change, 409 for rows the user may not
+    add or remove in a table where they change some fields."""
+    if allowed:
+        return 0
+    division = OWN_DIVISION.get(username)
+    owner = getattr(row, "division", None)
+    in_scope = (
+        in_department and division is not None and owner is not None and owner.name == division
+    )
+    if not in_scope or not DIVISION_FIELDS.get(key, frozenset()):
+        return 404
+    return 400
 
 
 @pytest.mark.parametrize("username", USERS)
@@ -259,30 +288,38 @@ def test_ledgers_changing(
         base = f"/evaluations/{evaluation.pk}/data/"
         for index, (key, ledger) in enumerate(LEDGERS.items()):
             for row in sample_rows(evaluation, key):
-                allowed = may_change(username, evaluation, demo, row, key)
                 if ledger.by_division:
+                    allowed = may_change(username, evaluation, demo, row, key, "name")
+                    refused = change_status(username, evaluation == demo, row, key, allowed)
                     cells = row_cells(row, ledger) | {"name": "矩阵测试改名", "reason": "矩阵测试"}
                     response = client.post(f"{base}{key}/{row.pk}/", cells)
-                    assert response.status_code == (302 if allowed else 404), (username, key)
+                    # a field the user does not own is read-only in the form: what is posted for
+                    # it is ignored, and the row is saved unchanged
+                    form_refusal = 302 if refused == 400 else refused
+                    assert response.status_code == (302 if allowed else form_refusal), (
+                        username,
+                        key,
+                    )
                     row.refresh_from_db()
                     assert (row.name == "矩阵测试改名") == allowed, (username, key)  # type: ignore[attr-defined]
                     api = f"/api/evaluations/{evaluation.pk}/tables/{key}/{row.pk}/"
                     change = {"cells": {"name": "矩阵API"}, "reason": "矩阵测试"}
                     response = client.patch(api, change, content_type="application/json")
-                    assert response.status_code == (200 if allowed else 404), (username, key)
+                    assert response.status_code == (200 if allowed else refused), (username, key)
                     row.refresh_from_db()
                     assert (row.name == "矩阵API") == allowed, (username, key)  # type: ignore[attr-defined]
+                allowed = may_change(username, evaluation, demo, row, key)
+                refused = change_status(username, evaluation == demo, row, key, allowed)
                 if index % 2:
                     response = client.post(f"{base}{key}/{row.pk}/delete/", {"reason": "矩阵测试"})
-                    assert response.status_code == (302 if allowed else 404), (username, key)
+                    expected = 404 if refused == 404 else 302  # refused: back with the reason
+                    assert response.status_code == expected, (username, key)
                 else:
                     api = f"/api/evaluations/{evaluation.pk}/tables/{key}/{row.pk}/"
                     response = client.delete(
                         api, {"reason": "矩阵测试"}, content_type="application/json"
                     )
-                    assert response.status_code in ((200, 204) if allowed else (404,)), (
-                        username,
-                        key,
-                    )
+                    expected_api = (200, 204) if allowed else ((409,) if refused == 400 else (404,))
+                    assert response.status_code in expected_api, (username, key)
                 exists = type(row)._default_manager.filter(pk=row.pk).exists()
                 assert exists != allowed, (username, key, row.pk)

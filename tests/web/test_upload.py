@@ -4,17 +4,18 @@ imported only after confirmation."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import time
+from datetime import timedelta
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from jixiao.adapters.workbook import write_workbook
 from jixiao.web.organizations.models import Department
-from jixiao.web.records.models import Indicator, Project
+from jixiao.web.records.models import Indicator, PendingUpload, Project
 
 from ..xlsx_bombs import numbered_rows, one_sheet
 
@@ -72,7 +73,7 @@ def test_a_clean_workbook_is_imported_after_confirmation(  # type: ignore[no-unt
     assert Indicator.objects.get(evaluation=demo, code="I102").actual == "2004.7"
     token = page.split('name="token" value="')[1].split('"')[0]
     done = client.post(f"/evaluations/{demo.pk}/upload/confirm/", {"token": token}, follow=True)
-    assert "已导入工作簿：53 个项目，33 个指标。" in done.content.decode()
+    assert "已导入工作簿：新增 0 条、修改 1 条、删除 0 条记录。" in done.content.decode()
     assert Indicator.objects.get(evaluation=demo, code="I102").actual == "1900"
     assert '<div class="value" id="score">93.63</div>' in done.content.decode()
     again = client.post(f"/evaluations/{demo.pk}/upload/confirm/", {"token": token}, follow=True)
@@ -109,7 +110,7 @@ def test_item12_an_upload_bomb_is_refused_under_the_users_file_name(  # type: ig
         "<td>我的工作簿.xlsx</td><td><code>E-SHEET-TOO-LARGE</code></td>"
         "<td>“项目”表超过 10000 行</td>"
     ) in page
-    assert list((tmp_path / "uploads").iterdir()) == []
+    assert not PendingUpload.objects.exists()
 
 
 def test_item12_a_file_that_is_no_workbook_names_no_server_file(  # type: ignore[no-untyped-def]
@@ -126,41 +127,49 @@ def test_item12_a_file_that_is_no_workbook_names_no_server_file(  # type: ignore
 
 
 def test_item12_an_unconfirmed_upload_expires(  # type: ignore[no-untyped-def]
-    client_for, demo, reference_dataset, tmp_path, settings
+    client_for, demo, reference_dataset, tmp_path
 ) -> None:
-    settings.HOME = tmp_path
     client = client_for("demo-finance")
     page = client.post(
         f"/evaluations/{demo.pk}/upload/",
-        {"workbook": workbook(reference_dataset, tmp_path)},
+        {"workbook": workbook(reference_dataset, tmp_path, _changes_i102)},
     ).content.decode()
     token = page.split('name="token" value="')[1].split('"')[0]
-    stored = tmp_path / "uploads" / f"{token}.xlsx"
-    an_hour_and_a_minute_ago = time.time() - 3660
-    os.utime(stored, (an_hour_and_a_minute_ago, an_hour_and_a_minute_ago))
+    an_hour_and_a_minute_ago = timezone.now() - timedelta(seconds=3660)
+    PendingUpload.objects.filter(token=token).update(created_at=an_hour_and_a_minute_ago)
     before = list(Indicator.objects.values_list("code", "actual"))
     done = client.post(f"/evaluations/{demo.pk}/upload/confirm/", {"token": token}, follow=True)
     assert done.status_code == 200
     assert "上传已失效，请重新上传" in done.content.decode()
-    assert not stored.exists()
+    assert not PendingUpload.objects.exists()
     assert list(Indicator.objects.values_list("code", "actual")) == before
 
 
-def test_item12_sweep_uploads_deletes_only_expired_ones(tmp_path, settings, run_cli) -> None:  # type: ignore[no-untyped-def]
-    settings.HOME = tmp_path
-    folder = tmp_path / "uploads"
-    folder.mkdir()
-    old, fresh = folder / f"{'a' * 32}.xlsx", folder / f"{'b' * 32}.xlsx"
-    for path in (old, fresh):
-        path.write_bytes(b"PK")
-    two_hours_ago = time.time() - 7200
-    os.utime(old, (two_hours_ago, two_hours_ago))
+def test_item12_sweep_uploads_deletes_only_expired_ones(demo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    finance = User.objects.get(username="demo-finance")
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    for token, created in (("a" * 32, two_hours_ago), ("b" * 32, timezone.now())):
+        PendingUpload.objects.create(
+            token=token,
+            evaluation=demo,
+            user=finance,
+            name="x.xlsx",
+            content=b"PK",
+            plan="0" * 64,
+            created_at=created,
+        )
     result = run_cli("sweep-uploads")
     assert (result.code, result.out.strip()) == (
         0,
         "已删除 1 个超过 1 小时仍未确认导入的上传工作簿。",
     )
-    assert list(folder.iterdir()) == [fresh]
+    assert list(PendingUpload.objects.values_list("token", flat=True)) == ["b" * 32]
+
+
+def _changes_i102(book) -> None:  # type: ignore[no-untyped-def]
+    sheet = book["绩效指标"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "I102")
+    row[8].value = 1900
 
 
 def test_item9_a_formula_like_name_survives_download_and_upload(  # type: ignore[no-untyped-def]

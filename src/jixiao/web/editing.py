@@ -9,10 +9,14 @@ whose projects no longer add up, a project pointing at a funding source not yet 
 saved and reported, because the data are entered one row at a time.
 
 Scopes: the finance reviewer reads and changes every ledger of the department; a division filler
-reads and changes only the rows of their own division in the key tasks, projects and indicators;
-the unit leader and the finance bureau read. Changes are refused while the self-evaluation is
-locked (``workflow.is_editable``). Each change is an audit event with the changed columns before
-and after, and the reason given.
+reads only the rows of their own division in the key tasks, projects, indicators, spending plans
+and forecasts, and changes there only the fields a division owns (:data:`DIVISION_FIELDS`): the
+finance office keeps budgets, funding sources, spending, targets and the management facts; the
+unit leader and the finance bureau read. Changes are refused while the self-evaluation is locked
+(``workflow.is_editable``), and a submitted division's rows stay locked for everyone, the finance
+office included, until it is returned (:func:`division_lock`) — one rule for forms, the API and
+workbook uploads. Each change is an audit event with the changed columns before and after, and
+the reason given.
 
 A field that was reconstructed and is now changed by a person is no longer reconstructed: it is
 taken off the row's list of reconstructed fields (unless the same change edits that list).
@@ -53,6 +57,16 @@ CROSS_ROW_CODES = frozenset(
     {"E-UNKNOWN-FUNDING-SOURCE", "E-UNKNOWN-TASK", "E-UNKNOWN-PROJECT", "E-BUDGET-TOTAL"}
 )
 DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators", "spending_plans", "forecasts"})
+# The fields a division fills in its own rows; None: whole rows (it adds and removes them too).
+# Everything else is the finance office's: budget amounts, funding sources and spending (from its
+# accounts), targets and points (set with the budget), codes and names, the management facts.
+DIVISION_FIELDS: Mapping[str, frozenset[str] | None] = {
+    "key_tasks": frozenset({"content", "completion"}),  # the task's narrative
+    "projects": frozenset(),
+    "indicators": frozenset({"actual", "deviation_reason"}),
+    "spending_plans": None,  # its projects' spending plans
+    "forecasts": None,  # its indicators' forecasts
+}
 LABEL_COLUMNS = ("code", "funding_source", "name", "title", "category", "item", "node", "section")
 
 
@@ -124,6 +138,18 @@ class Scope:
     read: bool
     write: bool
     division: Division | None = None  # only this division's rows, when set
+    fields: frozenset[str] | None = None  # only these fields, no rows added or removed, when set
+
+    @property
+    def whole_rows(self) -> bool:
+        """Whether rows may be added and removed, not only some of their fields changed."""
+        return self.write and self.fields is None
+
+    def foreign(self, changed: Iterable[str]) -> list[str]:
+        """The changed model fields this scope may not change."""
+        if self.fields is None:
+            return []
+        return sorted(name for name in changed if name not in self.fields)
 
 
 def scope_of(user: User, record: SelfEvaluation, ledger: Ledger) -> Scope:
@@ -142,7 +168,8 @@ def scope_of(user: User, record: SelfEvaluation, ledger: Ledger) -> Scope:
     if member.role == Role.UNIT_LEADER:
         return Scope(read=True, write=False)
     if member.role == Role.DIVISION_FILLER and member.division is not None and ledger.by_division:
-        return Scope(read=True, write=True, division=member.division)
+        owned = DIVISION_FIELDS[ledger.key]
+        return Scope(read=True, write=owned != frozenset(), division=member.division, fields=owned)
     return nothing
 
 
@@ -155,6 +182,18 @@ def lock_of(record: SelfEvaluation, scope: Scope) -> str | None:
         }
     if scope.division is not None and not may_change_division(record, scope.division):
         return _("本处室已提交，数据已锁定；财务退回后才能修改")
+    return None
+
+
+def division_lock(record: SelfEvaluation, *divisions: Division | None) -> str | None:
+    """Why rows of these divisions cannot be changed by anyone now: one of them has submitted
+    its part (until the finance office returns it); None when none has. The same rule holds for
+    a form, the API and a workbook upload."""
+    for division in divisions:
+        if division is not None and not may_change_division(record, division):
+            return _("%(division)s已提交，其数据已锁定；退回该处室后才能修改") % {
+                "division": division.name
+            }
     return None
 
 
@@ -299,6 +338,8 @@ def save_row(
     not given keep their value); refused with every problem at its column, nothing written."""
     record, scope = _writable(user, record, ledger)
     row = None if pk is None else row_or_not_found(user, record, ledger, pk)
+    if row is None and scope.fields is not None:
+        raise EditRefused(_("处室不能新增%(table)s，请联系财务审核人") % {"table": ledger.title})
     table = ledger.table
     position = row.position if row is not None else _next_position(record, ledger)
     old = row_cells(row, ledger) if row is not None else {}
@@ -332,9 +373,14 @@ def save_row(
     before_problems = _error_keys(_dataset_problems(record))
     values = fields_of(table, built[0], {division_name: division} if division else {})
     instance = row if row is not None else ledger.model(evaluation=record, position=position)
+    old_division = getattr(row, "division", None) if row is not None else None
     changed = _assign(instance, values)
     if row is not None and not changed:
         return Saved(instance)
+    _refuse_foreign_fields(scope, ledger, changed, where)
+    lock = division_lock(record, old_division, getattr(instance, "division", None))
+    if lock is not None:
+        raise EditRefused(lock)
     if row is not None and "reconstructed" not in changed:
         _drop_reconstructed(instance, ledger, changed)
     instance.save()
@@ -376,8 +422,13 @@ def delete_row(
 ) -> list[Problem]:
     """Delete a row (a reason is required); returns the errors the deletion leaves elsewhere
     (a project whose funding source is gone), which the next changes must clear."""
-    record, _scope = _writable(user, record, ledger)
+    record, scope = _writable(user, record, ledger)
     row = row_or_not_found(user, record, ledger, pk)
+    if scope.fields is not None:
+        raise EditRefused(_("处室不能删除%(table)s，请联系财务审核人") % {"table": ledger.title})
+    lock = division_lock(record, getattr(row, "division", None))
+    if lock is not None:
+        raise EditRefused(lock)
     if not reason.strip():
         raise EditRefused(_("删除记录必须填写理由"))
     before_problems = _error_keys(_dataset_problems(record))
@@ -397,6 +448,27 @@ def delete_row(
         for p in _dataset_problems(record)
         if p.severity is Severity.ERROR and _key(p) not in before_problems
     ]
+
+
+def _refuse_foreign_fields(
+    scope: Scope, ledger: Ledger, changed: set[str], where: SourceLocation
+) -> None:
+    """Refuse a change of fields the scope does not own, each named at its field."""
+    foreign = scope.foreign(changed)
+    if not foreign:
+        return
+    problems = [
+        Problem(
+            "E-FIELD-OWNER",
+            _("“%(column)s”由财务审核人填报，处室不能修改") % {"column": column.label},
+            where.at(column.key),
+        )
+        for column in ledger.columns
+        if field_of(column) in foreign
+    ]
+    raise EditRefused(
+        _("%(table)s中有处室不能修改的字段，未保存") % {"table": ledger.title}, problems
+    )
 
 
 def _next_position(record: SelfEvaluation, ledger: Ledger) -> int:

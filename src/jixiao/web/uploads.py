@@ -1,33 +1,56 @@
-"""Replacing a self-evaluation's data with a filled workbook: check everything first, show every
-problem at its cell, and replace only when the user confirms a workbook without errors."""
+"""Bringing a filled workbook into a self-evaluation: check everything first and show every
+problem at its cell; for a workbook without errors, show every change it makes — rows added,
+changed (each cell before and after) and removed, per table and division, and the changes that
+are refused with their reason — and make the allowed ones only when the uploader confirms that
+very list (:mod:`jixiao.web.changes`). Rows keep their identity; nothing is replaced wholesale.
+
+The workbook waits for confirmation in the database (:class:`~jixiao.web.records.models.
+PendingUpload`), not on one server's disk, and is deleted after an hour unconfirmed."""
 
 from __future__ import annotations
 
 import secrets
-import time
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jixiao.adapters.workbook import read_workbook
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, SourceLocation, errors_in
 from jixiao.web.access import membership
-from jixiao.web.audit.services import record_event
+from jixiao.web.changes import Applied, ChangePlan, PlanChanged, apply_changes, plan_changes
 from jixiao.web.organizations.models import Role, SelfEvaluation
-from jixiao.web.records.mapping import save_dataset
+from jixiao.web.records.models import PendingUpload
 from jixiao.web.workflow import is_editable
 
 MAX_BYTES = 20 * 1024 * 1024
-LIFETIME_SECONDS = 3600  # an upload not confirmed within an hour is deleted
+LIFETIME = timedelta(hours=1)  # an upload not confirmed within an hour is deleted
 
 
 class UploadRefused(Exception):
     pass
+
+
+@dataclass
+class Checked:
+    """An upload checked: its problems, and for a clean workbook the changes it would make."""
+
+    token: str
+    name: str
+    dataset: Dataset | None
+    problems: list[Problem] = field(default_factory=list)
+    plan: ChangePlan | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.dataset is not None and not errors_in(self.problems)
 
 
 def may_upload(user: User, record: SelfEvaluation) -> bool:
@@ -39,32 +62,22 @@ def may_upload(user: User, record: SelfEvaluation) -> bool:
     )
 
 
-def _folder() -> Path:
-    folder = Path(settings.HOME) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def sweep(now: float | None = None) -> int:
-    """Delete the uploads kept longer than ``LIFETIME_SECONDS`` without being confirmed, and
-    say how many. Each upload and confirmation sweeps, and so does ``jixiao sweep-uploads``, so
+def sweep(now: datetime | None = None) -> int:
+    """Delete the uploads kept longer than ``LIFETIME`` without being confirmed, and say how
+    many. Each upload and confirmation sweeps, and so does ``jixiao sweep-uploads``, so
     abandoned workbooks (a department's whole data) do not stay on the server."""
-    cutoff = (time.time() if now is None else now) - LIFETIME_SECONDS
-    swept = 0
-    for path in _folder().glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                swept += 1
-        except FileNotFoundError:  # confirmed or swept by another request meanwhile
-            continue
-    return swept
+    cutoff = (now or timezone.now()) - LIFETIME
+    deleted, _counts = PendingUpload.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def _check(
-    record: SelfEvaluation, path: Path, name: str | None = None
+    record: SelfEvaluation, content: bytes, name: str
 ) -> tuple[Dataset | None, list[Problem]]:
-    dataset, problems = read_workbook(path, name=name)
+    with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as folder:
+        path = Path(folder) / "workbook.xlsx"
+        path.write_bytes(content)
+        dataset, problems = read_workbook(path, name=name)
     if dataset is not None and (dataset.department.code, dataset.fiscal_year) != (
         record.department.code,
         record.fiscal_year,
@@ -75,16 +88,15 @@ def _check(
                 "E-OTHER-EVALUATION",
                 f"工作簿属于“{dataset.department.name}（{dataset.department.code}）"
                 f"{dataset.fiscal_year} 年度”，不是本年度绩效自评",
-                SourceLocation(name or path.name, sheet="部门"),
+                SourceLocation(name, sheet="部门"),
             ),
         ]
     return dataset, problems
 
 
-def receive(
-    user: User, record: SelfEvaluation, upload: UploadedFile[bytes]
-) -> tuple[str, Dataset | None, list[Problem]]:
-    """Keep the upload under a token and check it; nothing in the data set changes yet."""
+def receive(user: User, record: SelfEvaluation, upload: UploadedFile[bytes]) -> Checked:
+    """Check the upload and, when it is clean, keep it under a token with the changes it would
+    make; nothing in the data set changes yet."""
     if not may_upload(user, record):
         raise UploadRefused(_("您无权为本年度上传工作簿"))
     if not is_editable(record):
@@ -92,41 +104,47 @@ def receive(
     if upload.size is not None and upload.size > MAX_BYTES:
         raise UploadRefused(_("文件超过 20 MB"))
     sweep()
-    token = secrets.token_hex(16)
-    path = _folder() / f"{token}.xlsx"
-    with path.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    dataset, problems = _check(record, path, upload.name or "工作簿.xlsx")
-    if dataset is None or errors_in(problems):
-        path.unlink()
-    return token, dataset, problems
+    name = upload.name or "工作簿.xlsx"
+    content = b"".join(upload.chunks())
+    dataset, problems = _check(record, content, name)
+    checked = Checked(secrets.token_hex(16), name, dataset, problems)
+    if checked.valid and dataset is not None:
+        checked.plan = plan_changes(record, dataset)
+        PendingUpload.objects.create(
+            token=checked.token,
+            evaluation=record,
+            user=user,
+            name=name[:255],
+            content=content,
+            plan=checked.plan.digest(),
+            created_at=timezone.now(),
+        )
+    return checked
 
 
-@transaction.atomic
-def confirm(user: User, record: SelfEvaluation, token: str) -> Dataset:
-    """Replace the data set with the checked workbook under ``token``, checking it again."""
+def confirm(user: User, record: SelfEvaluation, token: str) -> Applied:
+    """Make the changes the uploader saw for the workbook under ``token``, checking the
+    workbook and the plan again: if the data changed meanwhile, nothing is done. An upload is
+    confirmed once: its token is used up whatever the outcome."""
     if not may_upload(user, record) or not is_editable(record):
         raise UploadRefused(_("您无权为本年度上传工作簿，或数据已锁定"))
-    if len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
-        raise UploadRefused(_("上传已失效，请重新上传"))
     sweep()
-    path = _folder() / f"{token}.xlsx"
-    if not path.exists():
-        raise UploadRefused(_("上传已失效，请重新上传"))
-    try:
-        dataset, problems = _check(record, path)
-        if dataset is None or errors_in(problems):
-            raise UploadRefused(_("工作簿有错误，未导入"))
-        save_dataset(dataset, record.framework)
-        record_event(
-            user,
-            "导入工作簿",
-            str(record),
-            evaluation=record,
-            after={"projects": len(dataset.projects), "indicators": len(dataset.indicators)},
-            reason="上传工作簿并确认导入",
+    with transaction.atomic():
+        pending = (
+            PendingUpload.objects.select_for_update()
+            .filter(token=token, evaluation=record, user=user)
+            .first()
         )
-    finally:
-        path.unlink(missing_ok=True)
-    return dataset
+        if pending is None:
+            raise UploadRefused(_("上传已失效，请重新上传"))
+        content, name, expected = bytes(pending.content), pending.name, pending.plan
+        pending.delete()
+    dataset, problems = _check(record, content, name)
+    if dataset is None or errors_in(problems):
+        raise UploadRefused(_("工作簿有错误，未导入"))
+    try:
+        return apply_changes(
+            user, record, dataset, expected=expected, reason=f"上传工作簿“{name}”并确认导入"
+        )
+    except PlanChanged as changed:
+        raise UploadRefused(str(changed)) from changed

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from jixiao.adapters.tables import Column, Kind
 from jixiao.core.problems import Problem
 from jixiao.web.editing import Ledger
+from jixiao.web.records.mapping import field_of
 
 LONG_TEXT_WIDTH = 30  # columns at least this wide in the workbook are multi-line here
 NUMERIC_KINDS = (Kind.WAN, Kind.YUAN, Kind.NUMBER, Kind.INTEGER)
@@ -53,6 +54,7 @@ class RowForm(forms.Form):
         *args: Any,
         fixed_division: str | None = None,
         read_only: bool = False,
+        owned: frozenset[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -68,6 +70,10 @@ class RowForm(forms.Form):
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
+        if owned is not None:  # a division fills only its own fields; the rest is shown
+            for column in ledger.columns:
+                if field_of(column) not in owned:
+                    self.fields[column.key].disabled = True
 
     def cells(self) -> dict[str, str]:
         """The cells as given (only after ``is_valid``); disabled fields are left out."""

@@ -330,7 +330,7 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         raise Http404(str(missing)) from missing
     lock = lock_of(record, scope)
     writable = scope.write and lock is None
-    if (row is None or request.method == "POST") and not scope.write:
+    if (row is None and not scope.whole_rows) or (request.method == "POST" and not scope.write):
         raise Http404("没有这个页面")
     if (row is None or request.method == "POST") and lock is not None:
         messages.error(request, lock)
@@ -343,6 +343,7 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         initial=row_cells(instance, chosen) if instance is not None else {},
         fixed_division=scope.division.name if scope.division is not None else None,
         read_only=not writable,
+        owned=scope.fields,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -362,6 +363,7 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         "instance": instance,
         "form": form,
         "writable": writable,
+        "whole_rows": writable and scope.whole_rows,
         "reconstructed": [] if instance is None else reconstructed_labels(instance, chosen),
         "membership": membership(request.user),
     }
@@ -541,18 +543,11 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             context["refusal"] = _("请选择要上传的 .xlsx 工作簿")
         else:
             try:
-                token, dataset, problems = receive(signed_in(request.user), record, file)
+                checked = receive(signed_in(request.user), record, file)
             except UploadRefused as refusal:
                 context["refusal"] = str(refusal)
             else:
-                context.update(
-                    token=token,
-                    dataset=dataset,
-                    problems=problems,
-                    valid=dataset is not None
-                    and not any(p.severity.value == "error" for p in problems),
-                    file_name=file.name,
-                )
+                context["checked"] = checked
     return render(request, "pages/upload.html", context)
 
 
@@ -563,13 +558,24 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_upload(signed_in(request.user), record):
         raise Http404("没有这个页面")
     try:
-        dataset = confirm(signed_in(request.user), record, request.POST.get("token", ""))
+        applied = confirm(signed_in(request.user), record, request.POST.get("token", ""))
     except UploadRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("upload", pk=record.pk)
-    counts = {"projects": len(dataset.projects), "indicators": len(dataset.indicators)}
-    imported = _("已导入工作簿：%(projects)d 个项目，%(indicators)d 个指标。") % counts
-    messages.success(request, imported)
+    counts = applied.plan.as_record()
+    done = _("已导入工作簿：新增 %(added)d 条、修改 %(changed)d 条、删除 %(removed)d 条记录。") % {
+        "added": counts["新增"],
+        "changed": counts["修改"],
+        "removed": counts["删除"],
+    }
+    messages.success(request, done)
+    if counts["未执行"]:
+        messages.warning(
+            request,
+            _("%(count)d 项变更未执行（处室已提交，数据锁定），详见审计日志。")
+            % {"count": counts["未执行"]},
+        )
+    _warn(request, applied.problems)
     return redirect("dashboard", pk=record.pk)
 
 

@@ -8,6 +8,7 @@ keeps the models and the schema in step.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from jixiao.web.organizations.models import Division, SelfEvaluation
@@ -175,3 +176,27 @@ class PublishedFigure(Record):
     subject = models.CharField("对象", max_length=100, blank=True)
     value = models.CharField("公布值", max_length=200, blank=True)
     names = models.TextField("指标名称", blank=True)
+
+
+class PendingUpload(models.Model):
+    """A checked workbook waiting for its uploader to confirm the changes shown.
+
+    Kept in the database, not on one server's disk, so that a deployment of several app servers
+    confirms an upload whichever server the confirmation reaches; deleted when confirmed, and
+    after an hour unconfirmed (``jixiao.web.uploads.sweep``)."""
+
+    token = models.CharField("凭据", max_length=64, unique=True)
+    evaluation = models.ForeignKey(
+        "organizations.SelfEvaluation", on_delete=models.CASCADE, verbose_name="年度绩效自评"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name="上传人"
+    )
+    name = models.CharField("文件名", max_length=255)
+    content = models.BinaryField("工作簿")
+    plan = models.CharField("核对的变更（摘要）", max_length=64)
+    created_at = models.DateTimeField("上传时间", db_index=True)
+
+    class Meta:
+        verbose_name = "待确认的上传"
+        verbose_name_plural = "待确认的上传"
