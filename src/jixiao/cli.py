@@ -10,6 +10,7 @@
     jixiao report DATASET --out report.docx|report.html|report.pdf [--framework NAME_OR_FILE]
     jixiao monitor DATASET --month YYYY-MM [--format text|json] [--bulletin OUT.docx|OUT.html]
                    [--review OUT.xlsx|OUT.docx|OUT.html] [--framework NAME_OR_FILE]
+    jixiao load PATH... [--replace] [--framework NAME_OR_FILE]
     jixiao demo [--no-serve] [--host HOST] [--port PORT] [--dataset FOLDER]
     jixiao serve [--host HOST] [--port PORT]
     jixiao audit verify
@@ -130,6 +131,19 @@ def _parser() -> argparse.ArgumentParser:
     demo = command("demo", "建立本地数据库，载入参考部门和演示账号，并启动 Web 应用")
     demo.add_argument("--no-serve", action="store_true", help="只载入，不启动服务")
     demo.add_argument("--dataset", type=Path, help="要载入的数据集目录（默认参考数据集）")
+    load = command(
+        "load",
+        "把数据集目录或工作簿载入数据库（每个部门年度全部载入或全不载入；已有的须加 --replace）",
+    )
+    load.add_argument(
+        "paths", type=Path, nargs="+", metavar="PATH", help="数据集目录、工作簿，或存放它们的目录"
+    )
+    load.add_argument(
+        "--replace",
+        action="store_true",
+        help="已载入的部门年度按差异更新（与上传工作簿相同：记录保留编号，已提交处室的数据不动）",
+    )
+    framework_option(load)
     serve = command("serve", "启动 Web 应用")
     for sub in (demo, serve):
         sub.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
@@ -449,6 +463,29 @@ def _demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _load_into_database(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    runtime.migrate()
+    from tqdm import tqdm
+
+    from jixiao.web.loading import Outcome, load, sources
+
+    found = list(sources(arguments.paths))
+    refused = 0
+    progress = tqdm(found, desc="载入", unit="个", file=sys.stderr, disable=len(found) < 2)
+    for path in progress:
+        loaded = load(path, replace=arguments.replace, framework=arguments.framework)
+        progress.write(loaded.summary(), file=sys.stdout)
+        if loaded.outcome is Outcome.REFUSED:
+            refused += 1
+            _print_problems(errors_in(loaded.problems), "text")
+    if len(found) > 1:
+        print(f"共 {len(found)} 个：载入 {len(found) - refused} 个，未载入 {refused} 个。")
+    return 1 if refused else 0
+
+
 def _serve(arguments: argparse.Namespace) -> int:
     from jixiao.web import runtime
 
@@ -575,6 +612,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": _report,
     "monitor": _monitor,
     "demo": _demo,
+    "load": _load_into_database,
     "serve": _serve,
     "audit": _audit,
     "backup": _backup,

@@ -169,6 +169,7 @@ def apply_changes(
     *,
     expected: str | None,
     reason: str,
+    action: str = "导入工作簿",
 ) -> Applied:
     """Make the allowed changes of the plan for ``dataset``, all or nothing, and record them.
 
@@ -180,6 +181,8 @@ def apply_changes(
     plan = plan_changes(record, dataset)
     if expected is not None and plan.digest() != expected:
         raise PlanChanged(_("数据在核对之后已有变化，请重新上传并核对"))
+    if plan.is_empty():
+        return Applied(plan)
     divisions = {
         name: Division.objects.get_or_create(department=record.department, name=name)[0]
         for name in sorted(_division_names(dataset))
@@ -195,7 +198,7 @@ def apply_changes(
         )
     record_event(
         actor,
-        "导入工作簿",
+        action,
         str(record),
         evaluation=record,
         after=plan.as_record(),
