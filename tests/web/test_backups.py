@@ -164,6 +164,7 @@ def writer(live_home: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[s
     process.communicate(timeout=60)
 
 
+@pytest.mark.own_sqlite
 def test_item15_backup_while_writing_then_restore_keeps_the_audit_chain(
     live_home: Path, writer: tuple[subprocess.Popen[str], str], tmp_path: Path
 ) -> None:
@@ -210,6 +211,7 @@ def test_item15_backup_while_writing_then_restore_keeps_the_audit_chain(
     assert listing(fresh) == ["audit_key", DATABASE, "secret_key"]
 
 
+@pytest.mark.own_sqlite
 def test_item15_restore_replaces_only_with_replace_and_keeps_the_old_database(
     live_home: Path, demo_backup: Path
 ) -> None:
@@ -236,6 +238,7 @@ def test_item15_restore_replaces_only_with_replace_and_keeps_the_old_database(
     assert run(live_home, "audit", "verify").returncode == 0
 
 
+@pytest.mark.own_sqlite
 def test_item15_restore_refuses_a_tampered_backup_and_changes_nothing(
     live_home: Path, demo_backup: Path, tmp_path: Path
 ) -> None:
@@ -263,6 +266,7 @@ def test_item15_restore_refuses_a_tampered_backup_and_changes_nothing(
                "organizations_selfevaluation、audit_auditevent。"),
     ],
 )  # fmt: skip
+@pytest.mark.own_sqlite
 def test_item15_restore_refuses_what_is_not_a_jixiao_backup(
     tmp_path: Path, content: bytes | None, message: str
 ) -> None:
@@ -277,6 +281,7 @@ def test_item15_restore_refuses_what_is_not_a_jixiao_backup(
     assert not (home / DATABASE).exists()
 
 
+@pytest.mark.own_sqlite
 def test_item15_restore_refuses_while_the_database_is_in_use(
     live_home: Path, demo_backup: Path
 ) -> None:
@@ -293,6 +298,7 @@ def test_item15_restore_refuses_while_the_database_is_in_use(
         assert not [name for name in listing(live_home) if name.endswith(".jixiao-tmp")]
 
 
+@pytest.mark.own_sqlite
 def test_item15_backup_of_a_tampered_database_is_kept_as_evidence_and_fails(
     live_home: Path, tmp_path: Path
 ) -> None:
@@ -307,6 +313,7 @@ def test_item15_backup_of_a_tampered_database_is_kept_as_evidence_and_fails(
     assert query(out, "SELECT reason FROM audit_auditevent WHERE id = 1") == [("改过",)]
 
 
+@pytest.mark.own_sqlite
 def test_item15_backup_never_overwrites_and_needs_a_database(
     demo_home: Path, tmp_path: Path
 ) -> None:
@@ -328,6 +335,7 @@ def test_item15_backup_never_overwrites_and_needs_a_database(
     assert not (tmp_path / "out.sqlite3").exists()
 
 
+@pytest.mark.own_sqlite
 def test_item15_backup_where_it_cannot_be_written_is_a_user_problem(
     demo_home: Path, tmp_path: Path
 ) -> None:
@@ -340,6 +348,7 @@ def test_item15_backup_where_it_cannot_be_written_is_a_user_problem(
     )
 
 
+@pytest.mark.own_sqlite
 def test_item15_postgresql_without_pg_dump_is_refused_with_the_procedure(tmp_path: Path) -> None:
     elsewhere = {"DATABASE_URL": "postgresql://jixiao@127.0.0.1:1/jixiao", "PATH": str(tmp_path)}
     backup = run(tmp_path, "backup", str(tmp_path / "out.dump"), **elsewhere)

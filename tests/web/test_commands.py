@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run(home: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -22,6 +24,7 @@ def run(home: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.own_sqlite
 def test_demo_then_audit_verify_then_tamper(tmp_path: Path) -> None:
     loaded = run(tmp_path, "demo", "--no-serve")
     assert loaded.returncode == 0, loaded.stderr

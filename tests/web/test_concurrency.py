@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,10 +13,7 @@ from .live import Browser, api, jixiao, live_server
 
 THREADS = 20
 SAVES = 20
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="SQLite 的并发写入；PostgreSQL 的并发由审计链测试覆盖",
-)
+pytestmark = pytest.mark.own_sqlite  # PostgreSQL's concurrent writers: tests/web/test_audit.py
 
 
 def _save_through_api(base: str, project: int, thread: int) -> list[int]:

@@ -36,6 +36,7 @@ def other_department(target: Path, code: str = "sz-commerce", name: str = "深�
     return target
 
 
+@pytest.mark.own_sqlite
 def test_item14_load_a_renamed_copy_beside_the_demo(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert run(home, "demo", "--no-serve").returncode == 0
@@ -68,6 +69,7 @@ def test_item14_load_a_renamed_copy_beside_the_demo(tmp_path: Path) -> None:
     assert verified.returncode == 0, verified.stderr
 
 
+@pytest.mark.own_sqlite
 def test_item14_demo_loads_a_data_set_with_other_divisions(tmp_path: Path) -> None:
     copy = other_department(tmp_path / "shenzhen")
     loaded = run(tmp_path / "home", "demo", "--no-serve", "--dataset", str(copy))
@@ -75,6 +77,7 @@ def test_item14_demo_loads_a_data_set_with_other_divisions(tmp_path: Path) -> No
     assert loaded.stdout.splitlines()[0].startswith("已载入 深圳市商务局 2023 年度")
 
 
+@pytest.mark.own_sqlite
 def test_item14_a_folder_of_data_sets_each_all_or_nothing(tmp_path: Path) -> None:
     batch = tmp_path / "batch"
     batch.mkdir()
