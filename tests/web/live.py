@@ -90,7 +90,7 @@ class Browser:
         request = urllib.request.Request(self.base + path, data=body, method=method)
         request.add_header("Referer", self.base + path)
         try:
-            with self.opener.open(request, timeout=120) as response:
+            with self.opener.open(request, timeout=300) as response:
                 return Answer(response.status, response.read().decode())
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.read().decode())
@@ -118,7 +118,7 @@ def api(base: str, username: str, method: str, path: str, payload: Any = None) -
     request.add_header("Authorization", f"Basic {credentials}")
     request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
+        with urllib.request.urlopen(request, timeout=300) as response:
             return Answer(response.status, response.read().decode())
     except urllib.error.HTTPError as error:
         return Answer(error.code, error.read().decode())
