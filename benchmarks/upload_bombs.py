@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import resource
 import struct
@@ -28,8 +27,6 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from jixiao.adapters.dataset_files import load_dataset
 from jixiao.adapters.workbook import read_workbook, write_workbook
 
@@ -38,30 +35,14 @@ REFERENCE = ROOT / "examples" / "guangzhou-commerce-2023"
 MB = 1024 * 1024
 TARGET_SECONDS = 2.0
 TARGET_MB = 200
-HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-TAIL = b"</sheetData></worksheet>"
+sys.path.insert(0, str(ROOT))  # the bombs are built as the tests build them
+from tests.xlsx_bombs import one_sheet as _one_sheet  # noqa: E402
+from tests.xlsx_bombs import wide_rows  # noqa: E402
 
 
 def one_sheet(path: Path, rows: Iterable[bytes], *, entries: int = 0, level: int = 9) -> None:
     """A workbook with one sheet 项目 holding ``rows``, written as it is generated."""
-    book = Workbook()
-    assert book.active is not None
-    book.active.title = "项目"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    skeleton = zipfile.ZipFile(buffer)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
-        for name in skeleton.namelist():
-            if name != "xl/worksheets/sheet1.xml":
-                archive.writestr(name, skeleton.read(name))
-                continue
-            with archive.open(name, "w") as stream:
-                stream.write(HEAD)
-                for row in rows:
-                    stream.write(row)
-                stream.write(TAIL)
-        for number in range(entries):
-            archive.writestr(f"customXml/item{number}.xml", b"")
+    _one_sheet(path, "项目", rows, extra_entries=entries, level=level)
 
 
 def many_rows(count: int) -> Iterator[bytes]:
@@ -77,12 +58,6 @@ def huge_cell(megabytes: int) -> Iterator[bytes]:
     for _ in range(megabytes):
         yield b"x" * MB
     yield b"</t></is></c></row>"
-
-
-def wide_rows(count: int, characters: int) -> Iterator[bytes]:
-    text = b"x" * characters
-    for n in range(1, count + 1):
-        yield b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>' % (n, n, text)
 
 
 def understate(path: Path, part: str) -> None:

@@ -28,10 +28,12 @@ def _skeleton(sheet: str) -> zipfile.ZipFile:
     return zipfile.ZipFile(buffer)
 
 
-def one_sheet(path: Path, sheet: str, rows: Iterable[bytes], *, extra_entries: int = 0) -> None:
+def one_sheet(
+    path: Path, sheet: str, rows: Iterable[bytes], *, extra_entries: int = 0, level: int = 1
+) -> None:
     """A workbook whose one sheet, ``sheet``, holds ``rows`` (``<row>`` elements) as its data."""
     skeleton = _skeleton(sheet)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for name in skeleton.namelist():
             if name != "xl/worksheets/sheet1.xml":
                 archive.writestr(name, skeleton.read(name))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import threading
@@ -15,6 +14,7 @@ from django.db import connection, transaction
 
 from jixiao.web.audit.models import AppendOnly, AuditChainHead, AuditEvent
 from jixiao.web.audit.services import (
+    canonical,
     current_checkpoint,
     record_event,
     verify_chain,
@@ -73,23 +73,7 @@ def test_a_deleted_event_breaks_the_link_of_the_next() -> None:
 
 def _plain_sha256(event: AuditEvent) -> str:
     """What an attacker without the key can compute: the unkeyed hash of earlier versions."""
-    content = {
-        "at": event.at.isoformat(),
-        "actor": event.actor_name,
-        "action": event.action,
-        "target": event.target,
-        "evaluation": event.evaluation_id,
-        "before": event.before,
-        "after": event.after,
-        "reason": event.reason,
-        "previous": event.previous_hash,
-        "sequence": event.sequence,
-        "scheme": event.scheme,
-    }
-    canonical = json.dumps(
-        content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical(event).encode("utf-8")).hexdigest()
 
 
 def test_item19_an_event_rewritten_with_its_hash_recomputed_is_found() -> None:

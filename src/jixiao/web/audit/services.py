@@ -44,9 +44,9 @@ def _sign(text: str) -> str:
     return hmac.new(_key(), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _digest(event: AuditEvent) -> str:
-    """The event's hash: its content, its predecessor's hash and (since scheme 2) its sequence,
-    HMAC-signed with the audit key."""
+def canonical(event: AuditEvent) -> str:
+    """The text an event's hash is computed from: its content and its predecessor's hash, and
+    (since scheme 2) its sequence and scheme, as sorted compact JSON."""
     content = {
         "at": event.at.isoformat(),
         "actor": event.actor_name,
@@ -58,15 +58,19 @@ def _digest(event: AuditEvent) -> str:
         "reason": event.reason,
         "previous": event.previous_hash,
     }
-    if event.scheme == SCHEME_SHA256:
-        canonical = json.dumps(
-            content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
-        )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    content |= {"sequence": event.sequence, "scheme": event.scheme}
-    return _sign(
-        json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    if event.scheme != SCHEME_SHA256:
+        content |= {"sequence": event.sequence, "scheme": event.scheme}
+    return json.dumps(
+        content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
     )
+
+
+def _digest(event: AuditEvent) -> str:
+    """The event's hash: plain SHA-256 for events of earlier versions, else HMAC-SHA256 with
+    the audit key."""
+    if event.scheme == SCHEME_SHA256:
+        return hashlib.sha256(canonical(event).encode("utf-8")).hexdigest()
+    return _sign(canonical(event))
 
 
 def _head_mac(sequence: int, last_hash: str) -> str:
