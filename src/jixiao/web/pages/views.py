@@ -56,8 +56,9 @@ from jixiao.web.monitoring import (
 from jixiao.web.monitoring import produce as produce_monitoring
 from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
+from jixiao.web.problem_places import place_of, placed
 from jixiao.web.records.models import Indicator
-from jixiao.web.services import assess
+from jixiao.web.services import Assessed, assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
 from jixiao.web.users import EditUserForm, NewUserForm, change_user, create_user, is_system_admin
 from jixiao.web.workflow import (
@@ -100,6 +101,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "downloads": DOWNLOADS,
         "can_upload": may_upload(signed_in(request.user), record) and is_editable(record),
         "monitoring_month": default_month(record),
+        **_problems(request, record, assessed.problems),
     }
     if assessed.dataset is not None:
         context["warnings"] = warnings_at(record, assessed.dataset, default_month(record))
@@ -148,15 +150,32 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "pages/tree.html",
-        {"record": record, "assessed": assessed, "membership": membership(request.user)},
+        {
+            "record": record,
+            "assessed": assessed,
+            "membership": membership(request.user),
+            **_problems(request, record, assessed.problems),
+        },
     )
 
 
+def _problems(
+    request: HttpRequest, record: SelfEvaluation, problems: list[Problem]
+) -> dict[str, object]:
+    """The errors, for the banner a page shows above the figures computed in spite of them,
+    and the other problems (warnings) as notes; each linked to the row where it is fixed."""
+    shown = placed(signed_in(request.user), record, problems)
+    return {
+        "errors": [p for p in shown if p.severity == "error"],
+        "notes": [p for p in shown if p.severity != "error"],
+    }
+
+
 def _indicator_rows(
-    request: HttpRequest, record: SelfEvaluation
+    request: HttpRequest, record: SelfEvaluation, assessed: Assessed
 ) -> tuple[list[tuple[Indicator, NodeResult | None]], str | None]:
     """The indicators the user may fill with their scored node, and the total score."""
-    evaluation = assess(record).evaluation
+    evaluation = assessed.evaluation
     scores = {node.id: node for node in evaluation.root.walk()} if evaluation else {}
     rows = [
         (indicator, scores.get(f"indicator:{indicator.code}"))
@@ -172,7 +191,8 @@ def _indicators_page(
     status: int = 200,
 ) -> HttpResponse:
     """The indicators page; ``errors`` maps an indicator to (the value given, why refused)."""
-    found, total = _indicator_rows(request, record)
+    assessed = assess(record)
+    found, total = _indicator_rows(request, record, assessed)
     errors = errors or {}
     context = {
         "record": record,
@@ -180,6 +200,7 @@ def _indicators_page(
         "total": total,
         "editable": may_change_now(signed_in(request.user), record, LEDGERS["indicators"]),
         "membership": membership(request.user),
+        **_problems(request, record, assessed.problems),
     }
     return render(request, "pages/indicators.html", context, status=status)
 
@@ -194,7 +215,7 @@ def _indicator_row(
 ) -> HttpResponse:
     """One row of the indicators page, for htmx to swap in place; when saved, it also carries
     the new total score (an out-of-band swap)."""
-    found, total = _indicator_rows(request, record)
+    found, total = _indicator_rows(request, record, assess(record))
     indicator, node = next((i, n) for i, n in found if i.pk == indicator_id)
     context = {
         "record": record,
@@ -371,7 +392,8 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
 def _warn(request: HttpRequest, problems: list[Problem]) -> None:
     """Errors a saved change left elsewhere in the data set, for the next changes to clear."""
     for problem in problems:
-        messages.warning(request, _("尚待处理：%(problem)s") % {"problem": problem})
+        where = {"place": place_of(problem.location), "message": problem.message}
+        messages.warning(request, _("尚待处理：%(place)s：%(message)s") % where)
 
 
 @login_required
@@ -419,8 +441,8 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if chosen is None:
         raise Http404("没有这种下载")
     assessed = assess(record)
-    if assessed.evaluation is None and kind != "workbook":
-        messages.error(request, _("数据有错误，暂不能生成；请先在评分明细中查看问题。"))
+    if assessed.dataset is None:
+        messages.error(request, _("数据无法汇总成数据集，暂不能生成文件；问题见本页。"))
         return redirect("dashboard", pk=record.pk)
     try:
         content = produce(chosen, assessed)
@@ -443,9 +465,9 @@ def monitoring(request: HttpRequest, pk: int, month: int | None = None) -> HttpR
         "record": record,
         "month": month,
         "months": range(1, 13),
-        "problems": result.problems,
         "downloads": MONITORING_DOWNLOADS,
         "membership": membership(request.user),
+        **_problems(request, record, result.problems),
     }
     if result.monthly is not None:
         report = result.monthly.report
@@ -472,14 +494,15 @@ def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) ->
         raise Http404("没有这种下载")
     result = monitored(record, month)
     if result.monthly is None:
-        messages.error(request, _("数据有错误，暂不能生成；请先在评分明细中查看问题。"))
+        messages.error(request, _("本月暂不能监控，不能生成文件；原因见本页。"))
         return redirect("monitoring_month", pk=record.pk, month=month)
     with translation.override("zh-hans"):
         name = (
             f"{record.department.name}{record.fiscal_year}年{month}月{chosen.label}{chosen.suffix}"
         )
     response = HttpResponse(
-        produce_monitoring(chosen, result.monthly), content_type=chosen.content_type
+        produce_monitoring(chosen, result.monthly, result.errors),
+        content_type=chosen.content_type,
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
