@@ -83,6 +83,12 @@ def placed(user: User, record: SelfEvaluation, problems: Iterable[Problem]) -> l
     return [_placed(problem, record, ids) for problem in problems]
 
 
+def unlinked(problems: Iterable[Problem]) -> list[Placed]:
+    """Problems of a file not stored yet (an uploaded workbook): placed by sheet and cell,
+    never linked — a workbook's row is no ledger row."""
+    return [Placed(problem, place_of(problem.location), "") for problem in problems]
+
+
 def _ledger_of(where: SourceLocation) -> Ledger | None:
     return BY_SHEET.get(where.sheet) if where.sheet is not None else None
 

@@ -56,7 +56,7 @@ from jixiao.web.monitoring import (
 from jixiao.web.monitoring import produce as produce_monitoring
 from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
-from jixiao.web.problem_places import place_of, placed
+from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
 from jixiao.web.services import Assessed, assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
@@ -239,7 +239,11 @@ def indicators(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpResponse:
-    """Save one indicator's actual value; a refusal is shown at the field (HTTP 400)."""
+    """Save one indicator's actual value and go back to the page (302). A refusal is the page
+    again with the reason, so that a form never answers alike for saved and refused: a bad
+    value at its field (400), a lock (409) or an indicator outside the user's scope (404) above
+    the table — the statuses of the API. With htmx the row is swapped in place, and a lock
+    reloads the whole page to show it."""
     record = evaluation_or_404(request.user, pk)
     given = request.POST.get("actual", "")
     try:
@@ -252,7 +256,8 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
             messages.error(request, _("未保存：%(why)s") % {"why": detail})
             if _from_htmx(request):  # the whole page must show the lock
                 return HttpResponse(headers={"HX-Redirect": reverse("indicators", args=[pk])})
-            return redirect("indicators", pk=record.pk)
+            refused = 404 if isinstance(refusal, NotFound) else 409
+            return _indicators_page(request, record, status=refused)
         if _from_htmx(request):
             return _indicator_row(request, record, indicator, error=(given, detail))
         return _indicators_page(request, record, {indicator: (given, detail)}, status=400)
@@ -571,7 +576,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
                 context.update(
                     token=token,
                     dataset=dataset,
-                    problems=problems,
+                    problems=unlinked(problems),
                     valid=dataset is not None
                     and not any(p.severity.value == "error" for p in problems),
                     file_name=file.name,
