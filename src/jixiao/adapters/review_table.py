@@ -19,12 +19,16 @@ THIN = Side(style="thin", color="999999")
 DEVIATION_FILLS = {"轻微偏差": "FFF3CD", "严重偏差": "F8D7DA"}
 
 
-def write_review_xlsx(report: MonitoringReport, path: Path) -> None:
+def write_review_xlsx(report: MonitoringReport, path: Path, *, draft: str = "") -> None:
+    """Write the review table; ``draft`` (the 草稿 mark while the data have errors) goes
+    before its title."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "绩效监控表"
     title = f"{report.department}{report.fiscal_year}年绩效监控表（截至{report.month}月）"
+    if draft:
+        title = f"【{draft}】{title}"
     heading = put(sheet, 1, 1, title)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(REVIEW_HEADER))
     heading.font = Font(bold=True, size=14)

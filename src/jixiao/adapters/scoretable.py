@@ -206,11 +206,13 @@ def _framework_part(out: _Sheet, node: NodeResult, depth: int) -> None:
             _framework_part(out, child, depth + 1)
 
 
-def _title(out: _Sheet, dataset: Dataset, evaluation: Evaluation, part: str) -> None:
+def _title(out: _Sheet, dataset: Dataset, evaluation: Evaluation, part: str, draft: str) -> None:
     sheet = out.sheet
     last = get_column_letter(len(COLUMNS))
     sheet.merge_cells(f"A1:{last}1")
     title = f"{dataset.department.name} {dataset.fiscal_year} 年度部门整体支出绩效自评表"
+    if draft:
+        title = f"【{draft}】{title}"
     heading = put(sheet, 1, 1, title)
     heading.font = Font(bold=True, size=16)
     heading.alignment = CENTER
@@ -243,20 +245,24 @@ def _print_setup(sheet: Worksheet, header_row: int) -> None:
     footer.center.text = "第 &P 页，共 &N 页"
 
 
-def write_scoretable(dataset: Dataset, evaluation: Evaluation, path: Path) -> None:
-    """Write the score table: sheet 指标完成情况, then sheet 评价体系得分."""
+def write_scoretable(
+    dataset: Dataset, evaluation: Evaluation, path: Path, *, draft: str = ""
+) -> None:
+    """Write the score table: sheet 指标完成情况, then sheet 评价体系得分. ``draft`` (the
+    web application's 草稿 mark, while the data still have errors) goes before each sheet's
+    title, so no printed page can pass for the final table."""
     book = Workbook()
     indicators = book.active
     assert indicators is not None
     indicators.title = "指标完成情况"
     out = _Sheet(indicators)
-    _title(out, dataset, evaluation, "一、年度绩效指标完成情况")
+    _title(out, dataset, evaluation, "一、年度绩效指标完成情况", draft)
     header = out.write([name for name, _ in COLUMNS], head=True)
     _indicator_part(out, dataset, evaluation)
     _print_setup(indicators, header)
     framework = book.create_sheet("评价体系得分")
     out = _Sheet(framework)
-    _title(out, dataset, evaluation, f"二、评价体系得分（{evaluation.framework_name}）")
+    _title(out, dataset, evaluation, f"二、评价体系得分（{evaluation.framework_name}）", draft)
     header = out.write(
         ["评价项", None, None, None, "评分方法", None, "分值", "得分", "扣分原因", None],
         merges=[(1, 4), (5, 6), (9, 10)],

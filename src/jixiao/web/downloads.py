@@ -1,5 +1,11 @@
 """Files a user downloads: the report (Word, PDF, HTML), the score table and the workbook — made
-by the same adapters as the command line, from the stored data set."""
+by the same adapters as the command line, from the stored data set.
+
+While the data have errors the report and the score table are still made, from the data as they
+are, but as drafts: the 草稿 mark with the number of problems before the title, and the report
+lists them first. The workbook is the data themselves, to correct and upload again, so it is
+never marked. See docs/decisions/0015-evaluation-with-problems.md.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +17,14 @@ from pathlib import Path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.adapters.report.content import build_report
+from jixiao.adapters.report.content import Report, as_draft, build_report
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.pdf import write_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import write_workbook
-from jixiao.web.services import Assessed
+from jixiao.core.problems import Problem
+from jixiao.web.services import Assessed, draft_mark
 
 
 @dataclass(frozen=True)
@@ -31,17 +38,27 @@ class Download:
 def _report(writer: Callable[..., None]) -> Callable[[Assessed, Path], None]:
     def write(assessed: Assessed, path: Path) -> None:
         assert assessed.dataset is not None and assessed.evaluation is not None
-        writer(build_report(assessed.dataset, assessed.evaluation), path)
+        writer(drafted(build_report(assessed.dataset, assessed.evaluation), assessed.errors), path)
 
     return write
 
 
+def drafted(report: Report, errors: list[Problem]) -> Report:
+    """``report`` as it is when the data have no errors, else marked as a draft listing them."""
+    if not errors:
+        return report
+    return as_draft(report, draft_mark(len(errors)), [str(problem) for problem in errors])
+
+
 def _scoretable(assessed: Assessed, path: Path) -> None:
     assert assessed.dataset is not None and assessed.evaluation is not None
-    write_scoretable(assessed.dataset, assessed.evaluation, path)
+    errors = assessed.errors
+    mark = draft_mark(len(errors)) if errors else ""
+    write_scoretable(assessed.dataset, assessed.evaluation, path, draft=mark)
 
 
 def _workbook(assessed: Assessed, path: Path) -> None:
+    assert assessed.dataset is not None
     write_workbook(assessed.dataset, path)
 
 

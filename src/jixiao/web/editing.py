@@ -67,7 +67,11 @@ DIVISION_FIELDS: Mapping[str, frozenset[str] | None] = {
     "spending_plans": None,  # its projects' spending plans
     "forecasts": None,  # its indicators' forecasts
 }
-LABEL_COLUMNS = ("code", "funding_source", "name", "title", "category", "item", "node", "section")
+# How a message names a row: the first of its identifying columns, then its name.
+LABEL_COLUMNS = (
+    ("code", "funding_source", "project", "indicator", "category", "item", "node", "section"),
+    ("name", "title"),
+)
 
 
 class EditRefused(Exception):
@@ -260,22 +264,39 @@ def is_reconstructed(row: Record, column: Column) -> bool:
     return "*" in names or column.field_name in names
 
 
-def reconstructed_labels(row: Record, ledger: Ledger) -> list[str]:
-    """The reconstructed fields of ``row`` as their column labels; a field spread over several
-    columns (the 12 months) is named once, by its first and last column."""
+def field_labels(ledger: Ledger) -> dict[str, str]:
+    """The fields that may be marked reconstructed, each by its column label: the names a
+    person reads instead of ``division;funding_source``. A field spread over several columns
+    (the 12 months) is named once, by its first and last column."""
     labels: dict[str, list[str]] = {}
     for column in ledger.columns:
-        if is_reconstructed(row, column):
+        if column.kind is not Kind.RECONSTRUCTED:
             labels.setdefault(column.field_name, []).append(column.label)
-    return [
-        names[0] if len(names) == 1 else f"{names[0]}至{names[-1]}" for names in labels.values()
-    ]
+    return {
+        name: names[0] if len(names) == 1 else f"{names[0]}至{names[-1]}"
+        for name, names in labels.items()
+    }
+
+
+def reconstructed_labels(row: Record, ledger: Ledger) -> list[str]:
+    """The reconstructed fields of ``row`` as their column labels."""
+    names = reconstructed_fields(row)
+    return [label for name, label in field_labels(ledger).items() if "*" in names or name in names]
 
 
 def row_label(row: Record, ledger: Ledger) -> str:
+    """A row as messages and the audit log name it: its code and its name (a project is
+    ``P18 商务经济…``, never ``P18 city`` after its funding source), a choice by its label
+    (``结转结余``, not ``carryover``); its position when nothing names it."""
     cells = row_cells(row, ledger)
-    parts = [cells[key] for key in LABEL_COLUMNS if cells.get(key)]
-    return " ".join(parts[:2]) or f"第 {row.position} 行"
+    parts = []
+    for keys in LABEL_COLUMNS:
+        key = next((k for k in keys if cells.get(k)), None)
+        if key is not None:
+            column = next(c for c in ledger.columns if c.key == key)
+            choice = column.choice_for(cells[key]) if column.choices else None
+            parts.append(choice.label if choice is not None else cells[key])
+    return " ".join(parts) or f"第 {row.position} 行"
 
 
 def _text(column: Column, value: object) -> str:

@@ -1,5 +1,8 @@
 """Monitoring a stored self-evaluation month by month: the core's monitoring report, the
-bulletin and review-table downloads, and the line chart the monitoring page draws."""
+bulletin and review-table downloads, and the line chart the monitoring page draws.
+
+Like the evaluation, the month is computed from the data as they are while some rows have
+errors; the page lists them and the downloads are marked as drafts (``draft_mark``)."""
 
 from __future__ import annotations
 
@@ -15,25 +18,32 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.adapters.frameworks import load_framework
 from jixiao.adapters.report.bulletin import build_bulletin, build_review
+from jixiao.adapters.report.content import Report
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.review_table import write_review_xlsx
 from jixiao.core.model import Dataset
 from jixiao.core.monitoring import MonthlyMonitoring, Progress, Warning, monitor, monitor_month
 from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.web.downloads import drafted
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.mapping import load_dataset
+from jixiao.web.services import draft_mark
 
 
 @dataclass(frozen=True)
 class Monitored:
-    monthly: MonthlyMonitoring | None  # None while the data have errors
+    monthly: MonthlyMonitoring | None  # None without a data set or monthly spending
     problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors_in(self.problems)
 
 
 def monitored(record: SelfEvaluation, month: int) -> Monitored:
     dataset, problems = load_dataset(record)
-    if dataset is None or errors_in(problems):
+    if dataset is None:
         return Monitored(None, problems)
     try:
         monthly = monitor_month(dataset, load_framework(record.framework), month)
@@ -65,7 +75,12 @@ class MonitoringDownload:
     label: str | Promise
     suffix: str
     content_type: str
-    write: Callable[[MonthlyMonitoring, Path], None]
+    write: Callable[[MonthlyMonitoring, Path, list[Problem]], None]  # errors: a draft
+
+
+def _bulletin(monthly: MonthlyMonitoring, errors: list[Problem]) -> Report:
+    bulletin = build_bulletin(monthly.report, monthly.changes, monthly.department_by_month)
+    return drafted(bulletin, errors)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,34 +90,36 @@ DOWNLOADS = {
         _("月通报（Word）"),
         ".docx",
         DOCX,
-        lambda m, path: write_docx(
-            build_bulletin(m.report, m.changes, m.department_by_month), path
-        ),
+        lambda m, path, errors: write_docx(_bulletin(m, errors), path),
     ),
     "bulletin-html": MonitoringDownload(
         _("月通报（网页）"),
         ".html",
         "text/html; charset=utf-8",
-        lambda m, path: write_html(
-            build_bulletin(m.report, m.changes, m.department_by_month), path
-        ),
+        lambda m, path, errors: write_html(_bulletin(m, errors), path),
     ),
     "review-xlsx": MonitoringDownload(
-        _("绩效监控表（Excel）"), ".xlsx", XLSX, lambda m, path: write_review_xlsx(m.report, path)
+        _("绩效监控表（Excel）"),
+        ".xlsx",
+        XLSX,
+        lambda m, path, errors: write_review_xlsx(
+            m.report, path, draft=draft_mark(len(errors)) if errors else ""
+        ),
     ),
     "review-docx": MonitoringDownload(
         _("绩效监控表（Word）"),
         ".docx",
         DOCX,
-        lambda m, path: write_docx(build_review(m.report), path),
+        lambda m, path, errors: write_docx(drafted(build_review(m.report), errors), path),
     ),
 }
 
 
-def produce(kind: MonitoringDownload, monthly: MonthlyMonitoring) -> bytes:
+def produce(kind: MonitoringDownload, monthly: MonthlyMonitoring, errors: list[Problem]) -> bytes:
+    """The file of ``kind``; a draft when the data have ``errors``."""
     with tempfile.TemporaryDirectory(prefix="jixiao-monitoring-") as folder:
         path = Path(folder) / f"file{kind.suffix}"
-        kind.write(monthly, path)
+        kind.write(monthly, path, errors)
         return path.read_bytes()
 
 

@@ -8,6 +8,12 @@ step forward is taken by one role, and each step back (退回) by the role that 
 step, always with a reason; data change only while 填报中, so a return to 填报中 unlocks every
 division. Every step is a :class:`Transition` and an audit event, in one transaction.
 
+While the data have errors (a budget line whose projects no longer add up…) the year may still
+be filled in and submitted by the divisions — the pages show the score with the problems and
+the documents are drafts — but it is not reviewed, approved or sent: 审核通过 and every step
+after it are refused, so the version the bureau receives is clean
+(docs/decisions/0015-evaluation-with-problems.md).
+
 Worked example (the demo department, two division fillers): 对外贸易处 submits — the year stays
 填报中, 对外贸易处's rows are locked, 1 of 2 divisions in; the finance reviewer returns
 对外贸易处 with "I102 请补充偏差原因" — it can edit again and sees the reason; both divisions
@@ -35,6 +41,7 @@ from jixiao.web.organizations.models import (
     Status,
     Transition,
 )
+from jixiao.web.services import assess
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ D, S, F, A, B = (
     Status.SUBMITTED_TO_BUREAU,
 )
 RETURN = gettext_lazy("退回")
+CLEAN_DATA_STEPS = frozenset({"review", "approve", "send"})  # refused while errors stand
 STEPS = (
     Step("submit", gettext_lazy("提交"), Role.DIVISION_FILLER, D, S, needs_reason=False),
     Step("submit", gettext_lazy("汇总提交"), Role.FINANCE_REVIEWER, D, S, needs_reason=False),
@@ -146,6 +154,8 @@ def take_step(
     reason = reason.strip()
     if step.needs_reason and not reason:
         raise WorkflowRefused(_("退回必须填写理由"))
+    if step.action in CLEAN_DATA_STEPS:
+        _refuse_errors(record, step)
     scope = membership(user)
     if step.action == "submit" and scope is not None and scope.role == Role.FINANCE_REVIEWER:
         late = [d.name for d, s in division_progress(record) if s is None]
@@ -161,6 +171,17 @@ def take_step(
     if step.target == D:
         record.division_submissions.all().delete()  # back to filling: every division again
     return _move(user, record, step, reason)
+
+
+def _refuse_errors(record: SelfEvaluation, step: Step) -> None:
+    """Refuse ``step`` while the data have errors: they are fixed only after a return to
+    填报中, and what goes on must be clean."""
+    errors = assess(record).errors
+    if errors:
+        raise WorkflowRefused(
+            _("数据尚有 %(count)d 个问题未解决，不能%(step)s；请退回填报中修改（问题见本页）")
+            % {"count": len(errors), "step": step.label}
+        )
 
 
 def _move(user: User, record: SelfEvaluation, step: Step, reason: str) -> Transition:

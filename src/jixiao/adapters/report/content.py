@@ -97,6 +97,30 @@ class Report:
         return "\n".join(parts)
 
 
+def as_draft(report: Report, mark: str, problems: Iterable[str]) -> Report:
+    """``report`` marked as a draft: ``mark`` before its title (so every page heading, the
+    Word title and the HTML title carry it) and, first of all, the problems that keep it from
+    being final — a draft can be printed for a meeting but never passes for the final version.
+
+    >>> final = Report("自评报告", "某局", 2023)
+    >>> draft = as_draft(final, "草稿：尚有 1 个问题", ["预算 第 1 行：合计不一致"])
+    >>> draft.title
+    '【草稿：尚有 1 个问题】自评报告'
+    >>> print(draft.blocks[0].text)  # doctest: +NORMALIZE_WHITESPACE
+    草稿：尚有 1 个问题。本稿的数字按现有数据计算，仅供讨论；以下问题解决后须重新生成：预算 第 1
+    行：合计不一致。
+    """
+    listed = "；".join(problems)
+    draft = Report(f"【{mark}】{report.title}", report.department, report.fiscal_year)
+    draft.add(
+        Paragraph(
+            f"{mark}。本稿的数字按现有数据计算，仅供讨论；以下问题解决后须重新生成：{listed}。"
+        ),
+        *report.blocks,
+    )
+    return draft
+
+
 def _number(level: int, index: int) -> str:
     if level == 1:
         return f"{LEVEL_ONE[index]}、"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -34,6 +35,7 @@ from jixiao.web.editing import (
 )
 from jixiao.web.monitoring import monitored
 from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.problem_places import placed
 from jixiao.web.records.models import Record
 from jixiao.web.services import assess
 
@@ -68,20 +70,25 @@ def evaluation_detail(request: Request, pk: int) -> Response:
             "total": serializers.DictField(),
             "grade": serializers.CharField(),
             "nodes": serializers.ListField(),
+            "draft": serializers.BooleanField(),
             "problems": serializers.ListField(),
         },
     ),
-    summary="评价结果：得分树、每项扣分的说明与依据",
+    summary="评价结果：得分树、每项扣分的说明与依据；数据尚有错误时按现有数据计算（draft），"
+    "problems 逐条给出要修改的表、记录和字段",
 )
 @api_view(["GET"])
 def evaluation_result(request: Request, pk: int) -> Response:
-    assessed = assess(evaluation_or_404(request.user, pk))
+    record = evaluation_or_404(request.user, pk)
+    assessed = assess(record)
+    problems = [p.as_dict() for p in placed(signed_in(request.user), record, assessed.problems)]
     if assessed.evaluation is None:
         return Response(
-            {"problems": [p.as_dict() for p in assessed.problems]},
+            {"detail": _("数据无法汇总成数据集，暂不能评分"), "problems": problems},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    return Response(evaluation_as_dict(assessed.evaluation))
+    result = evaluation_as_dict(assessed.evaluation)
+    return Response(result | {"draft": bool(assessed.errors), "problems": problems})
 
 
 @extend_schema(
@@ -151,6 +158,8 @@ def indicator_actual(request: Request, pk: int, indicator: int) -> Response:
             "annual_average_execution_rate": serializers.CharField(allow_null=True),
             "warnings": serializers.ListField(),
             "projects": serializers.ListField(),
+            "draft": serializers.BooleanField(),
+            "problems": serializers.ListField(),
         },
     ),
     summary="某月末的执行监控：序时进度、预警、年度平均执行率及其得分",
@@ -161,12 +170,14 @@ def monitoring(request: Request, pk: int, month: int) -> Response:
     if not 1 <= month <= 12:
         raise Http404("没有这个月份")
     result = monitored(record, month)
+    problems = [p.as_dict() for p in placed(signed_in(request.user), record, result.problems)]
     if result.monthly is None:
         return Response(
-            {"problems": [p.as_dict() for p in result.problems]},
+            {"detail": _("本月暂不能监控"), "problems": problems},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    return Response(monitoring_as_dict(result.monthly.report, result.monthly.changes))
+    report = monitoring_as_dict(result.monthly.report, result.monthly.changes)
+    return Response(report | {"draft": bool(result.errors), "problems": problems})
 
 
 # --- the tables of the data set, row by row ------------------------------------------------

@@ -56,8 +56,9 @@ from jixiao.web.monitoring import (
 from jixiao.web.monitoring import produce as produce_monitoring
 from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
+from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
-from jixiao.web.services import assess
+from jixiao.web.services import Assessed, assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
 from jixiao.web.users import EditUserForm, NewUserForm, change_user, create_user, is_system_admin
 from jixiao.web.workflow import (
@@ -100,6 +101,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "downloads": DOWNLOADS,
         "can_upload": may_upload(signed_in(request.user), record) and is_editable(record),
         "monitoring_month": default_month(record),
+        **_problems(request, record, assessed.problems),
     }
     if assessed.dataset is not None:
         context["warnings"] = warnings_at(record, assessed.dataset, default_month(record))
@@ -148,15 +150,32 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "pages/tree.html",
-        {"record": record, "assessed": assessed, "membership": membership(request.user)},
+        {
+            "record": record,
+            "assessed": assessed,
+            "membership": membership(request.user),
+            **_problems(request, record, assessed.problems),
+        },
     )
 
 
+def _problems(
+    request: HttpRequest, record: SelfEvaluation, problems: list[Problem]
+) -> dict[str, object]:
+    """The errors, for the banner a page shows above the figures computed in spite of them,
+    and the other problems (warnings) as notes; each linked to the row where it is fixed."""
+    shown = placed(signed_in(request.user), record, problems)
+    return {
+        "errors": [p for p in shown if p.severity == "error"],
+        "notes": [p for p in shown if p.severity != "error"],
+    }
+
+
 def _indicator_rows(
-    request: HttpRequest, record: SelfEvaluation
+    request: HttpRequest, record: SelfEvaluation, assessed: Assessed
 ) -> tuple[list[tuple[Indicator, NodeResult | None]], str | None]:
     """The indicators the user may fill with their scored node, and the total score."""
-    evaluation = assess(record).evaluation
+    evaluation = assessed.evaluation
     scores = {node.id: node for node in evaluation.root.walk()} if evaluation else {}
     rows = [
         (indicator, scores.get(f"indicator:{indicator.code}"))
@@ -172,7 +191,8 @@ def _indicators_page(
     status: int = 200,
 ) -> HttpResponse:
     """The indicators page; ``errors`` maps an indicator to (the value given, why refused)."""
-    found, total = _indicator_rows(request, record)
+    assessed = assess(record)
+    found, total = _indicator_rows(request, record, assessed)
     errors = errors or {}
     context = {
         "record": record,
@@ -180,6 +200,7 @@ def _indicators_page(
         "total": total,
         "editable": may_change_now(signed_in(request.user), record, LEDGERS["indicators"]),
         "membership": membership(request.user),
+        **_problems(request, record, assessed.problems),
     }
     return render(request, "pages/indicators.html", context, status=status)
 
@@ -194,7 +215,7 @@ def _indicator_row(
 ) -> HttpResponse:
     """One row of the indicators page, for htmx to swap in place; when saved, it also carries
     the new total score (an out-of-band swap)."""
-    found, total = _indicator_rows(request, record)
+    found, total = _indicator_rows(request, record, assess(record))
     indicator, node = next((i, n) for i, n in found if i.pk == indicator_id)
     context = {
         "record": record,
@@ -218,7 +239,11 @@ def indicators(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpResponse:
-    """Save one indicator's actual value; a refusal is shown at the field (HTTP 400)."""
+    """Save one indicator's actual value and go back to the page (302). A refusal is the page
+    again with the reason, so that a form never answers alike for saved and refused: a bad
+    value at its field (400), a lock (409) or an indicator outside the user's scope (404) above
+    the table — the statuses of the API. With htmx the row is swapped in place, and a lock
+    reloads the whole page to show it."""
     record = evaluation_or_404(request.user, pk)
     given = request.POST.get("actual", "")
     try:
@@ -231,7 +256,8 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
             messages.error(request, _("未保存：%(why)s") % {"why": detail})
             if _from_htmx(request):  # the whole page must show the lock
                 return HttpResponse(headers={"HX-Redirect": reverse("indicators", args=[pk])})
-            return redirect("indicators", pk=record.pk)
+            refused = 404 if isinstance(refusal, NotFound) else 409
+            return _indicators_page(request, record, status=refused)
         if _from_htmx(request):
             return _indicator_row(request, record, indicator, error=(given, detail))
         return _indicators_page(request, record, {indicator: (given, detail)}, status=400)
@@ -373,7 +399,8 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
 def _warn(request: HttpRequest, problems: list[Problem]) -> None:
     """Errors a saved change left elsewhere in the data set, for the next changes to clear."""
     for problem in problems:
-        messages.warning(request, _("尚待处理：%(problem)s") % {"problem": problem})
+        where = {"place": place_of(problem.location), "message": problem.message}
+        messages.warning(request, _("尚待处理：%(place)s：%(message)s") % where)
 
 
 @login_required
@@ -421,8 +448,8 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if chosen is None:
         raise Http404("没有这种下载")
     assessed = assess(record)
-    if assessed.evaluation is None and kind != "workbook":
-        messages.error(request, _("数据有错误，暂不能生成；请先在评分明细中查看问题。"))
+    if assessed.dataset is None:
+        messages.error(request, _("数据无法汇总成数据集，暂不能生成文件；问题见本页。"))
         return redirect("dashboard", pk=record.pk)
     try:
         content = produce(chosen, assessed)
@@ -445,9 +472,9 @@ def monitoring(request: HttpRequest, pk: int, month: int | None = None) -> HttpR
         "record": record,
         "month": month,
         "months": range(1, 13),
-        "problems": result.problems,
         "downloads": MONITORING_DOWNLOADS,
         "membership": membership(request.user),
+        **_problems(request, record, result.problems),
     }
     if result.monthly is not None:
         report = result.monthly.report
@@ -474,14 +501,15 @@ def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) ->
         raise Http404("没有这种下载")
     result = monitored(record, month)
     if result.monthly is None:
-        messages.error(request, _("数据有错误，暂不能生成；请先在评分明细中查看问题。"))
+        messages.error(request, _("本月暂不能监控，不能生成文件；原因见本页。"))
         return redirect("monitoring_month", pk=record.pk, month=month)
     with translation.override("zh-hans"):
         name = (
             f"{record.department.name}{record.fiscal_year}年{month}月{chosen.label}{chosen.suffix}"
         )
     response = HttpResponse(
-        produce_monitoring(chosen, result.monthly), content_type=chosen.content_type
+        produce_monitoring(chosen, result.monthly, result.errors),
+        content_type=chosen.content_type,
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
@@ -547,7 +575,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             except UploadRefused as refusal:
                 context["refusal"] = str(refusal)
             else:
-                context["checked"] = checked
+                context.update(checked=checked, problems=unlinked(checked.problems))
     return render(request, "pages/upload.html", context)
 
 
