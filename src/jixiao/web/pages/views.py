@@ -59,7 +59,14 @@ from jixiao.web.pages.forms import RowForm
 from jixiao.web.records.models import Indicator
 from jixiao.web.services import assess
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
-from jixiao.web.users import EditUserForm, NewUserForm, change_user, create_user, is_system_admin
+from jixiao.web.users import (
+    EditUserForm,
+    NewUserForm,
+    UsernameTaken,
+    change_user,
+    create_user,
+    is_system_admin,
+)
 from jixiao.web.workflow import (
     WorkflowRefused,
     available_steps,
@@ -579,9 +586,13 @@ def users(request: HttpRequest) -> HttpResponse:
         raise Http404("没有这个页面")
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        created = create_user(signed_in(request.user), form)
-        messages.success(request, _("已新建用户 %(name)s。") % {"name": created.username})
-        return redirect("users")
+        try:
+            created = create_user(signed_in(request.user), form)
+        except UsernameTaken as taken:
+            form.add_error("username", taken.message)
+        else:
+            messages.success(request, _("已新建用户 %(name)s。") % {"name": created.username})
+            return redirect("users")
     accounts = User.objects.select_related(
         "membership__department", "membership__division"
     ).order_by("username")
