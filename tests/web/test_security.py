@@ -3,14 +3,25 @@ HTTPS mode, the password policy and usernames unique regardless of case (docs/se
 
 from __future__ import annotations
 
+import base64
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import F
 from django.test import Client
+from django.utils import timezone
 
+from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import ACCOUNTS, PASSWORD
 from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
 
@@ -122,11 +133,13 @@ def test_item18_an_upgrade_over_usernames_differing_only_in_case_names_them() ->
         ("organizations", "0003_division_submissions"),
         ("organizations", "0004_usernames_unique_regardless_of_case"),
     )
+    from jixiao.web.home import SetupProblem
+
     MigrationExecutor(connection).migrate([before])
     try:
         User.objects.create_user("Kouan")
         User.objects.create_user("kouan")
-        with pytest.raises(RuntimeError) as refused:
+        with pytest.raises(SetupProblem) as refused:
             MigrationExecutor(connection).migrate([index])
         assert str(refused.value) == (
             "以下用户名只有大小写不同，无法加上“用户名不区分大小写唯一”的约束：Kouan、kouan。"
@@ -138,3 +151,212 @@ def test_item18_an_upgrade_over_usernames_differing_only_in_case_names_them() ->
         executor.migrate(executor.loader.graph.leaf_nodes())
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create_user("KOUAN")
+
+
+# Item 16: sign-in throttling and lockout
+
+OFFICE, ELSEWHERE = "203.0.113.7", "198.51.100.2"
+LOCKED = re.compile(
+    r"登录失败次数过多，账号 (\S+) 在此地址已暂停登录，请于 (\d\d):(\d\d) 之后再试。"
+)
+
+
+def sign_in(client: Client, username: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"HTTP_AUTHORIZATION": f"Basic {token}"}
+
+
+def assert_locked_for_15_minutes(message: str, retry_after: str, username: str) -> None:
+    """The message names the username and the time to wait for: 15 minutes after the last
+    counted failure (just now), rounded up to the minute."""
+    found = LOCKED.fullmatch(message)
+    assert found is not None, message
+    assert found.group(1) == username
+    now = timezone.localtime()
+    until = now.replace(hour=int(found.group(2)), minute=int(found.group(3)), second=0)
+    if until < now:
+        until += timedelta(days=1)
+    assert timedelta(minutes=15) <= until - now <= timedelta(minutes=16)
+    assert 890 <= int(retry_after) <= 900
+
+
+def sign_in_events(username: str) -> list[tuple[str, object]]:
+    events = AuditEvent.objects.filter(target=f"用户 {username}", action__startswith="登录")
+    return [(e.action, e.after) for e in events.order_by("id")]
+
+
+def test_item16_the_login_page_locks_a_username_out_at_one_address_after_five_failures(
+    demo: SelfEvaluation,  # noqa: ARG001
+) -> None:
+    office = Client(REMOTE_ADDR=OFFICE)
+    for _ in range(4):
+        refused = sign_in(office, "demo-finance", "wrong-password")
+        assert refused.status_code == 200
+        assert "用户名或密码不正确，请重试。" in refused.content.decode()
+    locked = sign_in(office, "demo-finance", "wrong-password")
+    assert locked.status_code == 429
+    message = re.search(r'<p class="error" id="locked-out" role="alert">(.*?)</p>', locked.text)
+    assert message is not None
+    assert_locked_for_15_minutes(message.group(1), locked["Retry-After"], "demo-finance")
+    right_password = sign_in(office, "demo-finance", PASSWORD)
+    assert right_password.status_code == 429
+    assert not office.get("/").wsgi_request.user.is_authenticated
+    assert sign_in(office, "demo-leader", PASSWORD).status_code == 302  # another username
+    assert sign_in(Client(REMOTE_ADDR=ELSEWHERE), "demo-finance", PASSWORD).status_code == 302
+    page = {"地址": OFFICE, "方式": "登录页"}
+    events = sign_in_events("demo-finance")
+    assert events[:5] == [("登录失败", page)] * 5
+    assert events[5][0] == "登录锁定"
+    assert events[5][1] == page | {"失败次数": 5, "锁定至": events[5][1]["锁定至"]}  # type: ignore[index]
+    assert events[6:] == [
+        ("登录被拒（已锁定）", page),
+        ("登录", {"地址": ELSEWHERE, "方式": "登录页"}),
+    ]
+
+
+def test_item16_the_lockout_ends_after_15_minutes_and_a_sign_in_clears_the_count(
+    demo: SelfEvaluation,  # noqa: ARG001
+) -> None:
+    office = Client(REMOTE_ADDR=OFFICE)
+    for _ in range(5):
+        sign_in(office, "demo-finance", "wrong-password")
+    assert sign_in(office, "demo-finance", PASSWORD).status_code == 429
+    from axes.models import AccessAttempt  # here, so that the file loads without django-axes
+
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=15, seconds=1))
+    assert sign_in(office, "demo-finance", PASSWORD).status_code == 302
+    office.post("/accounts/logout/")
+    for _ in range(4):
+        assert sign_in(office, "demo-finance", "wrong-password").status_code == 200
+    assert sign_in(office, "demo-finance", PASSWORD).status_code == 302
+    office.post("/accounts/logout/")
+    for _ in range(4):
+        assert sign_in(office, "demo-finance", "wrong-password").status_code == 200
+
+
+def test_item16_changing_the_case_of_the_username_does_not_start_a_new_count(
+    demo: SelfEvaluation,  # noqa: ARG001
+) -> None:
+    office = Client(REMOTE_ADDR=OFFICE)
+    for typed in ("demo-finance", "Demo-Finance", "DEMO-FINANCE", "demo-Finance"):
+        assert sign_in(office, typed, "wrong-password").status_code == 200
+    assert sign_in(office, "Demo-finance", "wrong-password").status_code == 429
+    assert sign_in(office, "demo-finance", PASSWORD).status_code == 429
+
+
+def test_item16_http_basic_of_the_api_is_locked_out_with_a_chinese_json_message(
+    demo: SelfEvaluation,  # noqa: ARG001
+) -> None:
+    api = Client(REMOTE_ADDR=OFFICE)
+    for _ in range(4):
+        refused = api.get("/api/evaluations/", **basic("demo-finance", "wrong-password"))
+        assert refused.status_code == 403  # REST framework's answer with session auth first
+        assert refused.json() == {"detail": "用户名或密码不正确"}
+    for password in ("wrong-password", PASSWORD):
+        locked = api.get("/api/evaluations/", **basic("demo-finance", password))
+        assert locked.status_code == 429
+        assert locked["Content-Type"] == "application/json"
+        assert list(locked.json()) == ["detail"]
+        assert_locked_for_15_minutes(locked.json()["detail"], locked["Retry-After"], "demo-finance")
+    assert api.get("/api/evaluations/", **basic("demo-leader", PASSWORD)).status_code == 200
+    basic_auth = {"地址": OFFICE, "方式": "API 基本认证"}
+    assert [action for action, _ in sign_in_events("demo-finance")] == [
+        *["登录失败"] * 5,
+        "登录锁定",
+        "登录被拒（已锁定）",
+    ]
+    assert sign_in_events("demo-finance")[0] == ("登录失败", basic_auth)
+
+
+def test_item16_the_login_page_and_the_api_share_one_count(demo: SelfEvaluation) -> None:  # noqa: ARG001
+    office = Client(REMOTE_ADDR=OFFICE)
+    for _ in range(3):
+        office.get("/api/evaluations/", **basic("demo-finance", "wrong-password"))
+    assert sign_in(office, "demo-finance", "wrong-password").status_code == 200
+    assert sign_in(office, "demo-finance", "wrong-password").status_code == 429
+    locked = office.get("/api/evaluations/", **basic("demo-finance", PASSWORD))
+    assert locked.status_code == 429 and LOCKED.fullmatch(locked.json()["detail"])
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "content_type"),
+    [
+        ("GET", "{not json", "application/json"),
+        ("POST", "--x\r\nbroken", "multipart/form-data; boundary=x"),
+        ("POST", "--x\r\nbroken", "multipart/form-data"),
+    ],
+)
+def test_item16_a_body_that_cannot_be_read_does_not_escape_the_count(
+    demo: SelfEvaluation,  # noqa: ARG001
+    method: str,
+    body: str,
+    content_type: str,
+) -> None:
+    """Failed attempts with a request body that cannot be parsed are counted like any other;
+    the answers are the API's own (never a 500)."""
+    api = Client(REMOTE_ADDR=OFFICE)
+    answers = [
+        api.generic(
+            method, "/api/evaluations/", body, content_type, **basic("demo-finance", password)
+        ).status_code
+        for password in ["wrong"] * 5 + [PASSWORD]
+    ]
+    assert answers == [403, 403, 403, 403, 429, 429]
+
+
+def test_item16_the_lockout_in_english(demo: SelfEvaluation) -> None:  # noqa: ARG001
+    office = Client(REMOTE_ADDR=OFFICE, HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(5):
+        locked = sign_in(office, "demo-finance", "wrong-password")
+    assert locked.status_code == 429
+    assert re.search(
+        r"Too many failed sign-ins: demo-finance cannot sign in from this address until "
+        r"\d\d:\d\d\.",
+        locked.text,
+    )
+
+
+def test_item16_the_administrator_reads_failed_sign_ins_in_the_audit_log(  # type: ignore[no-untyped-def]
+    client_for,
+    demo: SelfEvaluation,  # noqa: ARG001
+) -> None:
+    sign_in(Client(REMOTE_ADDR=OFFICE), "demo-finance", "wrong-password")
+    page = client_for("demo-admin").get("/audit/?action=登录失败").content.decode()
+    row = re.search(
+        r"<tr><td>[^<]*</td><td>([^<]*)</td><td>登录失败</td><td>用户 demo-finance</td>", page
+    )
+    assert row is not None and row.group(1) == "（未登录）"
+    finance = client_for("demo-finance").get("/audit/").content.decode()
+    assert "登录失败" not in finance  # sign-ins belong to no self-evaluation
+
+
+def test_item16_the_limit_and_the_lockout_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from jixiao.web.home import whole_number
+
+    monkeypatch.setenv("JIXIAO_LOGIN_FAILURES", "3")
+    assert whole_number("JIXIAO_LOGIN_FAILURES", 5) == 3
+    monkeypatch.delenv("JIXIAO_LOGIN_FAILURES")
+    assert whole_number("JIXIAO_LOGIN_FAILURES", 5) == 5
+    environment = os.environ | {
+        "JIXIAO_HOME": str(tmp_path),
+        "JIXIAO_LOGIN_LOCKOUT_MINUTES": "一刻钟",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    started = subprocess.run(
+        [sys.executable, "-m", "jixiao.cli", "serve", "--port", "1"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (started.returncode, started.stderr.strip()) == (
+        1,
+        "jixiao 无法启动：环境变量 JIXIAO_LOGIN_LOCKOUT_MINUTES 须为正整数，现为“一刻钟”",
+    )

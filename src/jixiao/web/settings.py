@@ -5,11 +5,12 @@ names a PostgreSQL server."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from jixiao.web.home import jixiao_home, secret_key
+from jixiao.web.home import jixiao_home, secret_key, whole_number
 
 HOME = jixiao_home()
 DEBUG = os.environ.get("JIXIAO_DEBUG") == "1"
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # before jixiao.web.pages, whose sign-in receivers run after axes' (web/signin.py)
     "jixiao.web.organizations",
     "jixiao.web.records",
     "jixiao.web.audit",
@@ -42,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out attempt into its 429 answer
 ]
 ROOT_URLCONF = "jixiao.web.urls"
 TEMPLATES = [
@@ -77,8 +80,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Usernames are unique and signed in with regardless of case (jixiao.web.signin).
+# Usernames are unique and signed in with regardless of case; failed sign-ins are counted and
+# locked out by django-axes (jixiao.web.signin, docs/security.md).
 AUTHENTICATION_BACKENDS = ["jixiao.web.signin.SignInBackend"]
+AXES_FAILURE_LIMIT = whole_number("JIXIAO_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=whole_number("JIXIAO_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "jixiao.web.signin.attempted_username"
+AXES_LOCKOUT_CALLABLE = "jixiao.web.signin.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded in the audit log, not a second log
+AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
@@ -98,7 +111,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "jixiao.web.signin.LockoutBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -58,6 +58,7 @@ from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
 from jixiao.web.records.models import Indicator
 from jixiao.web.services import assess
+from jixiao.web.signin import SIGN_IN_ACTIONS
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
 from jixiao.web.users import (
     EditUserForm,
@@ -529,6 +530,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "events": events[:500],
             "actions": actions,
             "action": action,
+            "sign_in_actions": SIGN_IN_ACTIONS,  # the actor of a failed sign-in is unknown
             "membership": membership(request.user),
         },
     )

@@ -3,8 +3,8 @@
 Django's own User model cannot be given a constraint in its Meta, so the index is made here,
 by the schema editor (the same SQL Django makes for a ``UniqueConstraint(Lower("username"))``:
 an expression index, which SQLite and PostgreSQL both support). A database that already holds
-two usernames differing only in case is refused with their names instead of a bare
-IntegrityError. See docs/security.md.
+two usernames differing only in case is refused with their names (``jixiao serve`` shows them)
+instead of a bare IntegrityError. See docs/security.md.
 """
 
 from django.apps.registry import Apps
@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models.functions import Lower
+
+from jixiao.web.home import SetupProblem
 
 CONSTRAINT = models.UniqueConstraint(Lower("username"), name="auth_user_username_ci_unique")
 
@@ -28,7 +30,7 @@ def add_constraint(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     clashes = clashing_usernames(apps)
     if clashes:
         listed = "；".join("、".join(names) for names in clashes)
-        raise RuntimeError(
+        raise SetupProblem(
             f"以下用户名只有大小写不同，无法加上“用户名不区分大小写唯一”的约束：{listed}。"
             "请先为其中的账号改名后再升级。"
         )
