@@ -6,24 +6,28 @@ from __future__ import annotations
 import base64
 import os
 import re
+import secrets
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import ACCOUNTS, PASSWORD
 from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
+from jixiao.web.records.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +98,20 @@ def test_item18_a_username_differing_only_in_case_is_refused_at_its_field(  # ty
     )
     assert User.objects.filter(username__iexact="demo-finance").count() == 1
     assert Membership.objects.count() == len(ACCOUNTS)
+
+
+def test_item18_a_username_with_other_characters_is_refused_at_its_field(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation
+) -> None:
+    admin = client_for("demo-admin")
+    for username in ("口岸 管理", "<b>kouan</b>"):
+        response = admin.post("/users/", new_filler(demo, username, "port-office-2024"))
+        assert response.status_code == 400
+        errors = response.context["form"].errors
+        assert errors == {"username": ["用户名只能包含字母、数字和 @ . + - _"]}
+    assert (
+        admin.post("/users/", new_filler(demo, "口岸管理处", "port-office-2024")).status_code == 302
+    )
 
 
 def test_item18_the_database_refuses_a_username_differing_only_in_case(
@@ -360,3 +378,227 @@ def test_item16_the_limit_and_the_lockout_come_from_the_environment(
         1,
         "jixiao 无法启动：环境变量 JIXIAO_LOGIN_LOCKOUT_MINUTES 须为正整数，现为“一刻钟”",
     )
+
+
+# Item 17: the Content-Security-Policy, the HTTPS mode, the API schema for signed-in users
+
+POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE
+)
+
+
+def policy_of(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    directives = (d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+    return dict(directives)
+
+
+def test_item17_every_page_runs_under_a_policy_without_inline_script_or_style(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation
+) -> None:
+    pk = demo.pk
+    pages = {
+        "demo-finance": [
+            f"/evaluations/{pk}/",
+            f"/evaluations/{pk}/tree/",
+            f"/evaluations/{pk}/indicators/",
+            f"/evaluations/{pk}/data/",
+            f"/evaluations/{pk}/data/projects/",
+            f"/evaluations/{pk}/data/projects/new/",
+            f"/evaluations/{pk}/monitoring/6/",
+            f"/evaluations/{pk}/upload/",
+            "/audit/",
+        ],
+        "demo-division": [f"/evaluations/{pk}/", f"/evaluations/{pk}/indicators/"],
+        "demo-admin": ["/users/", f"/users/{User.objects.get(username='demo-leader').pk}/"],
+    }
+    for username, urls in pages.items():
+        client = client_for(username)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert policy_of(response) == POLICY, url
+            assert INLINE.findall(response.content.decode()) == [], url
+    for anonymous in ("/accounts/login/", "/evaluations/999999/"):
+        response = Client().get(anonymous)
+        assert policy_of(response) == POLICY
+        assert INLINE.findall(response.content.decode()) == []
+    api = client_for("demo-finance").get("/api/evaluations/")
+    assert policy_of(api) == POLICY
+
+
+def test_item17_the_dashboard_draws_its_bars_without_style_attributes(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation
+) -> None:
+    page = client_for("demo-finance").get(f"/evaluations/{demo.pk}/").content.decode()
+    widths = re.findall(r'<td class="bar"><svg [^>]*><rect width="([\d.]+)" height="1"/>', page)
+    assert len(widths) == 12
+    assert widths[-1] == "97.1"  # December: 97.10 % of the budget spent
+    assert all(0 <= float(width) <= 100 for width in widths)
+
+
+def test_item17_the_audit_filter_is_applied_by_the_sites_script(  # type: ignore[no-untyped-def]
+    client_for,
+    demo: SelfEvaluation,  # noqa: ARG001
+) -> None:
+    client = client_for("demo-finance")
+    page = client.get("/audit/").content.decode()
+    assert '<select name="action" id="action" data-submit-on-change>' in page
+    script = client.get("/static/jixiao/app.js")
+    body = b"".join(script.streaming_content).decode()  # type: ignore[attr-defined]
+    assert 'field.hasAttribute("data-submit-on-change")' in body
+    assert "field.form?.requestSubmit();" in body
+    assert '<script src="/static/jixiao/app.js" defer></script>' in page
+    assert '"includeIndicatorStyles": false' in page  # htmx would add a <style> element
+
+
+def deploy_check(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+    """`django check --deploy` as a server would run it: a key of its own from the
+    environment, a fresh data folder, failing on warnings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JIXIAO_")}
+    env |= {
+        "JIXIAO_HOME": str(tmp_path),
+        "JIXIAO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_SETTINGS_MODULE": "jixiao.web.settings",
+    } | environment
+    return subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_item17_the_https_mode_passes_djangos_deployment_check(tmp_path: Path) -> None:
+    checked = deploy_check(tmp_path, JIXIAO_HTTPS="1")
+    assert (checked.returncode, checked.stdout.strip(), checked.stderr) == (
+        0,
+        "System check identified no issues (0 silenced).",
+        "",
+    )
+    plain = deploy_check(tmp_path)  # without it, exactly what needs HTTPS is missing
+    assert plain.returncode == 1
+    found = set(re.findall(r"\((\S+\.W\d+)\)", plain.stderr))
+    assert found == {"security.W004", "security.W008", "security.W012", "security.W016"}
+
+
+@pytest.fixture
+def https_behind_a_proxy():  # type: ignore[no-untyped-def]
+    """The application as `jixiao serve` runs it with JIXIAO_HTTPS=1 behind the proxy at
+    127.0.0.1: Django's handler inside waitress' treatment of the proxy's headers."""
+    from waitress.proxy_headers import proxy_headers_middleware
+
+    from jixiao.web.runtime import waitress_options
+
+    options = waitress_options({"JIXIAO_TRUSTED_PROXY": "127.0.0.1", "JIXIAO_HTTPS": "1"})
+    https = {
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+    }
+    with override_settings(**https):
+        yield proxy_headers_middleware(
+            WSGIHandler(),
+            trusted_proxy=options["trusted_proxy"],
+            trusted_proxy_count=options["trusted_proxy_count"],
+            trusted_proxy_headers=options["trusted_proxy_headers"],
+            clear_untrusted=options["clear_untrusted_proxy_headers"],
+        )
+
+
+def call(application, path: str, peer: str, **headers: str) -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    environ: dict[str, object] = {"PATH_INFO": path, "REMOTE_ADDR": peer, "HTTP_HOST": "127.0.0.1"}
+    environ |= {f"HTTP_{name.upper()}": value for name, value in headers.items()}
+    setup_testing_defaults(environ)
+    answer: dict[str, object] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], *_: object) -> None:
+        answer.update(status=status, headers=dict(response_headers))
+
+    b"".join(application(environ, start_response))
+    return str(answer["status"]), answer["headers"]  # type: ignore[return-value]
+
+
+def test_item17_behind_the_trusted_proxy_https_and_the_clients_address_are_believed(  # type: ignore[no-untyped-def]
+    https_behind_a_proxy,
+    demo: SelfEvaluation,  # noqa: ARG001
+) -> None:
+    forwarded = {
+        "X_FORWARDED_PROTO": "https",
+        "X_FORWARDED_FOR": "203.0.113.9",
+        "X_FORWARDED_HOST": "localhost",
+    }
+    status, headers = call(https_behind_a_proxy, "/accounts/login/", "127.0.0.1", **forwarded)
+    assert status == "200 OK"
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    status, headers = call(https_behind_a_proxy, "/accounts/login/", "10.0.0.5", **forwarded)
+    assert status.startswith("301")  # the same headers from anyone else are not believed
+    assert headers["Location"] == "https://127.0.0.1/accounts/login/"
+    wrong = basic("demo-finance", "wrong-password")["HTTP_AUTHORIZATION"]
+    status, _ = call(
+        https_behind_a_proxy, "/api/evaluations/", "127.0.0.1", AUTHORIZATION=wrong, **forwarded
+    )
+    assert status.startswith("403")
+    assert sign_in_events("demo-finance") == [
+        ("登录失败", {"地址": "203.0.113.9", "方式": "API 基本认证"})
+    ]
+
+
+def test_item17_the_https_mode_refuses_to_serve_without_a_proxy() -> None:
+    from jixiao.web.home import SetupProblem
+    from jixiao.web.runtime import waitress_options
+
+    with pytest.raises(SetupProblem) as refused:
+        waitress_options({"JIXIAO_HTTPS": "1"})
+    assert str(refused.value) == (
+        "JIXIAO_HTTPS=1 须在 HTTPS 反向代理之后运行（jixiao 本身只提供 HTTP）："
+        "请用 JIXIAO_TRUSTED_PROXY 指明代理的 IP 地址，例如 127.0.0.1"
+    )
+    assert waitress_options({}) == {"threads": 8, "ident": "jixiao"}
+
+
+def test_item17_the_api_schema_is_for_signed_in_users_only(client_for) -> None:  # type: ignore[no-untyped-def]
+    anonymous = Client().get("/api/schema/?format=json")
+    assert anonymous.status_code == 403
+    assert anonymous.json() == Client().get("/api/evaluations/").json()
+    assert anonymous.json() == {"detail": "身份认证信息未提供。"}
+    schema = client_for("demo-division").get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    assert set(schema.json()["components"]["securitySchemes"]) == {"basicAuth", "cookieAuth"}
+
+
+# The defenses docs/security.md names beyond the three items
+
+
+def test_every_change_needs_the_csrf_token(demo: SelfEvaluation) -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert sign_in(client, "demo-finance", PASSWORD).status_code == 403  # login CSRF too
+    client.force_login(User.objects.get(username="demo-finance"))
+    before = SelfEvaluation.objects.get(pk=demo.pk).status
+    assert client.post(f"/evaluations/{demo.pk}/steps/submit/").status_code == 403
+    assert SelfEvaluation.objects.get(pk=demo.pk).status == before
+
+
+def test_what_people_type_is_shown_escaped(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]
+    Project.objects.filter(evaluation=demo, code="P01").update(name="<script>alert(1)</script>")
+    page = client_for("demo-finance").get(f"/evaluations/{demo.pk}/data/projects/").content
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert b"<script>alert(1)" not in page
+    source = Path(__file__).resolve().parents[2] / "src" / "jixiao" / "web"
+    unescaped = [
+        path.name
+        for path in [*source.rglob("*.html"), *source.rglob("*.py")]
+        if re.search(r"\|safe\b|autoescape off|mark_safe|format_html", path.read_text("utf-8"))
+    ]
+    assert unescaped == []

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from jixiao.web.home import jixiao_home, secret_key, whole_number
 
@@ -33,10 +34,12 @@ INSTALLED_APPS = [
     "jixiao.web.api",
     "rest_framework",
     "drf_spectacular",
+    "csp",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,6 +110,30 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Scripts, styles and everything else from this site's own files only: no inline script or
+# style, no eval, no plugins, no framing, forms post only here (docs/security.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# JIXIAO_HTTPS=1 for a server behind an HTTPS reverse proxy (`jixiao serve` trusts the proxy
+# named by JIXIAO_TRUSTED_PROXY for the scheme and the client's address; see web/runtime.py):
+# cookies only over HTTPS, plain HTTP redirected, and HSTS for a year, subdomains and
+# preloading included — so jixiao must have a host name of its own (docs/security.md).
+HTTPS = os.environ.get("JIXIAO_HTTPS") == "1"
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -122,4 +149,5 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "预算绩效管理：年度绩效自评的数据集与评价结果。权限与页面相同。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # like the API
 }

@@ -43,6 +43,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import BasicScheme
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.request import Request
@@ -218,3 +219,10 @@ def connect_signals() -> None:
     user_logged_in.connect(_signed_in, dispatch_uid="jixiao-signed-in")
     user_login_failed.connect(_failed, dispatch_uid="jixiao-sign-in-failed")
     user_locked_out.connect(_locked, dispatch_uid="jixiao-locked-out")
+
+
+class LockoutBasicScheme(BasicScheme):  # type: ignore[no-untyped-call]  # drf-spectacular's registry
+    """The OpenAPI schema describes LockoutBasicAuthentication as HTTP Basic (drf-spectacular
+    matches its extensions to the exact class)."""
+
+    target_class = "jixiao.web.signin.LockoutBasicAuthentication"

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -78,7 +79,11 @@ class ScopeForm(forms.Form):
 
 
 class NewUserForm(ScopeForm):
-    username = forms.CharField(label=_("用户名"), max_length=150)
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator(message=_("用户名只能包含字母、数字和 @ . + - _"))],
+    )
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
     field_order = ["username", "password", "role", "department", "division"]
 
