@@ -14,11 +14,13 @@ from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.contrib.auth import get_user_model
+from asgiref.sync import async_to_sync
+from django.contrib.auth import aauthenticate, get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from django.test import Client, override_settings
@@ -141,6 +143,8 @@ def test_item18_sign_in_ignores_the_case_of_the_username(demo: SelfEvaluation) -
     response = client.post("/accounts/login/", {"username": "DEMO-Finance", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/").wsgi_request.user.get_username() == "demo-finance"
+    asynchronous = async_to_sync(aauthenticate)(username="DEMO-Finance", password=PASSWORD)
+    assert asynchronous is not None and asynchronous.get_username() == "demo-finance"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -507,14 +511,21 @@ def https_behind_a_proxy():  # type: ignore[no-untyped-def]
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
     }
-    with override_settings(**https):
-        yield proxy_headers_middleware(
-            WSGIHandler(),
-            trusted_proxy=options["trusted_proxy"],
-            trusted_proxy_count=options["trusted_proxy_count"],
-            trusted_proxy_headers=options["trusted_proxy_headers"],
-            clear_untrusted=options["clear_untrusted_proxy_headers"],
-        )
+    # As Django's test client does: keep the test's database connection across requests.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with override_settings(**https):
+            yield proxy_headers_middleware(
+                WSGIHandler(),
+                trusted_proxy=options["trusted_proxy"],
+                trusted_proxy_count=options["trusted_proxy_count"],
+                trusted_proxy_headers=options["trusted_proxy_headers"],
+                clear_untrusted=options["clear_untrusted_proxy_headers"],
+            )
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def call(application, path: str, peer: str, **headers: str) -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -602,3 +613,17 @@ def test_what_people_type_is_shown_escaped(client_for, demo: SelfEvaluation) -> 
         if re.search(r"\|safe\b|autoescape off|mark_safe|format_html", path.read_text("utf-8"))
     ]
     assert unescaped == []
+
+
+def test_the_security_page_names_only_tests_that_exist() -> None:
+    """docs/security.md proves each defense by a test's name; a renamed test must not leave
+    the page pointing at nothing."""
+    root = Path(__file__).resolve().parents[2]
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", (root / "docs/security.md").read_text())
+    assert len(named) > 30
+    missing = [
+        f"{file}::{test}"
+        for file, test in named
+        if not re.search(rf"^def {test}\(", (root / file).read_text("utf-8"), re.MULTILINE)
+    ]
+    assert missing == []

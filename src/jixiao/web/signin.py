@@ -26,6 +26,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.helpers import get_client_ip_address
@@ -86,6 +87,18 @@ class SignInBackend(AxesStandaloneBackend, ModelBackend):  # type: ignore[misc] 
         return ModelBackend.authenticate(
             self, request, username=username, password=password, **kwargs
         )
+
+    async def aauthenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        """The same checks when Django authenticates asynchronously (its model backend has an
+        async path of its own that would skip them)."""
+        check = sync_to_async(self.authenticate)
+        return await check(request, username=username, password=password, **kwargs)
 
 
 def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
