@@ -55,6 +55,7 @@ from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, ProblemsFound, SourceLocation, errors_in
 from jixiao.core.result import Evaluation
 from jixiao.core.validation import validate_dataset
+from jixiao.web.home import SetupProblem
 
 TEXT_LIMIT = 200  # problems printed in text form; JSON always has them all
 
@@ -629,6 +630,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except SetupProblem as problem:
+        print(f"jixiao 无法启动：{problem}", file=sys.stderr)
+        return 1
     except Exception:
         if os.environ.get("JIXIAO_DEBUG"):
             traceback.print_exc()

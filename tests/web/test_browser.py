@@ -188,3 +188,42 @@ def test_the_monitoring_page_month_by_month(  # type: ignore[no-untyped-def]
     page.click("nav.months >> text=7月")
     expect(page.locator("#time-progress")).to_have_text("58.33%")
     page.close()
+
+
+def test_item17_the_pages_work_under_the_content_security_policy(  # type: ignore[no-untyped-def]
+    browser: Browser, live_server, demo: SelfEvaluation
+) -> None:
+    """No inline script or style is refused by the browser on the way: signing in, the
+    dashboard's bars, saving an indicator with htmx, the audit log's filter by the site's
+    own script."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "demo-finance")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**/evaluations/{demo.pk}/")
+    bars = page.locator("table.progress td.bar")
+    expect(bars).to_have_count(12)
+    december = bars.last.locator("rect").bounding_box()
+    full = bars.last.locator("svg").bounding_box()
+    assert december is not None and full is not None
+    assert 0.95 < december["width"] / full["width"] < 0.99  # 97.10 % spent
+    page.click("text=填报指标")
+    row = page.locator("#indicator-I102")
+    row.locator("input[name=actual]").fill("1900")
+    row.locator("input[name=reason]").fill("以海关年报为准")
+    row.locator("button").click()
+    expect(page.locator("#total-score")).to_have_text("93.63")
+    page.goto(f"{live_server.url}/audit/")
+    page.select_option("#action", "修改指标实际完成值")
+    page.wait_for_url("**/audit/?action=*")
+    expect(page.locator("table.audit tbody tr")).to_have_count(1)
+    assert refused == []
+    page.close()

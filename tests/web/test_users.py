@@ -122,7 +122,10 @@ def test_a_new_password_is_checked_and_not_recorded(client_for, demo: SelfEvalua
     admin = client_for("demo-admin")
     short = admin.post(f"/users/{account.pk}/", fields | {"password": "abc"})
     assert short.status_code == 400
-    assert short.context["form"].errors["password"] == ["密码太短，至少需要 8 个字符。"]
+    assert short.context["form"].errors["password"] == [
+        "密码太短，至少需要 10 个字符。",
+        "这个密码太常见了。",
+    ]
     admin.post(f"/users/{account.pk}/", fields | {"password": "leader-office-2024"})
     assert authenticate(username="demo-leader", password="leader-office-2024") is not None
     event = AuditEvent.objects.get(action="修改用户")

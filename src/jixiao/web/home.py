@@ -1,4 +1,5 @@
-"""Where the application keeps its data: ``$JIXIAO_HOME``, by default the user's data folder."""
+"""Where the application keeps its data (``$JIXIAO_HOME``, by default the user's data folder) and
+what it reads from the environment."""
 
 from __future__ import annotations
 
@@ -7,6 +8,22 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+
+
+class SetupProblem(Exception):
+    """Something about this installation that the person running jixiao must put right (an
+    environment variable, data in the database); the message says what, in Chinese, and the
+    ``jixiao`` command shows it instead of an internal error."""
+
+
+def whole_number(name: str, default: int) -> int:
+    """A positive whole number from the environment variable ``name``, or ``default``."""
+    configured = os.environ.get(name, "").strip()
+    if not configured:
+        return default
+    if not configured.isdecimal() or int(configured) < 1:
+        raise SetupProblem(f"环境变量 {name} 须为正整数，现为“{configured}”")
+    return int(configured)
 
 
 def jixiao_home() -> Path:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import sysconfig
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from jixiao.web.home import SetupProblem
 
 REFERENCE_NAME = "guangzhou-commerce-2023"
 
@@ -31,11 +35,39 @@ def migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def waitress_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """How waitress serves: several threads; behind a reverse proxy, the proxy's word on the
+    client's address, the scheme and the host.
+
+    ``JIXIAO_TRUSTED_PROXY`` names the proxy's IP address. Its X-Forwarded-For, -Proto and
+    -Host headers are believed only from that address (from anyone else waitress drops them),
+    so that the sign-in lockout counts the client's address rather than the proxy's, and
+    Django sees HTTPS where the proxy received HTTPS. (Django's SECURE_PROXY_SSL_HEADER would
+    believe the header from whoever reaches the port, so it is not used.) waitress speaks plain
+    HTTP only, so the HTTPS mode (``JIXIAO_HTTPS=1``) needs such a proxy."""
+    options: dict[str, Any] = {"threads": 8, "ident": "jixiao"}
+    proxy = environ.get("JIXIAO_TRUSTED_PROXY", "").strip()
+    if proxy:
+        options |= {
+            "trusted_proxy": proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+            "clear_untrusted_proxy_headers": True,
+        }
+    elif environ.get("JIXIAO_HTTPS") == "1":
+        raise SetupProblem(
+            "JIXIAO_HTTPS=1 须在 HTTPS 反向代理之后运行（jixiao 本身只提供 HTTP）："
+            "请用 JIXIAO_TRUSTED_PROXY 指明代理的 IP 地址，例如 127.0.0.1"
+        )
+    return options
+
+
 def serve(host: str, port: int) -> None:
     """Serve with waitress, a production WSGI server in pure Python (several threads)."""
     from waitress import serve as waitress_serve
 
     from jixiao.web.wsgi import application
 
+    options = waitress_options(os.environ)
     print(f"jixiao 已在 http://{host}:{port}/ 运行（Ctrl+C 停止）。", flush=True)
-    waitress_serve(application, host=host, port=port, threads=8, ident="jixiao")
+    waitress_serve(application, host=host, port=port, **options)

@@ -5,11 +5,13 @@ names a PostgreSQL server."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
-from jixiao.web.home import audit_key, jixiao_home, secret_key
+from jixiao.web.home import audit_key, jixiao_home, secret_key, whole_number
 
 HOME = jixiao_home()
 DEBUG = os.environ.get("JIXIAO_DEBUG") == "1"
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # before jixiao.web.pages, whose sign-in receivers run after axes' (web/signin.py)
     "jixiao.web.organizations",
     "jixiao.web.records",
     "jixiao.web.audit",
@@ -32,10 +35,12 @@ INSTALLED_APPS = [
     "jixiao.web.api",
     "rest_framework",
     "drf_spectacular",
+    "csp",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -43,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out attempt into its 429 answer
 ]
 ROOT_URLCONF = "jixiao.web.urls"
 TEMPLATES = [
@@ -76,9 +82,30 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# New passwords (user administration): not like the username, at least 10 characters, not a
+# common password, not only digits. The demo accounts are made by `jixiao demo` without these
+# checks, though their password passes them (docs/security.md).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Usernames are unique and signed in with regardless of case; failed sign-ins are counted and
+# locked out by django-axes (jixiao.web.signin, docs/security.md).
+AUTHENTICATION_BACKENDS = ["jixiao.web.signin.SignInBackend"]
+AXES_FAILURE_LIMIT = whole_number("JIXIAO_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=whole_number("JIXIAO_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "jixiao.web.signin.attempted_username"
+AXES_LOCKOUT_CALLABLE = "jixiao.web.signin.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded in the audit log, not a second log
+AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
@@ -94,11 +121,35 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Scripts, styles and everything else from this site's own files only: no inline script or
+# style, no eval, no plugins, no framing, forms post only here (docs/security.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# JIXIAO_HTTPS=1 for a server behind an HTTPS reverse proxy (`jixiao serve` trusts the proxy
+# named by JIXIAO_TRUSTED_PROXY for the scheme and the client's address; see web/runtime.py):
+# cookies only over HTTPS, plain HTTP redirected, and HSTS for a year, subdomains and
+# preloading included — so jixiao must have a host name of its own (docs/security.md).
+HTTPS = os.environ.get("JIXIAO_HTTPS") == "1"
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "jixiao.web.signin.LockoutBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -109,6 +160,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "预算绩效管理：年度绩效自评的数据集与评价结果。权限与页面相同。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # like the API
 }
 
 # Each audit event's signed checkpoint goes to standard error (the service's journal or system

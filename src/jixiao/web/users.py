@@ -7,13 +7,40 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.web.access import membership
 from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.organizations.models import Department, Division, Membership, Role
+
+
+class UsernameTaken(Exception):
+    """Another account has this username, in this or another case: found by the database's
+    unique index when two administrators create the accounts at the same moment."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def existing_username(username: str) -> str | None:
+    """The stored username equal to ``username`` regardless of case, if there is one. Usernames
+    are unique regardless of case (a unique index on LOWER(username), migration
+    organizations 0004), so there is at most one."""
+    return User.objects.filter(username__iexact=username).values_list("username", flat=True).first()
+
+
+def username_taken(username: str, existing: str) -> str:
+    """Why ``username`` cannot be given to a new account, ``existing`` being taken."""
+    if existing == username:
+        return str(_("该用户名已存在"))
+    return str(
+        _("已有用户 %(existing)s；用户名不区分大小写，不能只以大小写与已有用户区分")
+        % {"existing": existing}
+    )
 
 
 def is_system_admin(user: User) -> bool:
@@ -52,19 +79,26 @@ class ScopeForm(forms.Form):
 
 
 class NewUserForm(ScopeForm):
-    username = forms.CharField(label=_("用户名"), max_length=150)
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator(message=_("用户名只能包含字母、数字和 @ . + - _"))],
+    )
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
     field_order = ["username", "password", "role", "department", "division"]
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
-        if User.objects.filter(username=username).exists():
-            raise ValidationError(_("该用户名已存在"))
+        existing = existing_username(username)
+        if existing is not None:
+            raise ValidationError(username_taken(username, existing))
         return username
 
     def clean_password(self) -> str:
+        """The password policy (settings.AUTH_PASSWORD_VALIDATORS), checked against the new
+        account's username too, so that a password like the username is refused."""
         password: str = self.cleaned_data["password"]
-        validate_password(password)
+        validate_password(password, User(username=self.cleaned_data.get("username", "")))
         return password
 
 
@@ -125,7 +159,14 @@ def _scope_of(user: User) -> dict[str, Any]:
 @transaction.atomic
 def create_user(admin: User, form: NewUserForm) -> User:
     data = form.cleaned_data
-    user = User.objects.create_user(data["username"], password=data["password"])
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(data["username"], password=data["password"])
+    except IntegrityError as error:
+        existing = existing_username(data["username"])
+        if existing is None:
+            raise
+        raise UsernameTaken(username_taken(data["username"], existing)) from error
     Membership.objects.create(
         user=user, role=data["role"], department=data["department"], division=data["division"]
     )

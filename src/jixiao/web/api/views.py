@@ -236,7 +236,11 @@ def _refused(refusal: EditRefused) -> Response:
     )
 
 
-@extend_schema(responses=TableInfo(many=True), summary="可查看的数据表及其字段")
+@extend_schema(
+    responses=TableInfo(many=True),
+    summary="可查看的数据表及其字段",
+    operation_id="evaluations_tables_index",  # not …_list, which is a table's rows
+)
 @api_view(["GET"])
 def tables(request: Request, pk: int) -> Response:
     record = evaluation_or_404(request.user, pk)

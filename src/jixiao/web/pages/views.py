@@ -59,8 +59,16 @@ from jixiao.web.pages.forms import RowForm
 from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
 from jixiao.web.services import Assessed, assess
+from jixiao.web.signin import SIGN_IN_ACTIONS
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
-from jixiao.web.users import EditUserForm, NewUserForm, change_user, create_user, is_system_admin
+from jixiao.web.users import (
+    EditUserForm,
+    NewUserForm,
+    UsernameTaken,
+    change_user,
+    create_user,
+    is_system_admin,
+)
 from jixiao.web.workflow import (
     WorkflowRefused,
     available_steps,
@@ -552,6 +560,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "events": events[:500],
             "actions": actions,
             "action": action,
+            "sign_in_actions": SIGN_IN_ACTIONS,  # the actor of a failed sign-in is unknown
             "membership": membership(request.user),
         },
     )
@@ -613,9 +622,13 @@ def users(request: HttpRequest) -> HttpResponse:
         raise Http404("没有这个页面")
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        created = create_user(signed_in(request.user), form)
-        messages.success(request, _("已新建用户 %(name)s。") % {"name": created.username})
-        return redirect("users")
+        try:
+            created = create_user(signed_in(request.user), form)
+        except UsernameTaken as taken:
+            form.add_error("username", taken.message)
+        else:
+            messages.success(request, _("已新建用户 %(name)s。") % {"name": created.username})
+            return redirect("users")
     accounts = User.objects.select_related(
         "membership__department", "membership__division"
     ).order_by("username")
