@@ -366,6 +366,7 @@ def save_row(
             ledger, after, changed if row is not None else {field_of(c) for c in ledger.columns}
         ),
         reason=reason.strip(),
+        division=division,
     )
     return Saved(instance, [p for p in new_errors if p not in refusing])
 
@@ -391,6 +392,7 @@ def delete_row(
         evaluation=record,
         before=_labelled(ledger, old, {field_of(c) for c in ledger.columns}),
         reason=reason.strip(),
+        division=getattr(row, "division", None),
     )
     return [
         p
