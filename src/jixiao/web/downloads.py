@@ -1,5 +1,9 @@
 """Files a user downloads: the report (Word, PDF, HTML), the score table and the workbook — made
-by the same adapters as the command line, from the stored data set."""
+by the same adapters as the command line, from the stored data set.
+
+They are the department's documents: each shows every row of the department, so they go only to
+those who read every row — the finance reviewer, the unit leader, the bureau —, never to a
+division filler (:func:`may_download`); the monitoring bulletin and review table likewise."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.contrib.auth.models import User
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +22,8 @@ from jixiao.adapters.report.pdf import write_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import write_workbook
+from jixiao.web.editing import reads_whole_department
+from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.services import Assessed
 
 
@@ -60,6 +67,12 @@ DOWNLOADS = {
     "scoretable": Download(_("部门整体支出绩效自评表"), ".xlsx", XLSX, _scoretable),
     "workbook": Download(_("填报工作簿"), ".xlsx", XLSX, _workbook),
 }
+
+
+def may_download(user: User, record: SelfEvaluation) -> bool:
+    """Whether ``user`` gets ``record``'s documents (report, score table, workbook, monitoring
+    bulletin and review table): only if they read every row they show."""
+    return reads_whole_department(user, record)
 
 
 def produce(kind: Download, assessed: Assessed) -> bytes:
