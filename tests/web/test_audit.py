@@ -20,7 +20,7 @@ from jixiao.web.audit.services import (
     verify_chain,
     verify_checkpoint,
 )
-from jixiao.web.organizations.models import Department, SelfEvaluation
+from jixiao.web.organizations.models import Department, Division, SelfEvaluation
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +188,13 @@ def test_item2_concurrent_writers_in_two_departments_keep_one_chain() -> None:
     assert len(events) == writers * events_each
     assert len({e.previous_hash for e in events}) == len(events)  # no two share a predecessor
     assert verify_chain() is None
+
+
+def test_item7_the_division_of_an_event_is_an_index_outside_its_hash() -> None:
+    department = Department.objects.create(code="d7", name="第七局")
+    division = Division.objects.create(department=department, name="第七处")
+    event = record_event(None, "修改项目", "项目 P01", after={"备注": "x"}, division=division)
+    assert AuditEvent.objects.get(pk=event.pk).division == division
+    assert verify_chain() is None
+    AuditEvent.objects.filter(pk=event.pk).update(division=None)  # who may read it, not what
+    assert verify_chain() is None  # it says: the events of earlier versions keep their hashes

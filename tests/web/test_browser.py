@@ -129,8 +129,9 @@ def test_fill_submit_return_and_see_the_reason(  # type: ignore[no-untyped-def]
     division.reload()
     assert "I102 请补充偏差原因" in division.locator("#returned").inner_text()
     assert division.locator("button:has-text('提交')").count() == 1  # open again
-    with division.expect_download() as download:
-        division.click("text=自评报告（Word）")
+    assert division.locator("text=自评报告（Word）").count() == 0  # the department's document
+    with finance.expect_download() as download:
+        finance.click("text=自评报告（Word）")
     report = download.value
     assert report.suggested_filename == "广州市商务局2023年度自评报告（Word）.docx"
     text = "\n".join(p.text for p in docx.Document(str(report.path())).paragraphs)

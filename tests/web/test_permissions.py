@@ -4,29 +4,39 @@ the user's own department and on another. Nothing outside a scope is shown or ch
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, get_resolver
 
 from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
+from jixiao.web.audit.services import verify_chain
 from jixiao.web.demo import ACCOUNTS
-from jixiao.web.editing import DIVISION_FIELDS, LEDGERS, row_cells
+from jixiao.web.downloads import DOWNLOADS as ALL_DOWNLOADS
+from jixiao.web.editing import DIVISION_FIELDS, LEDGERS, row_cells, save_row, set_indicator_actual
+from jixiao.web.monitoring import DOWNLOADS as ALL_MONITORING_DOWNLOADS
 from jixiao.web.organizations.models import (
     Department,
+    Division,
     DivisionSubmission,
     SelfEvaluation,
     Status,
 )
 from jixiao.web.records.mapping import MODELS, save_dataset
-from jixiao.web.records.models import Indicator, Record
+from jixiao.web.records.models import Indicator, Project, Record
+from jixiao.web.workflow import take_step
 
 pytestmark = pytest.mark.django_db
 
 USERS = [name for name, *_ in ACCOUNTS]
 READERS_OF_OWN = {"demo-division", "demo-division2", "demo-finance", "demo-leader", "demo-bureau"}
+READERS_OF_DEPARTMENT = {"demo-finance", "demo-leader", "demo-bureau"}
 DOWNLOADS = ["report-docx", "report-html", "scoretable", "workbook"]
+MONITORING_DOWNLOADS = ["bulletin-docx", "bulletin-html", "review-xlsx", "review-docx"]
 OWN_DIVISION = {"demo-division": "对外贸易处", "demo-division2": "消费促进处"}
 
 
@@ -45,7 +55,7 @@ def snapshot() -> tuple[object, ...]:
     )
 
 
-def read_urls(evaluation: SelfEvaluation) -> list[str]:
+def page_urls(evaluation: SelfEvaluation) -> list[str]:
     pk = evaluation.pk
     return [
         f"/evaluations/{pk}/",
@@ -54,9 +64,20 @@ def read_urls(evaluation: SelfEvaluation) -> list[str]:
         f"/evaluations/{pk}/data/",
         f"/evaluations/{pk}/data/projects/",
         f"/evaluations/{pk}/monitoring/6/",
-        f"/evaluations/{pk}/monitoring/6/download/review-xlsx/",
-        *(f"/evaluations/{pk}/download/{kind}/" for kind in DOWNLOADS),
     ]
+
+
+def document_urls(evaluation: SelfEvaluation) -> list[str]:
+    """The department's documents: for those who read every row of the department."""
+    pk = evaluation.pk
+    return [
+        *(f"/evaluations/{pk}/download/{kind}/" for kind in DOWNLOADS),
+        *(f"/evaluations/{pk}/monitoring/6/download/{kind}/" for kind in MONITORING_DOWNLOADS),
+    ]
+
+
+def read_urls(evaluation: SelfEvaluation) -> list[str]:
+    return [*page_urls(evaluation), *document_urls(evaluation)]
 
 
 def api_urls(evaluation: SelfEvaluation) -> list[str]:
@@ -118,8 +139,11 @@ def test_anonymous_gets_nothing(demo: SelfEvaluation, other: SelfEvaluation) -> 
 @pytest.mark.parametrize("username", USERS)
 def test_reading(client_for, demo: SelfEvaluation, other: SelfEvaluation, username: str) -> None:  # type: ignore[no-untyped-def]
     client = client_for(username)
-    for url in [*read_urls(demo), *api_urls(demo)]:
+    for url in [*page_urls(demo), *api_urls(demo)]:
         expected = 200 if username in READERS_OF_OWN else 404
+        assert client.get(url).status_code == expected, (username, url)
+    for url in document_urls(demo):
+        expected = 200 if username in READERS_OF_DEPARTMENT else 404
         assert client.get(url).status_code == expected, (username, url)
     for url in [*read_urls(other), *api_urls(other)]:
         expected = 200 if username == "demo-bureau" else 404
@@ -323,3 +347,291 @@ def test_ledgers_changing(
                     assert response.status_code in expected_api, (username, key)
                 exists = type(row)._default_manager.filter(pk=row.pk).exists()
                 assert exists != allowed, (username, key, row.pk)
+
+
+# --- item 7: a division sees its own rows in detail and the department's totals and grade ----
+
+
+FOREIGN_NOTE = "外处备注X7"  # a value another division's row is given while the year is filled
+FOREIGN_REASON = "外处原因X7"
+OWN_REASON = "本处原因X7"
+FOREIGN_ACTUAL = "77.77"
+
+
+def foreign_rows(evaluation: SelfEvaluation, division: str) -> list[Record]:
+    """The key tasks, projects and indicators that are not ``division``'s."""
+    return [
+        row
+        for key in ("key_tasks", "projects", "indicators")
+        for row in MODELS[key]._default_manager.filter(evaluation=evaluation)
+        if row.division is None or row.division.name != division  # type: ignore[attr-defined]
+    ]
+
+
+def foreign_names(evaluation: SelfEvaluation, division: str) -> set[str]:
+    own = {
+        row.name  # type: ignore[attr-defined]
+        for key in ("key_tasks", "projects", "indicators")
+        for row in MODELS[key]._default_manager.filter(evaluation=evaluation)
+        if row.division is not None and row.division.name == division  # type: ignore[attr-defined]
+    }
+    names = {row.name for row in foreign_rows(evaluation, division)}  # type: ignore[attr-defined]
+    return {name for name in names if not any(name in mine for mine in own)}
+
+
+@pytest.fixture
+def filled(demo: SelfEvaluation) -> SelfEvaluation:
+    """The demo while its year is filled: the finance reviewer changes a project and an
+    indicator of 消费促进处 and returns its part, 对外贸易处 changes its own indicator,
+    消费促进处 submits."""
+    finance = User.objects.get(username="demo-finance")
+    foreign_project = Project.objects.get(evaluation=demo, code="P17")  # 消费促进处's
+    save_row(finance, demo, LEDGERS["projects"], foreign_project.pk, {"note": FOREIGN_NOTE}, "")
+    foreign = Indicator.objects.get(evaluation=demo, code="I201")  # 消费促进处's
+    set_indicator_actual(finance, demo, foreign.pk, FOREIGN_ACTUAL, FOREIGN_REASON)
+    own = Indicator.objects.get(evaluation=demo, code="I101")  # 对外贸易处's
+    set_indicator_actual(User.objects.get(username="demo-division"), demo, own.pk, "20", OWN_REASON)
+    take_step(User.objects.get(username="demo-division2"), demo, "submit", "")
+    division = Division.objects.get(department=demo.department, name="消费促进处")
+    take_step(finance, demo, "return_division", FOREIGN_REASON, division.pk)
+    return demo
+
+
+def everything_shown(evaluation: SelfEvaluation) -> list[str]:
+    """Every page and API answer that shows a self-evaluation's data, and the audit log."""
+    pk = evaluation.pk
+    return [
+        *page_urls(evaluation),
+        *(f"/evaluations/{pk}/data/{key}/" for key in LEDGERS),
+        f"/evaluations/{pk}/monitoring/12/",
+        *api_urls(evaluation),
+        f"/api/evaluations/{pk}/monitoring/12/",
+        *(f"/api/evaluations/{pk}/tables/{key}/" for key in LEDGERS),
+        "/audit/",
+        f"/audit/?action={quote('修改指标实际完成值')}",
+    ]
+
+
+@pytest.mark.parametrize("username", ["demo-division", "demo-division2"])
+def test_item7_a_division_sees_no_row_of_another_division_anywhere(  # type: ignore[no-untyped-def]
+    client_for, filled: SelfEvaluation, username: str
+) -> None:
+    division = OWN_DIVISION[username]
+    client = client_for(username)
+    names = foreign_names(filled, division)
+    codes = {row.code for row in foreign_rows(filled, division)}  # type: ignore[attr-defined]
+    assert len(names) > 30 and "广州市促进商务高质量发展专项资金零售与消费促进专题" in (
+        names if division == "对外贸易处" else foreign_names(filled, "对外贸易处")
+    )
+    department_only = [
+        "穗审绩报",  # the audit findings
+        "电子卖场办公设备采购合同",  # a contract
+        "台式计算机",  # an asset
+    ]
+    shown = 0
+    for url in everything_shown(filled):
+        response = client.get(url)
+        if response.status_code == 404:
+            continue  # a ledger the division does not read
+        assert response.status_code == 200, (username, url)
+        body = response.content.decode()
+        shown += 1
+        leaked = [name for name in names if name in body]
+        assert leaked == [], (username, url, leaked[:5])
+        if url.startswith("/api/"):
+            assert [c for c in codes if f'"{c}"' in body] == [], (username, url)
+        assert [word for word in department_only if word in body] == [], (username, url)
+        if division == "对外贸易处":
+            assert FOREIGN_NOTE not in body and FOREIGN_REASON not in body, (username, url)
+            assert FOREIGN_ACTUAL not in body, (username, url)
+    assert shown >= 18
+    log = client.get("/audit/").content.decode()
+    if division == "对外贸易处":
+        assert OWN_REASON in log and "消费促进处" not in log
+    else:
+        assert FOREIGN_REASON in log  # its part was returned, with the reason
+        assert OWN_REASON not in log and "处室提交" in log
+
+
+@pytest.mark.parametrize("username", sorted(OWN_DIVISION))
+def test_item7_department_documents_are_not_for_a_division(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation, username: str
+) -> None:
+    client = client_for(username)
+    pk = demo.pk
+    for kind in ALL_DOWNLOADS:
+        assert client.get(f"/evaluations/{pk}/download/{kind}/").status_code == 404, kind
+    for month in (6, 12):
+        for kind in ALL_MONITORING_DOWNLOADS:
+            url = f"/evaluations/{pk}/monitoring/{month}/download/{kind}/"
+            assert client.get(url).status_code == 404, url
+    assert "/download/" not in client.get(f"/evaluations/{pk}/").content.decode()
+    assert "/download/" not in client.get(f"/evaluations/{pk}/monitoring/6/").content.decode()
+    for reader in sorted(READERS_OF_DEPARTMENT):
+        whole = client_for(reader)
+        assert f"/evaluations/{pk}/download/workbook/" in whole.get(f"/evaluations/{pk}/").text
+        assert whole.get(f"/evaluations/{pk}/download/workbook/").status_code == 200
+        url = f"/evaluations/{pk}/monitoring/6/download/bulletin-html/"
+        assert url in whole.get(f"/evaluations/{pk}/monitoring/6/").text
+        assert whole.get(url).status_code == 200
+
+
+def framework_scores(nodes: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Every framework item's (score, max) — not the key tasks' or indicators'."""
+    found: dict[str, tuple[str, str]] = {}
+    for node in nodes:
+        if node["rule"] not in ("indicator", "key_task"):
+            found[node["id"]] = (node["score"], node["max"])
+            found |= framework_scores(node["children"])
+    return found
+
+
+def node_ids(nodes: list[dict[str, Any]]) -> set[str]:
+    return {n["id"] for n in nodes} | {i for n in nodes for i in node_ids(n["children"])}
+
+
+def test_item7_a_division_sees_the_department_totals_grade_and_its_own_details(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation
+) -> None:
+    pk = demo.pk
+    whole = client_for("demo-leader").get(f"/api/evaluations/{pk}/evaluation/").json()
+    seen = client_for("demo-division").get(f"/api/evaluations/{pk}/evaluation/").json()
+    assert (seen["total"], seen["grade"]) == ({"score": "93.13", "max": "100"}, "优")
+    assert framework_scores(seen["nodes"]) == framework_scores(whole["nodes"])
+    assert len(framework_scores(seen["nodes"])) == 18
+    for key in ("execution_rate", "annual_average_execution_rate"):
+        assert seen[key] == whole[key]
+    for key in ("overall", "special_fund", "by_funding_source", "by_spending_group"):
+        assert seen["execution"][key] == whole["execution"][key]
+    own_indicators = set(
+        Indicator.objects.filter(evaluation=demo, division__name="对外贸易处").values_list(
+            "code", flat=True
+        )
+    )
+    shown = {i.split(":")[1] for i in node_ids(seen["nodes"]) if i.startswith("indicator:")}
+    assert shown == own_indicators and len(shown) == 8
+    assert {i for i in node_ids(seen["nodes"]) if i.startswith("task:")} == {"task:T1"}
+    assert [t["code"] for t in seen["key_tasks"]] == ["T1"]
+    projects = seen["execution"]["projects"]
+    assert len(projects) == 14 and len(whole["execution"]["projects"]) == 53
+    own_projects = set(
+        Project.objects.filter(evaluation=demo, division__name="对外贸易处").values_list(
+            "code", flat=True
+        )
+    )
+    assert {p["code"] for p in projects} == own_projects
+    output = next(n for n in seen["nodes"][0]["children"] if n["id"] == "output_indicators")
+    assert output["explanation"] == (
+        "重点工作任务产出指标 16 个，分值合计 10 分，得 9 分"  # the clause naming 消费促进处's
+    )  # over-achieved indicator is dropped
+    assert [d["reason"] for d in output["deductions"]] == [
+        "跨境电商进出口金额：完成率 154.21%，超过 150%（目标设置偏低），扣 0.5 分"
+    ]
+    compliance = next(
+        n for n in seen["nodes"][1]["children"][1]["children"] if n["id"] == "financial_compliance"
+    )
+    assert compliance["score"] == "0" and compliance["deductions"] == []
+    assert compliance["explanation"] == "本项明细涉及本处室查看范围以外的记录，未列出。"
+    tables = client_for("demo-division").get(f"/api/evaluations/{pk}/dataset/").json()["tables"]
+    assert sorted(tables) == ["forecasts", "indicators", "key_tasks", "projects", "spending_plans"]
+    assert {row["division"] for key in tables for row in tables[key]} <= {"对外贸易处"}
+    assert (len(tables["projects"]), len(tables["indicators"]), len(tables["key_tasks"])) == (
+        14,
+        8,
+        1,
+    )
+    everything = client_for("demo-leader").get(f"/api/evaluations/{pk}/dataset/").json()
+    assert len(everything["tables"]["projects"]) == 53
+    assert len(everything["tables"]["audit_findings"]) == 4
+    page = client_for("demo-division").get(f"/evaluations/{pk}/").content.decode()
+    assert 'id="score">93.13<' in page and 'id="grade">优<' in page
+
+
+def test_item7_a_division_monitors_the_department_and_its_own_rows(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation
+) -> None:
+    pk = demo.pk
+    whole = client_for("demo-finance").get(f"/api/evaluations/{pk}/monitoring/6/").json()
+    seen = client_for("demo-division").get(f"/api/evaluations/{pk}/monitoring/6/").json()
+    for key in ("execution_rate", "time_progress", "annual_average_execution_rate"):
+        assert seen[key] == whole[key]
+    assert seen["annual_average_score"] == whole["annual_average_score"]
+    assert seen["spending_groups"] == whole["spending_groups"]
+    assert [d["name"] for d in seen["divisions"]] == ["对外贸易处"]
+    assert len(whole["divisions"]) == 7
+    assert {p["division"] for p in seen["projects"]} == {"对外贸易处"}
+    assert len(seen["projects"]) == 14
+    assert {w["kind"] for w in seen["warnings"]} <= {"部门", "支出分组", "处室", "项目", "指标"}
+    own = {p["name"] for p in seen["projects"]} | {"对外贸易处", "广州市商务局"}
+    groups = {g["name"] for g in whole["spending_groups"]}
+    assert all(w["subject"] in own | groups for w in seen["warnings"])
+    assert len(seen["warnings"]) < len(whole["warnings"])
+
+
+@pytest.mark.usefixtures("filled")
+def test_item7_the_audit_log_of_a_division_is_its_rows_and_its_own_actions(client_for) -> None:  # type: ignore[no-untyped-def]
+    events = {e.reason or e.action: e for e in AuditEvent.objects.select_related("division")}
+    assert events[OWN_REASON].division is not None
+    assert events[OWN_REASON].division.name == "对外贸易处"
+    assert events[FOREIGN_REASON].division is not None
+    assert events[FOREIGN_REASON].division.name == "消费促进处"
+    assert events["修改项目"].division is not None
+    assert events["修改项目"].division.name == "消费促进处"
+    assert events["处室提交"].division == events["修改项目"].division
+    assert AuditEvent.objects.get(action="载入演示数据").division is None
+    assert verify_chain() is None
+    leader = client_for("demo-leader").get("/audit/").content.decode()
+    assert FOREIGN_NOTE in leader and OWN_REASON in leader and "载入演示数据" in leader
+    division = client_for("demo-division").get("/audit/").content.decode()
+    assert OWN_REASON in division and "载入演示数据" not in division
+    assert "只列出涉及对外贸易处数据的事件和您本人的操作。" in division
+
+
+def test_item7_a_change_does_not_show_a_division_the_errors_it_leaves_in_others_rows(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation
+) -> None:
+    own = Project.objects.get(evaluation=demo, code="P46")  # 对外贸易处's
+    api = f"/api/evaluations/{demo.pk}/tables/projects/{own.pk}/"
+    change = {"cells": {"adjusted_budget_wan": "901"}, "reason": "调整预算"}
+    division = client_for("demo-division")
+    answer = division.patch(api, change, content_type="application/json").json()
+    assert answer["cells"]["adjusted_budget_wan"] == "901" and answer["warnings"] == []
+    cells = row_cells(own, LEDGERS["projects"]) | {"adjusted_budget_wan": "902", "reason": "再调"}
+    page = division.post(f"/evaluations/{demo.pk}/data/projects/{own.pk}/", cells, follow=True)
+    shown = [str(m) for m in page.context["messages"]]
+    assert shown == [
+        "已保存项目“P46 city”。",
+        "另有 1 条问题在本处室查看范围以外的记录中，由财务审核人处理。",
+    ]
+    change["cells"]["adjusted_budget_wan"] = "903"
+    finance = client_for("demo-finance").patch(api, change, content_type="application/json")
+    assert finance.json()["warnings"] == [
+        {
+            "code": "E-BUDGET-TOTAL",
+            "severity": "error",
+            "location": "预算 第 1 行",
+            "message": "资金来源“市本级”的项目年度预算合计 256814.66 万元与年度预算 "
+            "256811.66 万元不一致",
+        }
+    ]
+
+
+def test_item7_errors_in_another_divisions_rows_are_counted_not_shown(  # type: ignore[no-untyped-def]
+    client_for, demo: SelfEvaluation
+) -> None:
+    foreign = Project.objects.get(evaluation=demo, code="P17")  # 消费促进处's
+    Project.objects.filter(pk=foreign.pk).update(spent=foreign.adjusted_budget + 1)
+    pk = demo.pk
+    finance = client_for("demo-finance").get(f"/api/evaluations/{pk}/evaluation/")
+    assert finance.status_code == 422
+    assert [p["code"] for p in finance.json()["problems"]] == ["E-OVERSPENT", "E-MONTHLY-TOTAL"]
+    assert foreign.name in finance.content.decode()
+    division = client_for("demo-division")
+    answer = division.get(f"/api/evaluations/{pk}/evaluation/")
+    assert answer.status_code == 422 and answer.json()["problems"] == []
+    assert '"P17"' not in division.get(f"/api/evaluations/{pk}/dataset/").content.decode()
+    for url in (f"/evaluations/{pk}/tree/", f"/evaluations/{pk}/monitoring/6/"):
+        page = division.get(url).content.decode()
+        assert foreign.name not in page and "P17" not in page, url
+        assert "另有 2 条问题在本处室查看范围以外的记录中，由财务审核人处理。" in page, url
+    assert foreign.name not in division.get(f"/evaluations/{pk}/").content.decode()

@@ -1,6 +1,10 @@
 """Files a user downloads: the report (Word, PDF, HTML), the score table and the workbook — made
 by the same adapters as the command line, from the stored data set.
 
+They are the department's documents: each shows every row of the department, so they go only to
+those who read every row — the finance reviewer, the unit leader, the bureau —, never to a
+division filler (:func:`may_download`); the monitoring bulletin and review table likewise.
+
 While the data have errors the report and the score table are still made, from the data as they
 are, but as drafts: the 草稿 mark with the number of problems before the title, and the report
 lists them first. The workbook is the data themselves, to correct and upload again, so it is
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.contrib.auth.models import User
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +29,8 @@ from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import write_workbook
 from jixiao.core.problems import Problem
+from jixiao.web.editing import reads_whole_department
+from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.services import Assessed, draft_mark
 
 
@@ -77,6 +84,12 @@ DOWNLOADS = {
     "scoretable": Download(_("部门整体支出绩效自评表"), ".xlsx", XLSX, _scoretable),
     "workbook": Download(_("填报工作簿"), ".xlsx", XLSX, _workbook),
 }
+
+
+def may_download(user: User, record: SelfEvaluation) -> bool:
+    """Whether ``user`` gets ``record``'s documents (report, score table, workbook, monitoring
+    bulletin and review table): only if they read every row they show."""
+    return reads_whole_department(user, record)
 
 
 def produce(kind: Download, assessed: Assessed) -> bytes:

@@ -12,7 +12,10 @@ Scopes: the finance reviewer reads and changes every ledger of the department; a
 reads only the rows of their own division in the key tasks, projects, indicators, spending plans
 and forecasts, and changes there only the fields a division owns (:data:`DIVISION_FIELDS`): the
 finance office keeps budgets, funding sources, spending, targets and the management facts; the
-unit leader and the finance bureau read. Changes are refused while the self-evaluation is locked
+unit leader and the finance bureau read. The same rule cuts everything else a division filler is
+shown (:func:`readable`, ``web/visibility.py``): the department's totals and grade, the details
+of their own rows only; the department's documents go only to those who read every row
+(:func:`reads_whole_department`). Changes are refused while the self-evaluation is locked
 (``workflow.is_editable``), and a submitted division's rows stay locked for everyone, the finance
 office included, until it is returned (:func:`division_lock`) — one rule for forms, the API and
 workbook uploads. Each change is an audit event with the changed columns before and after, and
@@ -48,6 +51,7 @@ from jixiao.web.records.mapping import (
     field_of,
     fields_of,
     load_dataset,
+    row_location,
 )
 from jixiao.web.records.models import Indicator, Record, Sourced
 from jixiao.web.workflow import is_editable, may_change_division
@@ -171,10 +175,20 @@ def scope_of(user: User, record: SelfEvaluation, ledger: Ledger) -> Scope:
         return Scope(read=True, write=True)
     if member.role == Role.UNIT_LEADER:
         return Scope(read=True, write=False)
-    if member.role == Role.DIVISION_FILLER and member.division is not None and ledger.by_division:
+    division = limited_to(member)
+    if division is not None and ledger.by_division:
         owned = DIVISION_FIELDS[ledger.key]
-        return Scope(read=True, write=owned != frozenset(), division=member.division, fields=owned)
+        return Scope(read=True, write=owned != frozenset(), division=division, fields=owned)
     return nothing
+
+
+def limited_to(member: Membership | None) -> Division | None:
+    """The division whose rows alone ``member`` reads — a division filler's —, or None for
+    everyone else. The one place that says so: ledgers, results, monitoring, documents and
+    the audit log all follow it."""
+    if member is not None and member.role == Role.DIVISION_FILLER:
+        return member.division
+    return None
 
 
 def lock_of(record: SelfEvaluation, scope: Scope) -> str | None:
@@ -238,6 +252,87 @@ def rows_of(user: User, record: SelfEvaluation, ledger: Ledger) -> QuerySet[Reco
     if scope.division is not None:
         rows = rows.filter(division=scope.division)
     return rows
+
+
+def reads_whole_department(user: User, record: SelfEvaluation) -> bool:
+    """Whether ``user`` reads every row of every ledger of ``record`` (the finance reviewer,
+    the unit leader, the bureau). Only they get the department's documents — the report, the
+    score table, the workbook, the monitoring bulletin and review table —, which show every
+    row; everyone else sees the department's results cut to the rows they read
+    (:func:`readable`)."""
+    scopes = (scope_of(user, record, ledger) for ledger in LEDGERS.values())
+    return all(scope.read and scope.division is None for scope in scopes)
+
+
+@dataclass(frozen=True)
+class Readable:
+    """The rows of one self-evaluation that one user reads, for cutting the department's
+    results down to them (``web/visibility.py``). ``whole``: every row, nothing is cut."""
+
+    whole: bool
+    division: Division | None = None
+    sheets: frozenset[str] = frozenset()  # the tables read (their sheet names)
+    references: frozenset[str] = frozenset()  # each readable row as results cite it
+    rows: frozenset[tuple[str, int]] = frozenset()  # (sheet, position) of each readable row
+    codes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # by table key
+    names: Mapping[str, frozenset[str]] = field(default_factory=dict)  # by table key
+    unreadable_names: frozenset[str] = frozenset()  # other divisions' tasks, projects, …
+
+    def reads_row(self, sheet: str | None, position: int | None) -> bool:
+        return self.whole or (sheet, position) in self.rows
+
+    def reads_all_of(self, references: Iterable[str]) -> bool:
+        """Whether every record cited (``项目 第 3 行``) is one the user reads."""
+        return self.whole or all(reference in self.references for reference in references)
+
+    def names_unreadable(self, text: str) -> bool:
+        """Whether ``text`` names another division's key task, project or indicator."""
+        return not self.whole and any(name in text for name in self.unreadable_names)
+
+    def code_of(self, table: str, code: str) -> bool:
+        return self.whole or code in self.codes.get(table, frozenset())
+
+    def name_of(self, table: str, name: str) -> bool:
+        """Whether ``name`` is a readable row's of ``table`` and no other row's."""
+        return self.whole or (
+            name in self.names.get(table, frozenset()) and name not in self.unreadable_names
+        )
+
+
+def readable(user: User, record: SelfEvaluation) -> Readable:
+    """Which rows of ``record`` ``user`` reads, by the ledgers' own rule (:func:`rows_of`)."""
+    if reads_whole_department(user, record):
+        return Readable(whole=True)
+    sheets: set[str] = set()
+    references: set[str] = set()
+    rows: set[tuple[str, int]] = set()
+    codes: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}
+    unreadable: set[str] = set()
+    for ledger in LEDGERS.values():
+        allowed = set(rows_of(user, record, ledger).values_list("pk", flat=True))
+        if scope_of(user, record, ledger).read:
+            sheets.add(ledger.title)
+        for row in ledger.model._default_manager.filter(evaluation=record):
+            labels = {getattr(row, "name", "")} - {""}
+            if row.pk not in allowed:
+                if ledger.by_division:  # others' rows are cited by reference, and refused so
+                    unreadable |= labels
+                continue
+            rows.add((ledger.title, row.position))
+            references.add(str(row_location(ledger.table, row.position)))
+            codes.setdefault(ledger.key, set()).add(str(getattr(row, "code", "")))
+            names.setdefault(ledger.key, set()).update(labels)
+    return Readable(
+        whole=False,
+        division=limited_to(membership(user)),
+        sheets=frozenset(sheets),
+        references=frozenset(references),
+        rows=frozenset(rows),
+        codes={key: frozenset(found) for key, found in codes.items()},
+        names={key: frozenset(found) for key, found in names.items()},
+        unreadable_names=frozenset(unreadable),
+    )
 
 
 def row_or_not_found(user: User, record: SelfEvaluation, ledger: Ledger, pk: int) -> Record:
@@ -433,6 +528,7 @@ def save_row(
             ledger, after, changed if row is not None else {field_of(c) for c in ledger.columns}
         ),
         reason=reason.strip(),
+        division=division,
     )
     return Saved(instance, [p for p in new_errors if p not in refusing])
 
@@ -463,6 +559,7 @@ def delete_row(
         evaluation=record,
         before=_labelled(ledger, old, {field_of(c) for c in ledger.columns}),
         reason=reason.strip(),
+        division=getattr(row, "division", None),
     )
     return [
         p

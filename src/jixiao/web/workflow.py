@@ -233,6 +233,7 @@ def _submit_division(
         evaluation=record,
         after={"处室": division.name, "已提交处室": f"{submitted}/{len(progress)}"},
         reason=reason,
+        division=division,
     )
     if submitted == len(progress):  # the last division: the year moves on
         done = _move(user, record, step, reason)
@@ -268,6 +269,7 @@ def _return_division(
         before={"处室": division.name, "状态": "已提交"},
         after={"处室": division.name, "状态": "填报中"},
         reason=reason,
+        division=division,
     )
     return done
 

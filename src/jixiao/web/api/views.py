@@ -1,11 +1,14 @@
 """The REST API: read the self-evaluations a user may see, their data sets and evaluations, and
 change an indicator's actual value — with exactly the checks and scopes of the pages
-(``web/access.py``, ``web/editing.py``); outside a scope the answer is 404."""
+(``web/access.py``, ``web/editing.py``); outside a scope the answer is 404. A division filler
+gets the data set, the evaluation and monitoring cut to their own rows, as on the pages
+(``web/visibility.py``)."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,10 +17,9 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from jixiao.adapters.assemble import cell_strings, disassemble
 from jixiao.adapters.render_json import evaluation_as_dict
 from jixiao.adapters.render_monitoring import monitoring_as_dict
-from jixiao.adapters.tables import ALL_TABLES
+from jixiao.core.problems import Problem
 from jixiao.web.access import evaluation_or_404, signed_in, visible_evaluations
 from jixiao.web.editing import (
     EditRefused,
@@ -26,6 +28,7 @@ from jixiao.web.editing import (
     delete_row,
     ledger_or_404,
     may_change_now,
+    readable,
     readable_ledgers,
     row_cells,
     row_or_not_found,
@@ -37,7 +40,8 @@ from jixiao.web.monitoring import monitored
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.problem_places import placed
 from jixiao.web.records.models import Record
-from jixiao.web.services import assess
+from jixiao.web.services import Assessed, assess
+from jixiao.web.visibility import seen_assessed, seen_monitored, seen_problems, seen_tables
 
 
 class EvaluationSummary(serializers.Serializer[SelfEvaluation]):
@@ -80,35 +84,40 @@ def evaluation_detail(request: Request, pk: int) -> Response:
 @api_view(["GET"])
 def evaluation_result(request: Request, pk: int) -> Response:
     record = evaluation_or_404(request.user, pk)
-    assessed = assess(record)
-    problems = [p.as_dict() for p in placed(signed_in(request.user), record, assessed.problems)]
+    user = signed_in(request.user)
+    whole = assess(record)
+    assessed = seen_assessed(whole, readable(user, record))
+    problems = [p.as_dict() for p in placed(user, record, assessed.problems)]
     if assessed.evaluation is None:
         return Response(
             {"detail": _("数据无法汇总成数据集，暂不能评分"), "problems": problems},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     result = evaluation_as_dict(assessed.evaluation)
-    return Response(result | {"draft": bool(assessed.errors), "problems": problems})
+    return Response(result | {"draft": bool(whole.errors), "problems": problems})
 
 
 @extend_schema(
     responses=inline_serializer("Dataset", {"tables": serializers.DictField()}),
-    summary="数据集：各表的记录（字段与 CSV 相同）",
+    summary="数据集：各表的记录（字段与 CSV 相同；处室填报人只得到本处室的表和记录）",
 )
 @api_view(["GET"])
 def dataset(request: Request, pk: int) -> Response:
-    assessed = assess(evaluation_or_404(request.user, pk))
+    record = evaluation_or_404(request.user, pk)
+    sight = readable(signed_in(request.user), record)
+    assessed = seen_assessed(assess(record), sight)
     if assessed.dataset is None:
         return Response(
             {"problems": [p.as_dict() for p in assessed.problems]},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    records = disassemble(assessed.dataset)
-    tables: dict[str, Any] = {
-        table.key: [cell_strings(table, record) for record in records[table.key]]
-        for table in ALL_TABLES
-    }
-    return Response({"tables": tables})
+    return Response({"tables": seen_tables(assessed.dataset, sight)})
+
+
+def _assessed(request: Request, pk: int) -> Assessed:
+    """The self-evaluation's evaluation and problems as the user may see them."""
+    record = evaluation_or_404(request.user, pk)
+    return seen_assessed(assess(record), readable(signed_in(request.user), record))
 
 
 class ActualChange(serializers.Serializer[Any]):
@@ -169,15 +178,17 @@ def monitoring(request: Request, pk: int, month: int) -> Response:
     record = evaluation_or_404(request.user, pk)
     if not 1 <= month <= 12:
         raise Http404("没有这个月份")
-    result = monitored(record, month)
-    problems = [p.as_dict() for p in placed(signed_in(request.user), record, result.problems)]
+    user = signed_in(request.user)
+    whole_result = monitored(record, month)
+    result = seen_monitored(whole_result, readable(user, record))
+    problems = [p.as_dict() for p in placed(user, record, result.problems)]
     if result.monthly is None:
         return Response(
             {"detail": _("本月暂不能监控"), "problems": problems},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     report = monitoring_as_dict(result.monthly.report, result.monthly.changes)
-    return Response(report | {"draft": bool(result.errors), "problems": problems})
+    return Response(report | {"draft": bool(whole_result.errors), "problems": problems})
 
 
 # --- the tables of the data set, row by row ------------------------------------------------
@@ -222,6 +233,11 @@ class Reason(serializers.Serializer[Any]):
 
 def _row(row: Record, ledger: Ledger) -> dict[str, Any]:
     return {"id": row.pk, "position": row.position, "cells": row_cells(row, ledger)}
+
+
+def _seen(user: User, record: SelfEvaluation, problems: list[Problem]) -> list[dict[str, str]]:
+    """The errors a change left elsewhere, as far as the user reads those rows."""
+    return [p.as_dict() for p in seen_problems(problems, readable(user, record))]
 
 
 def _refused(refusal: EditRefused) -> Response:
@@ -295,7 +311,7 @@ def table_rows(request: Request, pk: int, table: str) -> Response:
         )
     except EditRefused as refusal:
         return _refused(refusal)
-    body = _row(saved.row, ledger) | {"warnings": [p.as_dict() for p in saved.warnings]}
+    body = _row(saved.row, ledger) | {"warnings": _seen(user, record, saved.warnings)}
     return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -316,9 +332,9 @@ def table_row(request: Request, pk: int, table: str, row: int) -> Response:
             return Response(_row(row_or_not_found(user, record, ledger, row), ledger))
         if request.method == "DELETE":
             reason = str(request.data.get("reason", "")) if hasattr(request.data, "get") else ""
-            left = delete_row(user, record, ledger, row, reason)
+            left = _seen(user, record, delete_row(user, record, ledger, row, reason))
             if left:
-                return Response({"warnings": [p.as_dict() for p in left]})
+                return Response({"warnings": left})
             return Response(status=status.HTTP_204_NO_CONTENT)
         given = RowIn(data=request.data)
         given.is_valid(raise_exception=True)
@@ -327,4 +343,4 @@ def table_row(request: Request, pk: int, table: str, row: int) -> Response:
         )
     except EditRefused as refusal:
         return _refused(refusal)
-    return Response(_row(saved.row, ledger) | {"warnings": [p.as_dict() for p in saved.warnings]})
+    return Response(_row(saved.row, ledger) | {"warnings": _seen(user, record, saved.warnings)})

@@ -7,6 +7,9 @@ past event breaks the chain from there on. The :class:`AuditChainHead` row holds
 hash of the last event, signed with the same key: appends are serialized on it, and deleting the
 last events shows as a head that points past the end.
 :func:`jixiao.web.audit.services.verify_chain` names the first break.
+
+An event's ``division`` (the division whose rows it is about) is outside the hash: it only says
+who else may read the event (that division's fillers), as an index; the evidence is the rest.
 """
 
 from __future__ import annotations
@@ -37,6 +40,14 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         verbose_name="年度绩效自评",
+    )
+    division = models.ForeignKey(  # an index of who may read the event, not evidence
+        "organizations.Division",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="处室",
+        help_text="事件涉及的处室（处室填报人据此查看）；不计入哈希",
     )
     action = models.CharField("操作", max_length=100)
     target = models.CharField("对象", max_length=300)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from jixiao.web.audit.models import AuditChainHead, AuditEvent
-from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.organizations.models import Division, SelfEvaluation
 
 GENESIS = "0" * 64
 CHECKPOINT_PREFIX = "jixiao-audit-checkpoint"
@@ -99,12 +99,16 @@ def record_event(
     before: Any = None,
     after: Any = None,
     reason: str = "",
+    division: Division | None = None,
 ) -> AuditEvent:
     """Append an event after the last one; call inside the transaction that makes the change.
 
     The head row is locked for the rest of the transaction, so concurrent writers append one
     after the other, each after the event the one before it wrote. When the transaction
-    commits, the new head is written to the ``jixiao.audit`` log as a signed checkpoint."""
+    commits, the new head is written to the ``jixiao.audit`` log as a signed checkpoint.
+
+    ``division``: the division whose rows the event is about, so that its fillers see it in the
+    audit log. It is an index, not part of the hashed content (see ``_digest``)."""
     with transaction.atomic():
         head = _locked_head()
         event = AuditEvent(
@@ -114,6 +118,7 @@ def record_event(
             action=action,
             target=target,
             evaluation=evaluation,
+            division=division,
             before=before,
             after=after,
             reason=reason,

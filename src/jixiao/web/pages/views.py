@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypeVar
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +24,7 @@ from jixiao.core.monitoring import GroupProgress
 from jixiao.core.problems import Problem
 from jixiao.core.result import NodeResult
 from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
-from jixiao.web.audit.models import AuditEvent
-from jixiao.web.downloads import DOWNLOADS, Download, produce
+from jixiao.web.downloads import DOWNLOADS, Download, may_download, produce
 from jixiao.web.editing import (
     LEDGERS,
     EditRefused,
@@ -34,8 +33,10 @@ from jixiao.web.editing import (
     editable_indicators,
     is_reconstructed,
     ledger_or_404,
+    limited_to,
     lock_of,
     may_change_now,
+    readable,
     readable_ledgers,
     reconstructed_labels,
     row_cells,
@@ -69,6 +70,14 @@ from jixiao.web.users import (
     create_user,
     is_system_admin,
 )
+from jixiao.web.visibility import (
+    seen_assessed,
+    seen_monitored,
+    seen_problems,
+    seen_warnings,
+    visible_events,
+    withheld_message,
+)
 from jixiao.web.workflow import (
     WorkflowRefused,
     available_steps,
@@ -96,23 +105,27 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
-    assessed = assess(record)
+    sight = readable(signed_in(request.user), record)
+    whole = assess(record)
+    assessed = seen_assessed(whole, sight)
     context: dict[str, object] = {
         "record": record,
         "assessed": assessed,
+        "withheld": withheld_message(len(whole.problems) - len(assessed.problems)),
         "membership": membership(request.user),
         "steps": available_steps(signed_in(request.user), record),
         "returned": open_return(signed_in(request.user), record),
         "progress_of_divisions": division_progress(record) if is_editable(record) else [],
         "can_edit": bool(editable_indicators(signed_in(request.user), record)),
         "can_read_data": bool(readable_ledgers(signed_in(request.user), record)),
-        "downloads": DOWNLOADS,
+        "downloads": _downloads(request, record, DOWNLOADS),
         "can_upload": may_upload(signed_in(request.user), record) and is_editable(record),
         "monitoring_month": default_month(record),
         **_problems(request, record, assessed.problems),
     }
     if assessed.dataset is not None:
-        context["warnings"] = warnings_at(record, assessed.dataset, default_month(record))
+        warnings = warnings_at(record, assessed.dataset, default_month(record))
+        context["warnings"] = seen_warnings(warnings, sight)
     evaluation = assessed.evaluation
     if evaluation is not None:
         execution = evaluation.execution
@@ -154,7 +167,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def tree(request: HttpRequest, pk: int) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
-    assessed = assess(record)
+    whole = assess(record)
+    assessed = seen_assessed(whole, readable(signed_in(request.user), record))
     return render(
         request,
         "pages/tree.html",
@@ -162,6 +176,7 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "assessed": assessed,
             "membership": membership(request.user),
+            "withheld": withheld_message(len(whole.problems) - len(assessed.problems)),
             **_problems(request, record, assessed.problems),
         },
     )
@@ -202,13 +217,15 @@ def _indicators_page(
     assessed = assess(record)
     found, total = _indicator_rows(request, record, assessed)
     errors = errors or {}
+    seen = seen_problems(assessed.problems, readable(signed_in(request.user), record))
     context = {
         "record": record,
         "rows": [(indicator, node, errors.get(indicator.pk)) for indicator, node in found],
         "total": total,
         "editable": may_change_now(signed_in(request.user), record, LEDGERS["indicators"]),
         "membership": membership(request.user),
-        **_problems(request, record, assessed.problems),
+        "withheld": withheld_message(len(assessed.problems) - len(seen)),
+        **_problems(request, record, seen),
     }
     return render(request, "pages/indicators.html", context, status=status)
 
@@ -389,7 +406,7 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         else:
             done = {"table": chosen.title, "row": row_label(saved.row, chosen)}
             messages.success(request, _("已保存%(table)s“%(row)s”。") % done)
-            _warn(request, saved.warnings)
+            _warn(request, record, saved.warnings)
             return redirect("ledger", pk=record.pk, table=chosen.key)
     context = {
         "record": record,
@@ -404,11 +421,16 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
     return render(request, "pages/row.html", context, status=400 if form.errors else 200)
 
 
-def _warn(request: HttpRequest, problems: list[Problem]) -> None:
-    """Errors a saved change left elsewhere in the data set, for the next changes to clear."""
-    for problem in problems:
+def _warn(request: HttpRequest, record: SelfEvaluation, problems: list[Problem]) -> None:
+    """Errors a saved change left elsewhere in the data set, for the next changes to clear —
+    for a division, those in its own rows, and how many more the finance reviewer will see."""
+    seen = seen_problems(problems, readable(signed_in(request.user), record))
+    for problem in seen:
         where = {"place": place_of(problem.location), "message": problem.message}
         messages.warning(request, _("尚待处理：%(place)s：%(message)s") % where)
+    withheld = withheld_message(len(problems) - len(seen))
+    if withheld:
+        messages.warning(request, withheld)
 
 
 @login_required
@@ -426,7 +448,7 @@ def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpRespo
         return redirect("row", pk=record.pk, table=chosen.key, row=row)
     done = {"table": chosen.title, "row": label}
     messages.success(request, _("已删除%(table)s“%(row)s”。") % done)
-    _warn(request, left)
+    _warn(request, record, left)
     return redirect("ledger", pk=record.pk, table=chosen.key)
 
 
@@ -453,7 +475,7 @@ def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
     chosen = DOWNLOADS.get(kind)
-    if chosen is None:
+    if chosen is None or not may_download(signed_in(request.user), record):
         raise Http404("没有这种下载")
     assessed = assess(record)
     if assessed.dataset is None:
@@ -475,12 +497,14 @@ def monitoring(request: HttpRequest, pk: int, month: int | None = None) -> HttpR
         return redirect("monitoring_month", pk=record.pk, month=default_month(record))
     if not 1 <= month <= 12:
         raise Http404("没有这个月份")
-    result = monitored(record, month)
+    whole = monitored(record, month)
+    result = seen_monitored(whole, readable(signed_in(request.user), record))
     context: dict[str, object] = {
         "record": record,
         "month": month,
         "months": range(1, 13),
-        "downloads": MONITORING_DOWNLOADS,
+        "withheld": withheld_message(len(whole.problems) - len(result.problems)),
+        "downloads": _downloads(request, record, MONITORING_DOWNLOADS),
         "membership": membership(request.user),
         **_problems(request, record, result.problems),
     }
@@ -497,6 +521,16 @@ def monitoring(request: HttpRequest, pk: int, month: int | None = None) -> HttpR
     return render(request, "pages/monitoring.html", context)
 
 
+Kind = TypeVar("Kind", Download, MonitoringDownload)
+
+
+def _downloads(
+    request: HttpRequest, record: SelfEvaluation, offered: dict[str, Kind]
+) -> dict[str, Kind]:
+    """The department's documents the page offers: all of them, or none for a division."""
+    return offered if may_download(signed_in(request.user), record) else {}
+
+
 def _behind_first(group: GroupProgress) -> Decimal:
     return -(group.progress.gap_points or Decimal(0))
 
@@ -505,7 +539,7 @@ def _behind_first(group: GroupProgress) -> Decimal:
 def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) -> HttpResponse:
     record = evaluation_or_404(request.user, pk)
     chosen = MONITORING_DOWNLOADS.get(kind)
-    if chosen is None or not 1 <= month <= 12:
+    if chosen is None or not 1 <= month <= 12 or not may_download(signed_in(request.user), record):
         raise Http404("没有这种下载")
     result = monitored(record, month)
     if result.monthly is None:
@@ -541,18 +575,13 @@ def _attachment(
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """The audit events of the self-evaluations the user may read, newest first; the system
-    administrator also sees the events of no self-evaluation (user administration)."""
-    in_scope = Q(evaluation__in=visible_evaluations(request.user))
-    if is_system_admin(signed_in(request.user)):
-        in_scope |= Q(evaluation__isnull=True)
-    events = (
-        AuditEvent.objects.filter(in_scope).select_related("evaluation__department").order_by("-id")
-    )
+    """The audit events the user may read (``visibility.visible_events``), newest first."""
+    in_scope = visible_events(signed_in(request.user))
+    events = in_scope.select_related("evaluation__department").order_by("-id")
     action = request.GET.get("action", "")
     if action:
         events = events.filter(action=action)
-    actions = sorted(set(AuditEvent.objects.filter(in_scope).values_list("action", flat=True)))
+    actions = sorted(set(in_scope.values_list("action", flat=True)))
     return render(
         request,
         "pages/audit.html",
@@ -561,6 +590,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "actions": actions,
             "action": action,
             "sign_in_actions": SIGN_IN_ACTIONS,  # the actor of a failed sign-in is unknown
+            "limited_to": limited_to(membership(request.user)),
             "membership": membership(request.user),
         },
     )
@@ -612,7 +642,7 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(count)d 项变更未执行（处室已提交，数据锁定），详见审计日志。")
             % {"count": counts["未执行"]},
         )
-    _warn(request, applied.problems)
+    _warn(request, record, applied.problems)
     return redirect("dashboard", pk=record.pk)
 
 

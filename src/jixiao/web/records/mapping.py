@@ -128,6 +128,12 @@ def save_dataset(dataset: Dataset, framework: str) -> SelfEvaluation:
     return evaluation
 
 
+def row_location(table: Table[Any], position: int) -> SourceLocation:
+    """Where a stored row is said to be in problems and in the evaluation's references:
+    ``数据库 项目 第 3 行`` (shown as ``项目 第 3 行``)."""
+    return SourceLocation("数据库", sheet=table.sheet, row=position)
+
+
 def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Problem]]:
     """The data set stored for ``evaluation`` and every problem found reading it."""
     parts = Parts()
@@ -146,7 +152,7 @@ def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Probl
         rows = [
             (
                 cells_of(instance, table),
-                SourceLocation("数据库", sheet=table.sheet, row=instance.position),
+                row_location(table, instance.position),
             )
             for instance in instances
         ]
