@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -8,6 +10,14 @@ from jixiao.web.demo import PASSWORD, load_demo
 from jixiao.web.organizations.models import SelfEvaluation
 
 from ..conftest import REFERENCE
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Tests sign in and create accounts by the hundred: a fast hash instead of PBKDF2's
+    million rounds (what is hashed, and when, is the same; servers in child processes keep the
+    real hasher)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -24,16 +24,21 @@ from typing import Any
 PASSWORD = "jixiao-demo"
 
 
-def jixiao(home: Path, *arguments: str, database_url: str | None = None) -> subprocess.Popen[str]:
+def jixiao(
+    home: Path, *arguments: str, database_url: str | None = None, log: Path | None = None
+) -> subprocess.Popen[str]:
+    """``jixiao ARGUMENTS`` in a child process; its output in pipes, or (for a server, which
+    writes an audit checkpoint line per change and would block on a full pipe) in ``log``."""
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment["JIXIAO_HOME"] = str(home)
     if database_url:
         environment["DATABASE_URL"] = database_url
+    output = subprocess.PIPE if log is None else log.open("w", encoding="utf-8")
     return subprocess.Popen(
         [sys.executable, "-m", "jixiao.cli", *arguments],
         env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
         text=True,
     )
 
@@ -51,7 +56,8 @@ def live_server(home: Path, *, database_url: str | None = None) -> Iterator[str]
     _out, error = loaded.communicate(timeout=300)
     assert loaded.returncode == 0, error
     port = _free_port()
-    server = jixiao(home, "serve", "--port", str(port), database_url=database_url)
+    log = home / "server.log"
+    server = jixiao(home, "serve", "--port", str(port), database_url=database_url, log=log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -59,13 +65,13 @@ def live_server(home: Path, *, database_url: str | None = None) -> Iterator[str]
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                assert server.poll() is None, server.communicate()[1]
+                assert server.poll() is None, log.read_text(encoding="utf-8")
                 assert time.monotonic() < deadline, "服务未在 60 秒内启动"
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        server.wait(timeout=30)
 
 
 @dataclass

@@ -83,7 +83,7 @@ def test_control_characters_are_refused_or_removed(client_for, demo) -> None:  #
     assert "“实际完成值”含有不可见的控制字符，请删除后重新填写" in refused.content.decode()
     saved = client.post(url, {"actual": "1900", "reason": "海关\x00年报"})
     assert saved.status_code == 302
-    new = client.post(
+    new = client_for("demo-finance").post(
         f"/evaluations/{demo.pk}/data/key_tasks/new/", {"code": "T9\x00", "name": "新任务"}
     )
     assert new.status_code == 400 and new.context["form"].errors["code"]

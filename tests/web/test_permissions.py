@@ -590,30 +590,36 @@ def test_item7_the_audit_log_of_a_division_is_its_rows_and_its_own_actions(clien
 def test_item7_a_change_does_not_show_a_division_the_errors_it_leaves_in_others_rows(  # type: ignore[no-untyped-def]
     client_for, demo: SelfEvaluation
 ) -> None:
-    own = Project.objects.get(evaluation=demo, code="P46")  # 对外贸易处's
-    api = f"/api/evaluations/{demo.pk}/tables/projects/{own.pk}/"
+    project = Project.objects.get(evaluation=demo, code="P46")  # 对外贸易处's
     change = {"cells": {"adjusted_budget_wan": "901"}, "reason": "调整预算"}
-    division = client_for("demo-division")
-    answer = division.patch(api, change, content_type="application/json").json()
-    assert answer["cells"]["adjusted_budget_wan"] == "901" and answer["warnings"] == []
-    cells = row_cells(own, LEDGERS["projects"]) | {"adjusted_budget_wan": "902", "reason": "再调"}
-    page = division.post(f"/evaluations/{demo.pk}/data/projects/{own.pk}/", cells, follow=True)
-    shown = [str(m) for m in page.context["messages"]]
-    assert shown == [
-        "已保存项目“P46 city”。",
-        "另有 1 条问题在本处室查看范围以外的记录中，由财务审核人处理。",
-    ]
-    change["cells"]["adjusted_budget_wan"] = "903"
-    finance = client_for("demo-finance").patch(api, change, content_type="application/json")
+    finance = client_for("demo-finance").patch(
+        f"/api/evaluations/{demo.pk}/tables/projects/{project.pk}/",
+        change,
+        content_type="application/json",
+    )
     assert finance.json()["warnings"] == [
         {
             "code": "E-BUDGET-TOTAL",
             "severity": "error",
             "location": "预算 第 1 行",
-            "message": "资金来源“市本级”的项目年度预算合计 256814.66 万元与年度预算 "
+            "message": "资金来源“市本级”的项目年度预算合计 256812.66 万元与年度预算 "
             "256811.66 万元不一致",
         }
     ]
+    own = Indicator.objects.get(evaluation=demo, code="I102")  # 对外贸易处's
+    division = client_for("demo-division")
+    api = f"/api/evaluations/{demo.pk}/tables/indicators/{own.pk}/"
+    answer = division.patch(
+        api, {"cells": {"actual": "2000"}, "reason": "核实"}, content_type="application/json"
+    ).json()
+    assert answer["cells"]["actual"] == "2000" and answer["warnings"] == []
+    cells = row_cells(own, LEDGERS["indicators"]) | {"actual": "2001", "reason": "再核实"}
+    page = division.post(f"/evaluations/{demo.pk}/data/indicators/{own.pk}/", cells, follow=True)
+    shown = [str(m) for m in page.context["messages"]]
+    assert shown == ["已保存绩效指标“I102 跨境电商进出口金额”。"]  # it left no new error
+    tree = division.get(f"/evaluations/{demo.pk}/tree/").content.decode()
+    assert "另有 1 条问题在本处室查看范围以外的记录中，由财务审核人处理。" in tree
+    assert "256812.66" not in tree
 
 
 def test_item7_errors_in_another_divisions_rows_are_counted_not_shown(  # type: ignore[no-untyped-def]
@@ -623,12 +629,19 @@ def test_item7_errors_in_another_divisions_rows_are_counted_not_shown(  # type: 
     Project.objects.filter(pk=foreign.pk).update(spent=foreign.adjusted_budget + 1)
     pk = demo.pk
     finance = client_for("demo-finance").get(f"/api/evaluations/{pk}/evaluation/")
-    assert finance.status_code == 422
-    assert [p["code"] for p in finance.json()["problems"]] == ["E-OVERSPENT", "E-MONTHLY-TOTAL"]
+    assert finance.status_code == 200 and finance.json()["draft"] is True
+    assert [p["code"] for p in finance.json()["problems"]] == [
+        "E-OVERSPENT",
+        "E-MONTHLY-TOTAL",
+        "W-PUBLISHED-INCONSISTENT",  # the reference report's own (two indicators, three names)
+    ]
     assert foreign.name in finance.content.decode()
     division = client_for("demo-division")
     answer = division.get(f"/api/evaluations/{pk}/evaluation/")
-    assert answer.status_code == 422 and answer.json()["problems"] == []
+    assert answer.status_code == 200
+    # only the published report's own inconsistency, about its own indicators
+    assert [p["code"] for p in answer.json()["problems"]] == ["W-PUBLISHED-INCONSISTENT"]
+    assert answer.json()["draft"] is True  # the department's score is a draft for everyone
     assert '"P17"' not in division.get(f"/api/evaluations/{pk}/dataset/").content.decode()
     for url in (f"/evaluations/{pk}/tree/", f"/evaluations/{pk}/monitoring/6/"):
         page = division.get(url).content.decode()

@@ -73,7 +73,7 @@ def test_each_division_submits_its_own_part(client_for, demo) -> None:  # type: 
         follow=True,
     ).content.decode()
     assert "本处室已提交，数据已锁定；财务退回后才能修改" in locked
-    new_row = trade.get(f"/evaluations/{demo.pk}/data/key_tasks/new/", follow=True)
+    new_row = trade.get(f"/evaluations/{demo.pk}/data/forecasts/new/", follow=True)
     assert "本处室已提交，数据已锁定；财务退回后才能修改" in new_row.content.decode()
     own = indicator(demo, "I201")  # 消费促进处 is still filling
     assert own.division is not None and own.division.name == "消费促进处"

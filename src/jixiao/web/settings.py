@@ -173,6 +173,6 @@ LOGGING = {
         "checkpoints": {"class": "logging.StreamHandler", "formatter": "checkpoint"},
     },
     "loggers": {
-        "jixiao.audit": {"handlers": ["checkpoints"], "level": "INFO", "propagate": True},
+        "jixiao.audit": {"handlers": ["checkpoints"], "level": "INFO", "propagate": False},
     },
 }
