@@ -15,7 +15,7 @@ import io
 import random
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from xml.etree import ElementTree
@@ -141,6 +141,35 @@ class Book:
                 return None
         return self.sheets[part]
 
+    def sheet_roots(self) -> Iterator[tuple[str, ElementTree.Element]]:
+        """The sheets still there and still XML, in the workbook's order, by name."""
+        for entry in self.entries():
+            part = self.part_of(entry)
+            root = self.sheet(part) if part is not None else None
+            if root is not None:
+                yield str(entry.get("name")), root
+
+    def link(self, part: str, identifier: str, kind: str, content_type: str) -> None:
+        """Relate ``part`` to the workbook and give it its content type."""
+        ElementTree.SubElement(
+            self.relationships,
+            f"{{{PACKAGE}}}Relationship",
+            {"Id": identifier, "Type": f"{RELATIONSHIPS}/{kind}", "Target": part[3:]},
+        )
+        ElementTree.SubElement(
+            self.content_types,
+            f"{{{TYPES}}}Override",
+            {"PartName": f"/{part}", "ContentType": content_type},
+        )
+
+    def shuffle_sheets(self, rng: random.Random) -> None:
+        entries = self.entries()
+        shuffled = list(entries)
+        rng.shuffle(shuffled)
+        for child in list(entries):
+            entries.remove(child)
+        entries.extend(shuffled)
+
     def to_bytes(self) -> bytes:
         self.parts["xl/workbook.xml"] = _xml(self.workbook, MAIN)
         self.parts["xl/_rels/workbook.xml.rels"] = _xml(self.relationships, PACKAGE)
@@ -184,20 +213,23 @@ def column_number(letters: str) -> int:
 
 def some_sheet(book: Book, rng: random.Random) -> tuple[str, ElementTree.Element] | None:
     """A sheet that is still there, mostly a data sheet (the 项目 and 绩效指标 sheets most)."""
-    choices = []
-    for entry in book.entries():
-        part = book.part_of(entry)
-        if part is not None and book.sheet(part) is not None:
-            weight = 4 if entry.get("name") in ("项目", "绩效指标") else 1
-            choices += [(str(entry.get("name")), part)] * (
-                0 if entry.get("name") == "说明" else weight
-            )
-    if not choices:
+    choices = [
+        (name, root)
+        for name, root in book.sheet_roots()
+        for _ in range(0 if name == "说明" else 4 if name in ("项目", "绩效指标") else 1)
+    ]
+    return rng.choice(choices) if choices else None
+
+
+def some_rows(
+    book: Book, rng: random.Random
+) -> tuple[str, ElementTree.Element, list[ElementTree.Element]] | None:
+    """A sheet as with ``some_sheet``: its name, its ``sheetData`` and the rows in it."""
+    chosen = some_sheet(book, rng)
+    if chosen is None:
         return None
-    name, part = rng.choice(choices)
-    root = book.sheet(part)
-    assert root is not None
-    return name, root
+    name, root = chosen
+    return name, *rows_of(root)
 
 
 def rows_of(root: ElementTree.Element) -> tuple[ElementTree.Element, list[ElementTree.Element]]:
@@ -209,13 +241,10 @@ def rows_of(root: ElementTree.Element) -> tuple[ElementTree.Element, list[Elemen
 
 def some_cell(book: Book, rng: random.Random) -> tuple[str, ElementTree.Element] | None:
     """An existing or a new cell of a data row (the header row now and then), as ``项目!H5``."""
-    chosen = some_sheet(book, rng)
-    if chosen is None:
+    chosen = some_rows(book, rng)
+    if chosen is None or not chosen[2]:
         return None
-    name, root = chosen
-    _data, rows = rows_of(root)
-    if not rows:
-        return None
+    name, _data, rows = chosen
     row = rows[0] if len(rows) == 1 or rng.random() < 0.08 else rng.choice(rows[1:])
     number = row.get("r") or "1"
     cells = row.findall(f"{M}c")
@@ -229,12 +258,13 @@ def some_cell(book: Book, rng: random.Random) -> tuple[str, ElementTree.Element]
 
 def date_cell(book: Book, rng: random.Random) -> tuple[str, ElementTree.Element] | None:
     """A cell the workbook formats as a date, if the sheets still hold one."""
-    found = []
-    for entry in book.entries():
-        part = book.part_of(entry)
-        root = book.sheet(part) if part else None
-        if root is not None and entry.get("name") in ("采购合同", "信息公开", "事前评估"):
-            found += [(str(entry.get("name")), c) for c in root.iter(f"{M}c") if c.get("s") == "9"]
+    found = [
+        (name, cell)
+        for name, root in book.sheet_roots()
+        if name in ("采购合同", "信息公开", "事前评估")
+        for cell in root.iter(f"{M}c")
+        if cell.get("s") == "9"
+    ]
     if not found:
         return None
     name, cell = rng.choice(found)
@@ -399,11 +429,10 @@ def _renumber(data: ElementTree.Element) -> None:
 
 
 def _row_mutation(book: Book, rng: random.Random) -> str:
-    chosen = some_sheet(book, rng)
+    chosen = some_rows(book, rng)
     if chosen is None:
         return "no sheet"
-    name, root = chosen
-    data, rows = rows_of(root)
+    name, data, rows = chosen
     if not rows:
         return f"{name} has no rows"
     index = rng.randrange(len(rows))
@@ -435,11 +464,10 @@ def _row_mutation(book: Book, rng: random.Random) -> str:
 
 
 def _column_mutation(book: Book, rng: random.Random) -> str:
-    chosen = some_sheet(book, rng)
+    chosen = some_rows(book, rng)
     if chosen is None:
         return "no sheet"
-    name, root = chosen
-    _data, rows = rows_of(root)
+    name, _data, rows = chosen
     header = rows[0].findall(f"{M}c") if rows else []
     if not header:
         return f"{name} has no header"
@@ -496,11 +524,7 @@ def _sheet_mutation(book: Book, rng: random.Random) -> str:
     elif action == "duplicate" and part is not None:
         _duplicate_sheet(book, part, rng.choice((name, f"{name} (2)")))
     elif action == "reorder":
-        shuffled = list(entries)
-        rng.shuffle(shuffled)
-        for child in list(entries):
-            entries.remove(child)
-        entries.extend(shuffled)
+        book.shuffle_sheets(rng)
     elif action == "hide":
         entry.set("state", rng.choice(("hidden", "veryHidden")))
     elif action == "add":
@@ -570,16 +594,7 @@ def _add_sheet(book: Book, name: str) -> None:
 def _register(book: Book, part: str, name: str) -> None:
     """List ``part`` in the workbook as sheet ``name``: relationship, content type, entry."""
     identifier = f"rIdMutated{len(book.relationships)}"
-    ElementTree.SubElement(
-        book.relationships,
-        f"{{{PACKAGE}}}Relationship",
-        {"Id": identifier, "Type": f"{RELATIONSHIPS}/worksheet", "Target": part[3:]},
-    )
-    ElementTree.SubElement(
-        book.content_types,
-        f"{{{TYPES}}}Override",
-        {"PartName": f"/{part}", "ContentType": WORKSHEET_TYPE},
-    )
+    book.link(part, identifier, "worksheet", WORKSHEET_TYPE)
     sheet_id = str(1000 + len(book.entries()))
     ElementTree.SubElement(
         book.entries(), f"{M}sheet", {"name": name, "sheetId": sheet_id, R_ID: identifier}
@@ -626,12 +641,7 @@ def damage(data: bytes, rng: random.Random) -> tuple[bytes, str]:
 
 
 def _sheet_order(book: Book, rng: random.Random) -> str:
-    entries = book.entries()
-    shuffled = list(entries)
-    rng.shuffle(shuffled)
-    for child in list(entries):
-        entries.remove(child)
-    entries.extend(shuffled)
+    book.shuffle_sheets(rng)
     return "sheets in another order"
 
 
@@ -680,10 +690,8 @@ def _numbers_spelled(book: Book, rng: random.Random) -> str:
 
 def _dates_as_text(book: Book, _rng: random.Random) -> str:
     changed = 0
-    for entry in book.entries():
-        part = book.part_of(entry)
-        root = book.sheet(part) if part else None
-        for cell in root.iter(f"{M}c") if root is not None else ():
+    for _name, root in book.sheet_roots():
+        for cell in root.iter(f"{M}c"):
             value = cell.find(f"{M}v")
             if cell.get("s") == "9" and value is not None and value.text:
                 day = date(1899, 12, 30) + timedelta(days=int(float(value.text)))
@@ -695,10 +703,8 @@ def _dates_as_text(book: Book, _rng: random.Random) -> str:
 def _shared_strings(book: Book, _rng: random.Random) -> str:
     """Every text in the shared-strings table, as Excel writes it (jixiao writes inline)."""
     table: dict[str, int] = {}
-    for entry in book.entries():
-        part = book.part_of(entry)
-        root = book.sheet(part) if part else None
-        for cell in root.iter(f"{M}c") if root is not None else ():
+    for _name, root in book.sheet_roots():
+        for cell in root.iter(f"{M}c"):
             if cell.get("t") == "inlineStr":
                 text = "".join(cell.itertext())
                 clear(cell)
@@ -709,30 +715,16 @@ def _shared_strings(book: Book, _rng: random.Random) -> str:
     for text in table:
         ElementTree.SubElement(ElementTree.SubElement(strings, f"{M}si"), f"{M}t").text = text
     book.parts["xl/sharedStrings.xml"] = _xml(strings, MAIN)
-    ElementTree.SubElement(
-        book.relationships,
-        f"{{{PACKAGE}}}Relationship",
-        {
-            "Id": "rIdStrings",
-            "Type": f"{RELATIONSHIPS}/sharedStrings",
-            "Target": "sharedStrings.xml",
-        },
-    )
-    ElementTree.SubElement(
-        book.content_types,
-        f"{{{TYPES}}}Override",
-        {"PartName": "/xl/sharedStrings.xml", "ContentType": SHARED_STRINGS_TYPE},
-    )
+    book.link("xl/sharedStrings.xml", "rIdStrings", "sharedStrings", SHARED_STRINGS_TYPE)
     return f"{len(table)} shared strings"
 
 
 def _trailing_rows(book: Book, rng: random.Random) -> str:
     """Empty rows after the data: one without cells, one of formatted empty cells."""
-    chosen = some_sheet(book, rng)
+    chosen = some_rows(book, rng)
     if chosen is None:
         return "no sheet"
-    name, root = chosen
-    data, rows = rows_of(root)
+    name, data, rows = chosen
     last = int(rows[-1].get("r") or len(rows)) if rows else 0
     ElementTree.SubElement(data, f"{M}row", {"r": str(last + 1)})
     row = ElementTree.SubElement(data, f"{M}row", {"r": str(last + 3)})
