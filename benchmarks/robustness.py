@@ -2,7 +2,8 @@
 
     python benchmarks/robustness.py [--workbooks N] [--seed S] [--cli-every K] [--case I]
                                     [--threads T] [--saves S] [--kills R] [--kill-writers W]
-                                    [--postgres URL] [--only workbooks,writers,kills] [--json OUT]
+                                    [--postgres URL [--postgres-only]] [--json OUT]
+                                    [--only workbooks,writers,kills]
 
 Counts, not timings. Three campaigns:
 
@@ -32,7 +33,8 @@ Counts, not timings. Three campaigns:
    together), the database's integrity check and ``jixiao audit verify`` must pass, and the
    next round restarts the server on it. SQLite; PostgreSQL too with ``--postgres``.
 
-``--postgres URL`` names a scratch database: it is dropped and created anew for each campaign.
+``--postgres URL`` names a scratch database: it is dropped and created anew before the live
+campaigns run on it (``--postgres-only``: there alone, not on SQLite too).
 Seeded: the same seed gives the same workbooks and kill moments (thread timing aside). Exit
 status 0 when nothing was lost, leaked, falsely refused or crashed; 1 with every failure listed
 otherwise (a workbook by its index: ``--case INDEX`` rebuilds it as case-INDEX.xlsx and checks
@@ -61,6 +63,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,7 @@ from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, load_framework  # noqa
 from jixiao.adapters.workbook import read_workbook, write_workbook  # noqa: E402
 from jixiao.cli import main as cli_main  # noqa: E402
 from jixiao.core.evaluation import evaluate  # noqa: E402
+from jixiao.core.framework import Framework  # noqa: E402
 from jixiao.core.model import Dataset  # noqa: E402
 from jixiao.core.problems import Problem, errors_in  # noqa: E402
 from workbook_mutations import Mutated, mutated, unpack  # noqa: E402
@@ -103,7 +107,6 @@ class Folders:
     """The import targets: a copy of the reference folder (with its README, a file that is no
     part of the data set) and a place for new folders."""
 
-    work: Path
     target: Path
     fresh: Path
     snapshot: dict[str, bytes]
@@ -112,7 +115,7 @@ class Folders:
     def make(cls, work: Path) -> Folders:
         target = work / "dataset"
         shutil.copytree(REFERENCE, target)
-        return cls(work, target, work / "new" / "dataset", files_in(target))
+        return cls(target, work / "new" / "dataset", files_in(target))
 
     def restore(self) -> None:
         """Put the folder back as it was (after an import that was meant to change it)."""
@@ -178,7 +181,7 @@ def check_workbook(
     if accepted:
         assert dataset is not None
         try:
-            evaluate(dataset, load_framework(DEFAULT_FRAMEWORK))
+            evaluate(dataset, reference_framework())
         except Exception:
             case.fail("crash in evaluate", traceback.format_exc(limit=-3))
     _import_with_replace(case, path, folders, dataset if accepted else None)
@@ -188,6 +191,11 @@ def check_workbook(
         _import_into_new_folder(case, path, folders)
     if through_process:
         _import_in_a_process(case, path, folders, accepted)
+
+
+@cache
+def reference_framework() -> Framework:
+    return load_framework(DEFAULT_FRAMEWORK)
 
 
 def _only_unknown_sheets(problems: list[Problem]) -> bool:
