@@ -8,7 +8,9 @@ import http.cookiejar
 import json
 import os
 import re
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,21 +26,16 @@ from typing import Any
 PASSWORD = "jixiao-demo"
 
 
-def jixiao(
-    home: Path, *arguments: str, database_url: str | None = None, log: Path | None = None
-) -> subprocess.Popen[str]:
-    """``jixiao ARGUMENTS`` in a child process; its output in pipes, or (for a server, which
-    writes an audit checkpoint line per change and would block on a full pipe) in ``log``."""
+def jixiao(home: Path, *arguments: str, database_url: str | None = None) -> subprocess.Popen[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment["JIXIAO_HOME"] = str(home)
     if database_url:
         environment["DATABASE_URL"] = database_url
-    output = subprocess.PIPE if log is None else log.open("w", encoding="utf-8")
     return subprocess.Popen(
         [sys.executable, "-m", "jixiao.cli", *arguments],
         env=environment,
-        stdout=output,
-        stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
 
@@ -49,29 +46,88 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def load_demo(home: Path, *, database_url: str | None = None, dataset: Path | None = None) -> None:
+    """``jixiao demo --no-serve``: migrate, load a data set (the reference one by default) and
+    point the demo accounts at its department."""
+    chosen = ["--dataset", str(dataset)] if dataset is not None else []
+    loaded = jixiao(home, "demo", "--no-serve", *chosen, database_url=database_url)
+    _out, error = loaded.communicate(timeout=300)
+    assert loaded.returncode == 0, error
+
+
+@dataclass
+class Server:
+    """A running ``jixiao serve``; its output goes to ``server.log`` in its home (a pipe nobody
+    reads would fill and stall it)."""
+
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        """``kill -9``: the process ends at once, in the middle of whatever it was doing."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+def start_server(home: Path, *, database_url: str | None = None) -> Server:
+    """Start ``jixiao serve`` on a free port and wait until it accepts connections."""
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment["JIXIAO_HOME"] = str(home)
+    if database_url:
+        environment["DATABASE_URL"] = database_url
+    port = _free_port()
+    log = home / "server.log"
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jixiao.cli", "serve", "--port", str(port)],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return Server(process, f"http://127.0.0.1:{port}", log)
+        except OSError:
+            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+            if time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError("服务未在 60 秒内启动") from None
+            time.sleep(0.2)
+
+
 @contextmanager
 def live_server(home: Path, *, database_url: str | None = None) -> Iterator[str]:
     """Load the demo into ``home`` and serve it; yields the base URL."""
-    loaded = jixiao(home, "demo", "--no-serve", database_url=database_url)
-    _out, error = loaded.communicate(timeout=300)
-    assert loaded.returncode == 0, error
-    port = _free_port()
-    log = home / "server.log"
-    server = jixiao(home, "serve", "--port", str(port), database_url=database_url, log=log)
+    load_demo(home, database_url=database_url)
+    server = start_server(home, database_url=database_url)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, log.read_text(encoding="utf-8")
-                assert time.monotonic() < deadline, "服务未在 60 秒内启动"
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield server.base
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
+
+
+def query(home: Path, sql: str, *, database_url: str | None = None) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` read straight from the server's database — SQLite in ``home`` or the
+    PostgreSQL database at ``database_url`` — on a connection of its own, closed after."""
+    if database_url:
+        import psycopg
+
+        with psycopg.connect(database_url) as connection:
+            return list(connection.execute(sql).fetchall())
+    with closing(sqlite3.connect(home / "jixiao.sqlite3", timeout=60)) as database:
+        return database.execute(sql).fetchall()
+
+
+class _Unredirected(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_arguments: Any, **_keywords: Any) -> None:
+        return None  # urllib then hands the 3xx answer back as an HTTPError
 
 
 @dataclass
@@ -86,10 +142,15 @@ class Answer:
 class Browser:
     """A signed-in session: cookies and the CSRF token, as a browser keeps them."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, *, follow_redirects: bool = True) -> None:
         self.base = base
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        handlers: list[urllib.request.BaseHandler] = [
+            urllib.request.HTTPCookieProcessor(self.cookies)
+        ]
+        if not follow_redirects:  # a saved form then answers 302 itself, not the next page's 200
+            handlers.append(_Unredirected())
+        self.opener = urllib.request.build_opener(*handlers)
 
     def request(self, method: str, path: str, data: dict[str, str] | None = None) -> Answer:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
