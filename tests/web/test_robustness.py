@@ -19,7 +19,6 @@ import pytest
 from jixiao.adapters.dataset_files import load_dataset
 from jixiao.adapters.workbook import read_workbook, write_workbook
 from jixiao.cli import main
-from jixiao.core.problems import ProblemsFound
 
 from ..conftest import REFERENCE, ROOT
 
@@ -76,13 +75,7 @@ def test_must_show_mutated_workbooks_crash_nothing_and_refusals_leave_the_folder
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="不用数据库：在 SQLite 那一轮运行一次即可")
-@pytest.mark.xfail(
-    strict=True,
-    raises=ProblemsFound,
-    reason="open finding (docs/reliability.md): a lone carriage return in a cell is imported, "
-    "and indicators.csv is written so that the row breaks there",
-)
-def test_must_show_open_finding_a_lone_carriage_return_is_imported_and_read_back(
+def test_must_show_a_lone_carriage_return_is_imported_and_read_back(
     tmp_path: Path,
 ) -> None:
     workbook = tmp_path / "cr.xlsx"

@@ -67,8 +67,12 @@ def _header_problems(
 def table_text(columns: Sequence[Column], rows: Sequence[Mapping[str, str]]) -> str:
     """A table as CSV text: the column keys as header, one line per row, ``\\n`` line ends."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([column.key for column in columns])
+    plain = csv.writer(buffer, lineterminator="\n")
+    # The writer quotes a value holding "\n" but not one holding a lone "\r" (its line end is
+    # "\n"), and a reader would end the row there: such a row is written all quoted.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writerow([column.key for column in columns])
     for row in rows:
-        writer.writerow([row.get(column.key, "") for column in columns])
+        cells = [row.get(column.key, "") for column in columns]
+        (quoted if any("\r" in str(cell) for cell in cells) else plain).writerow(cells)
     return buffer.getvalue()
