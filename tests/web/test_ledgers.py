@@ -82,7 +82,7 @@ def test_the_finance_office_changes_a_projects_spending_and_the_change_is_audite
     assert event.before["支出金额（万元）"] == "6000"
     assert event.after["支出金额（万元）"] == "7000"
     assert event.after["12月支出（元）"] == "70000000.00"
-    assert event.after["重构字段"] == "division;funding_source;key_task"
+    assert event.after["重构字段"] == "责任处室、资金来源编码、重点任务编码"
 
 
 def test_a_bad_row_is_refused_at_each_field_and_nothing_is_written(client_for, demo) -> None:  # type: ignore[no-untyped-def]

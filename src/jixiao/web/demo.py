@@ -57,7 +57,7 @@ def load_demo(dataset: Dataset, source: str) -> SelfEvaluation:
         "载入演示数据",
         str(evaluation),
         evaluation=evaluation,
-        after={"projects": len(dataset.projects), "indicators": len(dataset.indicators)},
+        after={"项目": len(dataset.projects), "指标": len(dataset.indicators)},
         reason=f"jixiao demo 载入 {source}",
     )
     return evaluation

@@ -29,6 +29,7 @@ from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import write_workbook
 from jixiao.core.problems import Problem
+from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.editing import reads_whole_department
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.services import Assessed, draft_mark
@@ -97,3 +98,10 @@ def produce(kind: Download, assessed: Assessed) -> bytes:
         path = Path(folder) / f"file{kind.suffix}"
         kind.write(assessed, path)
         return path.read_bytes()
+
+
+def record_download(user: User, record: SelfEvaluation, label: str) -> None:
+    """A department document downloaded: who took which, when (an audit event)."""
+    with in_record_language():
+        what = str(label)
+    record_event(user, "下载", f"{record} {what}", evaluation=record)

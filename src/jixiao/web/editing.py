@@ -615,8 +615,22 @@ def _drop_reconstructed(instance: Record, ledger: Ledger, changed: set[str]) -> 
 
 
 def _labelled(ledger: Ledger, cells: Mapping[str, str], fields: set[str]) -> dict[str, str]:
-    """The cells of the changed model fields, keyed by the columns' Chinese labels."""
-    return {c.label: cells.get(c.key, "") for c in ledger.columns if field_of(c) in fields}
+    """The cells of the changed model fields, keyed by the columns' Chinese labels; the list
+    of reconstructed fields by their labels too (``责任处室、资金来源编码``), not their keys."""
+    return {
+        c.label: _reconstructed_text(ledger, cells.get(c.key, ""))
+        if c.kind is Kind.RECONSTRUCTED
+        else cells.get(c.key, "")
+        for c in ledger.columns
+        if field_of(c) in fields
+    }
+
+
+def _reconstructed_text(ledger: Ledger, names: str) -> str:
+    """``division;funding_source`` as ``责任处室、资金来源编码`` (``*`` as 整行)."""
+    labels = {c.field_name: c.label for c in ledger.columns} | {"*": "整行"}
+    shown = dict.fromkeys(labels.get(name, name) for name in names.split(";") if name)
+    return "、".join(shown)
 
 
 def _at_form(problem: Problem, ledger: Ledger, where: SourceLocation) -> Problem:

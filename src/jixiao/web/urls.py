@@ -42,6 +42,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/upload/", views.upload, name="upload"),
     path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),
     path("audit/", views.audit_log, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
     path("users/", views.users, name="users"),
     path("users/<int:user_id>/", views.edit_user, name="edit_user"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -9,10 +9,11 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,10 @@ from jixiao.core.monitoring import GroupProgress
 from jixiao.core.problems import Problem
 from jixiao.core.result import NodeResult
 from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
-from jixiao.web.downloads import DOWNLOADS, Download, may_download, produce
+from jixiao.web.audit.display import changes_of
+from jixiao.web.audit.models import AuditEvent
+from jixiao.web.audit_log import PAGE_SIZE, AuditFilter, events_for, export, readable_actions
+from jixiao.web.downloads import DOWNLOADS, Download, may_download, produce, record_download
 from jixiao.web.editing import (
     LEDGERS,
     EditRefused,
@@ -75,7 +79,6 @@ from jixiao.web.visibility import (
     seen_monitored,
     seen_problems,
     seen_warnings,
-    visible_events,
     withheld_message,
 )
 from jixiao.web.workflow import (
@@ -486,6 +489,7 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     except (NoChineseFont, PdfUnavailable) as error:
         messages.error(request, str(error))
         return redirect("dashboard", pk=record.pk)
+    record_download(signed_in(request.user), record, chosen.label)
     return _attachment(content, chosen.content_type, f"{record.fiscal_year}年度", chosen, record)
 
 
@@ -553,6 +557,7 @@ def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) ->
         produce_monitoring(chosen, result.monthly, result.errors),
         content_type=chosen.content_type,
     )
+    record_download(signed_in(request.user), record, f"{month}月{chosen.label}")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 
@@ -575,25 +580,45 @@ def _attachment(
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """The audit events the user may read (``visibility.visible_events``), newest first."""
-    in_scope = visible_events(signed_in(request.user))
-    events = in_scope.select_related("evaluation__department").order_by("-id")
-    action = request.GET.get("action", "")
-    if action:
-        events = events.filter(action=action)
-    actions = sorted(set(in_scope.values_list("action", flat=True)))
+    """The audit events the user may read, filtered, a page at a time, newest first; each
+    event's changed fields as a small table of before and after."""
+    user = signed_in(request.user)
+    chosen = AuditFilter(request.GET or None, actions=readable_actions(user))
+    valid = not chosen.is_bound or chosen.is_valid()
+    events = events_for(user, chosen) if valid else AuditEvent.objects.none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "pages/audit.html",
         {
-            "events": events[:500],
-            "actions": actions,
-            "action": action,
+            "form": chosen,
+            "page": page,
+            "events": [(event, changes_of(event)) for event in page.object_list],
+            "query": query.urlencode(),
             "sign_in_actions": SIGN_IN_ACTIONS,  # the actor of a failed sign-in is unknown
             "limited_to": limited_to(membership(request.user)),
             "membership": membership(request.user),
         },
+        status=200 if valid else 400,
     )
+
+
+@login_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The filtered audit events as an Excel workbook (the export is recorded too)."""
+    user = signed_in(request.user)
+    chosen = AuditFilter(request.GET or None, actions=readable_actions(user))
+    if chosen.is_bound and not chosen.is_valid():
+        return audit_log(request)
+    response = HttpResponse(
+        export(user, chosen),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"审计日志{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 @login_required
