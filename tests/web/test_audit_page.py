@@ -94,7 +94,7 @@ def test_item19_the_export_is_the_filtered_log_and_is_recorded(
     assert spent[1:4] == [
         "demo-finance",
         "修改项目",
-        "广州市商务局 2023 年度 项目 P18 汽车以旧换新",
+        "广州市商务局 2023 年度 项目 P18 商务经济与社会发展项目促进消费提档升级汽车以旧换新",
     ]
     assert spent[5:] == ["6000", "7000", "补录 12 月支付"]
     assert {r[2] for r in rows[1:]} == {"修改项目"}

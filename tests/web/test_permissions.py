@@ -105,6 +105,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
         "upload",
         "confirm_upload",
         "audit",
+        "audit_export",
         "users",
         "edit_user",
         "monitoring",

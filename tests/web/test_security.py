@@ -455,7 +455,7 @@ def test_item17_the_audit_filter_is_applied_by_the_sites_script(  # type: ignore
 ) -> None:
     client = client_for("demo-finance")
     page = client.get("/audit/").content.decode()
-    assert '<select name="action" id="action" data-submit-on-change>' in page
+    assert '<select name="action" data-submit-on-change id="action">' in page
     script = client.get("/static/jixiao/app.js")
     body = b"".join(script.streaming_content).decode()  # type: ignore[attr-defined]
     assert 'field.hasAttribute("data-submit-on-change")' in body

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
 from jixiao.adapters.xlsx_cells import put
-from jixiao.web.audit.display import changes_of
+from jixiao.web.audit.display import FieldChange, changes_of
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.audit.services import record_event
 from jixiao.web.visibility import visible_events
@@ -33,7 +33,11 @@ class AuditFilter(forms.Form):
     """Who, what, on what, and between which days (both included)."""
 
     actor = forms.CharField(label=_("操作人"), required=False, max_length=150)
-    action = forms.ChoiceField(label=_("操作"), required=False)
+    action = forms.ChoiceField(
+        label=_("操作"),
+        required=False,
+        widget=forms.Select(attrs={"data-submit-on-change": True}),  # app.js submits on change
+    )
     target = forms.CharField(label=_("对象"), required=False, max_length=300)
     since = forms.DateField(
         label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -43,6 +47,7 @@ class AuditFilter(forms.Form):
     )
 
     def __init__(self, *args: Any, actions: Sequence[str] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")  # ids are the field names: ?action=… and id="action"
         super().__init__(*args, **kwargs)
         field = self.fields["action"]
         assert isinstance(field, forms.ChoiceField)
@@ -111,15 +116,9 @@ def _workbook(events: Iterable[AuditEvent]) -> bytes:
     for event in events:
         at = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S")
         heading = (at, event.actor_name or "系统", event.action, event.target)
-        changes = changes_of(event) or [None]
+        changes = changes_of(event) or [FieldChange("", "", "")]
         for change in changes:
-            values = (
-                *heading,
-                change.field if change else "",
-                change.before if change else "",
-                change.after if change else "",
-                event.reason,
-            )
+            values = (*heading, change.field, change.before, change.after, event.reason)
             for column, value in enumerate(values, start=1):
                 put(sheet, row, column, value)
             row += 1

@@ -100,7 +100,7 @@ def produce(kind: Download, assessed: Assessed) -> bytes:
         return path.read_bytes()
 
 
-def record_download(user: User, record: SelfEvaluation, label: str) -> None:
+def record_download(user: User, record: SelfEvaluation, label: str | Promise) -> None:
     """A department document downloaded: who took which, when (an audit event)."""
     with in_record_language():
         what = str(label)
