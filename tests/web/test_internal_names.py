@@ -58,8 +58,8 @@ def test_item20_the_form_shows_the_reconstructed_fields_by_their_labels(client_f
     assert target.reconstructed == "funding_source;key_task;monthly_spent"
     event = AuditEvent.objects.get(action="修改项目")
     assert (event.before, event.after) == (
-        {"重构字段": "division;funding_source;key_task;monthly_spent"},
-        {"重构字段": "funding_source;key_task;monthly_spent"},
+        {"重构字段": "责任处室、资金来源编码、重点任务编码、1月支出（元）至12月支出（元）"},
+        {"重构字段": "资金来源编码、重点任务编码、1月支出（元）至12月支出（元）"},
     )
 
     reader = client_for("demo-leader").get(url).content.decode()  # read only: boxes shown, fixed

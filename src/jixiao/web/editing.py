@@ -628,9 +628,8 @@ def _labelled(ledger: Ledger, cells: Mapping[str, str], fields: set[str]) -> dic
 
 def _reconstructed_text(ledger: Ledger, names: str) -> str:
     """``division;funding_source`` as ``责任处室、资金来源编码`` (``*`` as 整行)."""
-    labels = {c.field_name: c.label for c in ledger.columns} | {"*": "整行"}
-    shown = dict.fromkeys(labels.get(name, name) for name in names.split(";") if name)
-    return "、".join(shown)
+    labels = field_labels(ledger) | {"*": "整行"}
+    return "、".join(labels.get(name, name) for name in names.split(";") if name)
 
 
 def _at_form(problem: Problem, ledger: Ledger, where: SourceLocation) -> Problem:
