@@ -142,3 +142,23 @@ def test_item3_the_finance_office_cannot_change_a_submitted_divisions_row_in_for
     assert answer.status_code == 409
     assert answer.json()["detail"] == "对外贸易处已提交，其数据已锁定；退回该处室后才能修改"
     assert Indicator.objects.get(pk=i102.pk).actual == "2004.7"
+
+
+def test_item3_the_audit_keeps_the_plan_in_chinese_whatever_the_uploaders_language(
+    client_for: Any, demo: SelfEvaluation, reference_dataset: Any, tmp_path: Any
+) -> None:
+    client_for("demo-division").post(f"/evaluations/{demo.pk}/steps/submit/")  # 对外贸易处
+    client = client_for("demo-finance")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    def edits(book: Any) -> None:
+        _actual(book, "I102", 1900)  # locked
+        _actual(book, "I201", 7)
+
+    page = _upload(client, demo, reference_dataset, tmp_path, edits)
+    client.post(f"/evaluations/{demo.pk}/upload/confirm/", {"token": _token(page)})
+    event = AuditEvent.objects.get(action="导入工作簿")
+    assert [(c["操作"], c.get("未执行的原因")) for c in event.after["变更"]] == [
+        ("修改", "对外贸易处已提交，其数据已锁定；退回该处室后才能修改"),
+        ("修改", None),
+    ]

@@ -29,7 +29,7 @@ from jixiao.adapters.assemble import disassemble
 from jixiao.adapters.tables import Table
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, Severity
-from jixiao.web.audit.services import record_event
+from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.editing import LEDGERS, Ledger, division_lock, row_cells, row_label
 from jixiao.web.organizations.models import Department, Division, SelfEvaluation
 from jixiao.web.records.mapping import TABLES, cells_of, field_of, fields_of
@@ -109,7 +109,11 @@ class ChangePlan:
         return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
     def as_record(self) -> dict[str, Any]:
-        """The plan as the audit log keeps it, in Chinese column labels."""
+        """The plan as the audit log keeps it, in Chinese whatever the reader's language."""
+        with in_record_language():
+            return self._as_record()
+
+    def _as_record(self) -> dict[str, Any]:
 
         def cells(changes: Iterable[CellChange]) -> dict[str, list[str]]:
             return {c.column: [c.before, c.after] for c in changes}
@@ -152,7 +156,12 @@ class Applied:
 
 def plan_changes(record: SelfEvaluation, dataset: Dataset) -> ChangePlan:
     """Every row added, changed or removed by bringing ``dataset`` into ``record``, each with
-    the reason it is refused, if it is."""
+    the reason it is refused, if it is (in Chinese, as the audit log keeps it)."""
+    with in_record_language():
+        return _plan(record, dataset)
+
+
+def _plan(record: SelfEvaluation, dataset: Dataset) -> ChangePlan:
     divisions = _divisions(record, dataset)
     incoming_tables = disassemble(dataset)
     changes: list[RowChange] = []
