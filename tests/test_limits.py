@@ -56,6 +56,7 @@ def test_item10_huge_numbers_in_a_workbook_are_refused_at_their_cells(
             ("绩效指标", "I2"): "1e999999999",  # 实际完成值
             ("绩效指标", "J2"): "0.125",  # 分值 to three decimals
             ("公布数", "C3"): "1e308",  # the published total
+            ("资产配置", "B2"): 3_000_000_000,  # beyond a database integer
         },
     )
     assert result.code == 1
@@ -79,6 +80,10 @@ def test_item10_huge_numbers_in_a_workbook_are_refused_at_their_cells(
     assert (
         "[E-RANGE] 公布数!C3：“公布值”超出可处理的范围（绝对值须小于 10^15，"
         "最多 10 位小数）：“1e308”" in lines
+    )
+    assert (
+        "[E-RANGE] 资产配置!B2：“配置标准数量”超出范围：绝对值须小于 2147483648，"
+        "最多 10 位小数，实际为 3000000000" in lines
     )
     assert not (tmp_path / "out").exists()
 

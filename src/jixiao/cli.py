@@ -457,7 +457,10 @@ def _demo(arguments: argparse.Namespace) -> int:
 
     database = settings.DATABASES["default"]["NAME"]
     print(f"已载入 {evaluation}（{len(dataset.projects)} 个项目）→ {database}")
-    accounts = "、".join(name for name, *_ in ACCOUNTS)
+    from django.contrib.auth import get_user_model
+
+    active = set(get_user_model().objects.filter(is_active=True).values_list("username", flat=True))
+    accounts = "、".join(name for name, *_ in ACCOUNTS if name in active)
     print(f"演示账号（密码均为 {PASSWORD}）：{accounts}")
     if not arguments.no_serve:
         runtime.serve(arguments.host, arguments.port)

@@ -198,3 +198,12 @@ def test_item7_the_division_of_an_event_is_an_index_outside_its_hash() -> None:
     assert verify_chain() is None
     AuditEvent.objects.filter(pk=event.pk).update(division=None)  # who may read it, not what
     assert verify_chain() is None  # it says: the events of earlier versions keep their hashes
+
+
+def test_item19_an_emptied_log_is_found() -> None:
+    three_events()
+    AuditEvent.objects.all().delete()
+    AuditChainHead.objects.all().delete()
+    broken = verify_chain()
+    assert broken is not None
+    assert broken.describe() == "链头记录缺失（链头被删除；日志可能被整体清空）"

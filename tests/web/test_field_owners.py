@@ -77,3 +77,23 @@ def test_item8_a_division_writes_its_tasks_narrative_but_adds_no_task(
     assert division.get(f"/evaluations/{demo.pk}/data/key_tasks/new/").status_code == 404
     form = division.get(f"/evaluations/{demo.pk}/data/key_tasks/{task.pk}/").content.decode()
     assert 'name="completion"' in form and 'name="name" maxlength' not in form
+
+
+def test_item8_a_division_cannot_learn_other_divisions_codes_through_its_forecasts(
+    client_for: Any, demo: SelfEvaluation
+) -> None:
+    division = client_for("demo-division2")  # 消费促进处
+    base = f"/api/evaluations/{demo.pk}/tables/forecasts/"
+    answers = [
+        division.post(
+            base,
+            {"cells": {"indicator": code, "month": "6", "forecast": "1"}},
+            content_type="application/json",
+        )
+        for code in ("I102", "I999")  # 对外贸易处's, and none
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert [a.json()["problems"][0]["message"] for a in answers] == [
+        "“指标编码”须为本处室的编码，“I102”不是",
+        "“指标编码”须为本处室的编码，“I999”不是",
+    ]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from jixiao.web.audit.models import AuditEvent
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.models import Indicator, Project
 
@@ -56,3 +57,21 @@ def test_item11_a_200000_character_project_name_is_refused_with_its_limit(
         "“项目名称”最多 300 个字符，实际有 200000 个"
     ]
     assert Project.objects.get(pk=project.pk).name == project.name
+
+
+def test_item11_a_name_at_its_limit_fits_the_audit_log(
+    client_for: Any, demo: SelfEvaluation
+) -> None:
+    """The audit event's object names the row by its name: a 300-character project name must
+    not make a valid change fail where the database enforces the column's length."""
+    client = client_for("demo-finance")
+    project = Project.objects.filter(evaluation=demo).first()
+    assert project is not None
+    answer = client.patch(
+        f"/api/evaluations/{demo.pk}/tables/projects/{project.pk}/",
+        {"cells": {"name": "长" * 300}},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    event = AuditEvent.objects.get(action="修改项目")
+    assert len(event.target) == 300 and event.target.endswith("…")

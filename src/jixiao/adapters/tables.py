@@ -890,8 +890,8 @@ ASSETS: Table[AssetHolding] = Table(
     "通用资产的配置标准与在用数量",
     (
         Column("category", "资产类别", required=True, max_length=100),
-        Column("standard_count", "配置标准数量", Kind.INTEGER, required=True),
-        Column("held_count", "在用数量", Kind.INTEGER, required=True),
+        Column("standard_count", "配置标准数量", Kind.INTEGER, required=True, bound=Decimal(2**31)),
+        Column("held_count", "在用数量", Kind.INTEGER, required=True, bound=Decimal(2**31)),
         Column("reason", "超配原因", width=30, max_length=LONG_TEXT),
         RECONSTRUCTED,
         NOTE,

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from jixiao.adapters.xlsx_cells import put
 from jixiao.web.audit.display import FieldChange, changes_of
 from jixiao.web.audit.models import AuditEvent
-from jixiao.web.audit.services import record_event
+from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.visibility import visible_events
 
 PAGE_SIZE = 50
@@ -64,10 +64,11 @@ class AuditFilter(forms.Form):
         return data
 
     def describe(self) -> str:
-        """The filter in words, for the record of an export."""
+        """The filter in words (Chinese, as the audit log is), for the record of an export."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        parts = [f"{self.fields[name].label}：{value}" for name, value in data.items() if value]
-        return "；".join(str(part) for part in parts) or "全部"
+        with in_record_language():
+            parts = [f"{self.fields[name].label}：{value}" for name, value in data.items() if value]
+        return "；".join(parts) or "全部"
 
 
 def readable_actions(user: User) -> list[str]:

@@ -250,6 +250,22 @@ def _key(table: Table[Any], row: Record) -> tuple[str, ...]:
     return table.key_of(cells_of(row, table)) or ()
 
 
+def _by_key(
+    table: Table[Any], rows: list[Record]
+) -> tuple[dict[tuple[str, ...], Record], list[Record]]:
+    """Stored rows by natural key, and the rows repeating a key already taken (possible in a
+    data set an earlier version stored): an incoming data set, one row per key, removes those."""
+    first: dict[tuple[str, ...], Record] = {}
+    repeated = []
+    for row in rows:
+        key = _key(table, row)
+        if key in first:
+            repeated.append(row)
+        else:
+            first[key] = row
+    return first, repeated
+
+
 def _incoming_rows(
     record: SelfEvaluation, ledger: Ledger, records: list[Any], divisions: dict[str, Division]
 ) -> list[Record]:
@@ -279,8 +295,10 @@ def _table_changes(
     record: SelfEvaluation, ledger: Ledger, records: list[Any], divisions: dict[str, Division]
 ) -> list[RowChange]:
     table = ledger.table
-    stored = {_key(table, row): row for row in _stored_rows(record, ledger)}
-    changes = []
+    stored, repeated = _by_key(table, _stored_rows(record, ledger))
+    changes = [
+        _change(record, ledger, ChangeKind.REMOVED, row, [_division_of(row)]) for row in repeated
+    ]
     seen = set()
     for incoming in _incoming_rows(record, ledger, records, divisions):
         key = _key(table, incoming)
@@ -344,6 +362,9 @@ def _locked(record: SelfEvaluation, divisions: list[Division | None]) -> str | N
 
 
 def _department_changes(record: SelfEvaluation, dataset: Dataset) -> tuple[CellChange, ...]:
+    """The department's name and special fund, changed only while the year is being filled."""
+    if not is_editable(record):
+        return ()
     pairs = (
         ("部门名称", record.department.name, dataset.department.name),
         ("专项资金名称", record.special_fund_name, dataset.special_fund_name),
@@ -362,8 +383,11 @@ def _apply_table(
     allowed: set[tuple[str, ChangeKind, tuple[str, ...]]],
 ) -> None:
     table = ledger.table
-    stored = {_key(table, row): row for row in _stored_rows(record, ledger)}
-    last = max((row.position for row in stored.values()), default=0)
+    stored, repeated = _by_key(table, _stored_rows(record, ledger))
+    last = max((row.position for row in [*stored.values(), *repeated]), default=0)
+    for row in repeated:
+        if (ledger.key, ChangeKind.REMOVED, _key(table, row)) in allowed:
+            row.delete()
     seen = set()
     for item in records:
         values = fields_of(table, item, divisions)

@@ -39,9 +39,13 @@ def load_demo(dataset: Dataset, source: str) -> SelfEvaluation:
     users = get_user_model()
     fillers = _filler_divisions(evaluation)
     for username, role, preferred in ACCOUNTS:
+        if preferred and fillers.get(preferred) is None:  # a department of one division
+            users.objects.filter(username=username).update(is_active=False)
+            continue
         user, _ = users.objects.get_or_create(username=username)
         user.set_password(PASSWORD)
         user.is_staff = role is Role.SYSTEM_ADMIN
+        user.is_active = True
         user.save()
         in_department = role in (Role.DIVISION_FILLER, Role.FINANCE_REVIEWER, Role.UNIT_LEADER)
         Membership.objects.update_or_create(

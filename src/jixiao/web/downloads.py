@@ -100,8 +100,11 @@ def produce(kind: Download, assessed: Assessed) -> bytes:
         return path.read_bytes()
 
 
-def record_download(user: User, record: SelfEvaluation, label: str | Promise) -> None:
-    """A department document downloaded: who took which, when (an audit event)."""
+def record_download(
+    user: User, record: SelfEvaluation, label: str | Promise, period: str = ""
+) -> None:
+    """A department document downloaded: who took which, when (an audit event, in Chinese
+    whatever the user's language)."""
     with in_record_language():
-        what = str(label)
+        what = f"{period}{label}"
     record_event(user, "下载", f"{record} {what}", evaluation=record)

@@ -53,7 +53,7 @@ from jixiao.web.records.mapping import (
     load_dataset,
     row_location,
 )
-from jixiao.web.records.models import Indicator, Record, Sourced
+from jixiao.web.records.models import Indicator, Project, Record, Sourced
 from jixiao.web.workflow import is_editable, may_change_division
 
 # Errors that another row's change can clear: saved and reported, not refused.
@@ -471,6 +471,8 @@ def save_row(
         row=position,
         cell_map=tuple((c.key, c.key) for c in ledger.columns),
     )
+    if scope.division is not None:
+        _refuse_foreign_reference(record, ledger, cells, scope.division, where)
     read = FieldReader()
     built = read_rows(table, [(cells, where)], read)
     division_name = str(cells.get("division") or "")
@@ -566,6 +568,39 @@ def delete_row(
         for p in _dataset_problems(record)
         if p.severity is Severity.ERROR and _key(p) not in before_problems
     ]
+
+
+# A division's plans and forecasts refer to its own projects and indicators.
+REFERENCES: Mapping[str, tuple[str, type[Record]]] = {
+    "spending_plans": ("project", Project),
+    "forecasts": ("indicator", Indicator),
+}
+
+
+def _refuse_foreign_reference(
+    record: SelfEvaluation,
+    ledger: Ledger,
+    cells: Mapping[str, object],
+    division: Division,
+    where: SourceLocation,
+) -> None:
+    """Refuse a division's row that names a project or indicator not of its own division —
+    with the same words whether or not that code exists, so that no other division's codes or
+    names can be learnt by trying."""
+    if ledger.key not in REFERENCES:
+        return
+    column, model = REFERENCES[ledger.key]
+    code = str(cells.get(column) or "").strip()
+    manager: Any = model._default_manager  # both models have a code and a division
+    if not code or manager.filter(evaluation=record, division=division, code=code).exists():
+        return
+    label = next(c.label for c in ledger.columns if c.key == column)
+    problem = Problem(
+        "E-DIVISION",
+        _("“%(column)s”须为本处室的编码，“%(code)s”不是") % {"column": label, "code": code},
+        where.at(column),
+    )
+    raise EditRefused(_("%(table)s记录有误，未保存") % {"table": ledger.title}, [problem])
 
 
 def _refuse_foreign_fields(

@@ -20,6 +20,7 @@ from jixiao.web.organizations.models import Division, SelfEvaluation
 GENESIS = "0" * 64
 CHECKPOINT_PREFIX = "jixiao-audit-checkpoint"
 LOG = logging.getLogger("jixiao.audit")
+TARGET_LENGTH = AuditEvent._meta.get_field("target").max_length or 300
 HEAD_SIGNATURE_INVALID = (
     "链头的签名无效（链头被修改，或本机的审计密钥与写入时不同：检查 JIXIAO_AUDIT_KEY）"
 )
@@ -77,6 +78,12 @@ def _head_mac(sequence: int, last_hash: str) -> str:
     return _sign(f"jixiao-audit-head:{sequence}:{last_hash}")
 
 
+def _fit(text: str, length: int) -> str:
+    """``text`` cut to the column's length, marked as cut (a long project name must not turn
+    a valid change into a database error)."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def _locked_head() -> AuditChainHead:
     """The chain's head, locked until the transaction ends. A database without one (a fresh
     one) gets an empty head; a missing head is never rebuilt from the events, so a head
@@ -116,7 +123,7 @@ def record_event(
             actor=actor,
             actor_name=actor.get_username() if actor else "",
             action=action,
-            target=target,
+            target=_fit(target, TARGET_LENGTH),
             evaluation=evaluation,
             division=division,
             before=before,
@@ -185,10 +192,8 @@ def verify_chain() -> ChainBreak | None:
 
 def _head_break(last_sequence: int, last_hash: str) -> ChainBreak | None:
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None:
-        if last_sequence == 0:
-            return None
-        return ChainBreak(None, "链头记录缺失（链头被删除）")
+    if head is None:  # every database has one from its migration on: it was deleted
+        return ChainBreak(None, "链头记录缺失（链头被删除；日志可能被整体清空）")
     if not hmac.compare_digest(head.mac, _head_mac(head.sequence, head.hash)):
         return ChainBreak(
             None,

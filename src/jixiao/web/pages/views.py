@@ -557,7 +557,7 @@ def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) ->
         produce_monitoring(chosen, result.monthly, result.errors),
         content_type=chosen.content_type,
     )
-    record_download(signed_in(request.user), record, f"{month}月{chosen.label}")
+    record_download(signed_in(request.user), record, chosen.label, f"{month}月")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 
