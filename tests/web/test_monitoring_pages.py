@@ -68,9 +68,9 @@ def test_a_division_enters_a_forecast_and_the_review_shows_it(client_for, demo) 
     foreign = Indicator.objects.get(evaluation=demo, code="I201")  # 消费促进处's
     refused = client.post(url, {"indicator": foreign.code, "month": "6", "forecast": "3"})
     assert refused.status_code == 400
-    assert refused.context["form"].errors["division"] == [
-        "指标“社会消费品零售总额增长率”属于消费促进处，不是对外贸易处"
-    ]
+    # refused at the indicator, without naming another division's indicator (issue 10, item 7)
+    assert refused.context["form"].errors["indicator"] == ["“指标编码”须为本处室的编码，“I201”不是"]
+    assert "社会消费品零售总额增长率" not in refused.content.decode()
     saved = client.post(
         url,
         {
