@@ -32,7 +32,7 @@ from jixiao.core.problems import Problem, Severity
 from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.editing import LEDGERS, Ledger, division_lock, row_cells, row_label
 from jixiao.web.organizations.models import Department, Division, SelfEvaluation
-from jixiao.web.records.mapping import TABLES, cells_of, field_of, fields_of
+from jixiao.web.records.mapping import TABLES, cells_of, division_names, field_of, fields_of
 from jixiao.web.records.mapping import load_dataset as load_stored
 from jixiao.web.records.models import Record
 from jixiao.web.workflow import is_editable
@@ -162,8 +162,8 @@ def plan_changes(record: SelfEvaluation, dataset: Dataset) -> ChangePlan:
 
 
 def _plan(record: SelfEvaluation, dataset: Dataset) -> ChangePlan:
-    divisions = _divisions(record, dataset)
     incoming_tables = disassemble(dataset)
+    divisions = _divisions(record, incoming_tables)
     changes: list[RowChange] = []
     for table in TABLES:
         changes += _table_changes(record, LEDGERS[table.key], incoming_tables[table.key], divisions)
@@ -192,11 +192,11 @@ def apply_changes(
         raise PlanChanged(_("数据在核对之后已有变化，请重新上传并核对"))
     if plan.is_empty():
         return Applied(plan)
+    incoming_tables = disassemble(dataset)
     divisions = {
         name: Division.objects.get_or_create(department=record.department, name=name)[0]
-        for name in sorted(_division_names(dataset))
+        for name in sorted(division_names(incoming_tables))
     }
-    incoming_tables = disassemble(dataset)
     allowed = {(c.table, c.kind, c.key) for c in plan.allowed}
     for table in TABLES:
         _apply_table(record, LEDGERS[table.key], incoming_tables[table.key], divisions, allowed)
@@ -220,23 +220,13 @@ def apply_changes(
 # --- comparing -------------------------------------------------------------------------------
 
 
-def _division_names(dataset: Dataset) -> set[str]:
-    tables = disassemble(dataset)
-    return {
-        record.division
-        for key in ("key_tasks", "projects", "indicators", "spending_plans", "forecasts")
-        for record in tables[key]
-        if record.division
-    }
-
-
-def _divisions(record: SelfEvaluation, dataset: Dataset) -> dict[str, Division]:
-    """The department's divisions by name, and a new (unsaved) one for each name the data set
-    brings that the department lacks."""
+def _divisions(record: SelfEvaluation, tables: Mapping[str, list[Any]]) -> dict[str, Division]:
+    """The department's divisions by name, and a new (unsaved) one for each name the incoming
+    tables bring that the department lacks."""
     existing = {d.name: d for d in Division.objects.filter(department_id=record.department_id)}
     return {
         name: existing.get(name) or Division(department_id=record.department_id, name=name)
-        for name in _division_names(dataset)
+        for name in division_names(tables)
     }
 
 

@@ -95,6 +95,16 @@ def fields_of(table: Table[Any], record: Any, divisions: dict[str, Division]) ->
     return fields
 
 
+def division_names(tables: Mapping[str, list[Any]]) -> set[str]:
+    """The divisions named by a data set's records (``disassemble``'s tables)."""
+    return {
+        record.division
+        for key in ("key_tasks", "projects", "indicators", "spending_plans", "forecasts")
+        for record in tables[key]
+        if record.division
+    }
+
+
 @transaction.atomic
 def save_dataset(dataset: Dataset, framework: str) -> SelfEvaluation:
     """Store ``dataset`` as its department's self-evaluation for the year, replacing the
@@ -108,15 +118,9 @@ def save_dataset(dataset: Dataset, framework: str) -> SelfEvaluation:
         defaults={"framework": framework, "special_fund_name": dataset.special_fund_name},
     )
     tables = disassemble(dataset)
-    names = {
-        record.division
-        for key in ("key_tasks", "projects", "indicators", "spending_plans", "forecasts")
-        for record in tables[key]
-        if record.division
-    }
     divisions = {
         name: Division.objects.get_or_create(department=department, name=name)[0]
-        for name in sorted(names)
+        for name in sorted(division_names(tables))
     }
     for table in TABLES:
         model = MODELS[table.key]
