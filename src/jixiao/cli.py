@@ -169,6 +169,11 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--replace", action="store_true", help="数据库中已有数据时也恢复（原数据库改名保留）"
     )
+    recompute = command(
+        "recompute",
+        "重新计算并保存评价结果（默认只算缺少的和已过时的：评价体系或存储格式有变化）",
+    )
+    recompute.add_argument("--all", action="store_true", help="全部部门年度都重新计算")
     command("sweep-uploads", "删除超过 1 小时仍未确认导入的上传工作簿")
     command("frameworks", "列出内置评价体系")
     return parser
@@ -588,6 +593,24 @@ def _restore(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _recompute(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    runtime.migrate()
+    from tqdm import tqdm
+
+    from jixiao.web.organizations.models import SelfEvaluation
+    from jixiao.web.results.store import needs_refresh, refresh_now
+
+    records = list(SelfEvaluation.objects.select_related("department").order_by("pk"))
+    chosen = [r for r in records if arguments.all or needs_refresh(r)]
+    for record in tqdm(chosen, desc="计算", unit="个", file=sys.stderr, disable=len(chosen) < 2):
+        refresh_now(record)
+    print(f"已重新计算 {len(chosen)} 个部门年度的评价结果（共 {len(records)} 个）。")
+    return 0
+
+
 def _sweep_uploads(_: argparse.Namespace) -> int:
     from jixiao.web import runtime
 
@@ -621,6 +644,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
     "backup": _backup,
     "restore": _restore,
+    "recompute": _recompute,
     "sweep-uploads": _sweep_uploads,
     "frameworks": _frameworks,
 }

@@ -56,14 +56,14 @@ from django.contrib.sessions.models import Session
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.models import Indicator
-from jixiao.web.services import assess
+from jixiao.web.services import compute
 record = SelfEvaluation.objects.get()
-assessed = assess(record)
+computed = compute(record, monitor=False)
 indicator = Indicator.objects.filter(evaluation=record).order_by("id").first()
 last = AuditEvent.objects.order_by("-id").first()
 print(json.dumps({
-    "projects": len(assessed.dataset.projects),
-    "grade": assessed.evaluation.grade,
+    "projects": len(computed.dataset.projects),
+    "grade": computed.assessed.evaluation.grade,
     "actual": str(indicator.actual),
     "last_after": last.after,
     "sessions": Session.objects.count(),

@@ -14,7 +14,9 @@ from django.test import Client
 
 from jixiao.core.problems import Problem, SourceLocation
 from jixiao.web.organizations.models import SelfEvaluation, Status
+from jixiao.web.records.mapping import Stored
 from jixiao.web.records.models import BudgetLine, Project
+from jixiao.web.results.store import refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +206,10 @@ def test_item13_without_a_data_set_the_pages_say_so(client_for, demo, monkeypatc
     """The database always holds the department row, so a data set is always assembled; should
     that ever fail, the pages say so plainly instead of showing an empty dashboard."""
     missing = Problem("E-REQUIRED", "缺少部门信息", SourceLocation("数据库", sheet="部门"))
-    monkeypatch.setattr("jixiao.web.services.load_dataset", lambda _record: (None, [missing]))
+    monkeypatch.setattr(
+        "jixiao.web.services.read_stored", lambda _record: Stored(None, [missing], "")
+    )
+    refresh(demo)
     client = client_for("demo-finance")
     page = client.get(f"/evaluations/{demo.pk}/").content.decode()
     assert (

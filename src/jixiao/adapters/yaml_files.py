@@ -42,13 +42,28 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 def read_yaml(path: Path, label: str | None = None) -> Any:
     """Parse ``path``; raise :class:`ProblemsFound` naming the line of a syntax error."""
     name = label or path.name
+    return parse_yaml(read_file_bytes(path, name), name)
+
+
+def read_file_bytes(path: Path, name: str) -> bytes:
+    """The bytes of ``path``; raise :class:`ProblemsFound` when it is missing or unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError as error:
         raise ProblemsFound(
             [Problem("E-FILE-MISSING", "文件不存在", SourceLocation(name))]
         ) from error
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        raise ProblemsFound(
+            [Problem("E-FILE-READ", f"无法读取文件：{error}", SourceLocation(name))]
+        ) from error
+
+
+def parse_yaml(content: bytes, name: str) -> Any:
+    """Parse UTF-8 ``content`` read from ``name``, naming the line of a syntax error."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
         raise ProblemsFound(
             [
                 Problem(

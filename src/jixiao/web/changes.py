@@ -33,8 +33,8 @@ from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.editing import LEDGERS, Ledger, division_lock, row_cells, row_label
 from jixiao.web.organizations.models import Department, Division, SelfEvaluation
 from jixiao.web.records.mapping import TABLES, cells_of, division_names, field_of, fields_of
-from jixiao.web.records.mapping import load_dataset as load_stored
 from jixiao.web.records.models import Record
+from jixiao.web.results.store import refresh
 from jixiao.web.workflow import is_editable
 
 
@@ -205,6 +205,7 @@ def apply_changes(
         SelfEvaluation.objects.filter(pk=record.pk).update(
             special_fund_name=dataset.special_fund_name
         )
+    problems = [p for p in refresh(record).data_problems if p.severity is Severity.ERROR]
     record_event(
         actor,
         action,
@@ -213,7 +214,6 @@ def apply_changes(
         after=plan.as_record(),
         reason=reason,
     )
-    problems = [p for p in load_stored(record)[1] if p.severity is Severity.ERROR]
     return Applied(plan, problems)
 
 

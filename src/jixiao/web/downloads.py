@@ -32,7 +32,7 @@ from jixiao.core.problems import Problem
 from jixiao.web.audit.services import in_record_language, record_event
 from jixiao.web.editing import reads_whole_department
 from jixiao.web.organizations.models import SelfEvaluation
-from jixiao.web.services import Assessed, draft_mark
+from jixiao.web.services import Computed, draft_mark
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,14 @@ class Download:
     label: str | Promise  # translated when shown; file names are always Chinese
     suffix: str
     content_type: str
-    write: Callable[[Assessed, Path], None]
+    write: Callable[[Computed, Path], None]
 
 
-def _report(writer: Callable[..., None]) -> Callable[[Assessed, Path], None]:
-    def write(assessed: Assessed, path: Path) -> None:
-        assert assessed.dataset is not None and assessed.evaluation is not None
-        writer(drafted(build_report(assessed.dataset, assessed.evaluation), assessed.errors), path)
+def _report(writer: Callable[..., None]) -> Callable[[Computed, Path], None]:
+    def write(computed: Computed, path: Path) -> None:
+        dataset, evaluation = computed.dataset, computed.assessed.evaluation
+        assert dataset is not None and evaluation is not None
+        writer(drafted(build_report(dataset, evaluation), computed.assessed.errors), path)
 
     return write
 
@@ -58,16 +59,17 @@ def drafted(report: Report, errors: list[Problem]) -> Report:
     return as_draft(report, draft_mark(len(errors)), [str(problem) for problem in errors])
 
 
-def _scoretable(assessed: Assessed, path: Path) -> None:
-    assert assessed.dataset is not None and assessed.evaluation is not None
-    errors = assessed.errors
+def _scoretable(computed: Computed, path: Path) -> None:
+    dataset, evaluation = computed.dataset, computed.assessed.evaluation
+    assert dataset is not None and evaluation is not None
+    errors = computed.assessed.errors
     mark = draft_mark(len(errors)) if errors else ""
-    write_scoretable(assessed.dataset, assessed.evaluation, path, draft=mark)
+    write_scoretable(dataset, evaluation, path, draft=mark)
 
 
-def _workbook(assessed: Assessed, path: Path) -> None:
-    assert assessed.dataset is not None
-    write_workbook(assessed.dataset, path)
+def _workbook(computed: Computed, path: Path) -> None:
+    assert computed.dataset is not None
+    write_workbook(computed.dataset, path)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,10 +95,12 @@ def may_download(user: User, record: SelfEvaluation) -> bool:
     return reads_whole_department(user, record)
 
 
-def produce(kind: Download, assessed: Assessed) -> bytes:
+def produce(kind: Download, computed: Computed) -> bytes:
+    """The document of ``kind``, made from the data as they are now (read afresh: a document
+    needs the data set itself, not only the stored result)."""
     with tempfile.TemporaryDirectory(prefix="jixiao-download-") as folder:
         path = Path(folder) / f"file{kind.suffix}"
-        kind.write(assessed, path)
+        kind.write(computed, path)
         return path.read_bytes()
 
 

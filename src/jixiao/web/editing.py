@@ -50,10 +50,10 @@ from jixiao.web.records.mapping import (
     cells_of,
     field_of,
     fields_of,
-    load_dataset,
     row_location,
 )
 from jixiao.web.records.models import Indicator, Project, Record, Sourced
+from jixiao.web.results.store import refresh, stored_data_problems
 from jixiao.web.workflow import is_editable, may_change_division
 
 # Errors that another row's change can clear: saved and reported, not refused.
@@ -431,10 +431,6 @@ def _key(problem: Problem) -> tuple[object, ...]:
     return (problem.code, problem.message, where.sheet, where.row, where.column)
 
 
-def _dataset_problems(record: SelfEvaluation) -> list[Problem]:
-    return load_dataset(record)[1]
-
-
 def _division_named(record: SelfEvaluation, name: str) -> Division | None:
     return Division.objects.filter(department_id=record.department_id, name=name).first()
 
@@ -488,7 +484,7 @@ def save_row(
         )
     if not built or read.problems:
         raise EditRefused(_("%(table)s记录有误，未保存") % {"table": table.sheet}, read.problems)
-    before_problems = _error_keys(_dataset_problems(record))
+    before_problems = _error_keys(stored_data_problems(record))
     values = fields_of(table, built[0], {division_name: division} if division else {})
     instance = row if row is not None else ledger.model(evaluation=record, position=position)
     old_division = getattr(row, "division", None) if row is not None else None
@@ -504,7 +500,7 @@ def save_row(
     instance.save()
     new_errors = [
         p
-        for p in _dataset_problems(record)
+        for p in refresh(record).data_problems
         if p.severity is Severity.ERROR and _key(p) not in before_problems
     ]
     refusing = [
@@ -550,10 +546,11 @@ def delete_row(
         raise EditRefused(lock)
     if not reason.strip():
         raise EditRefused(_("删除记录必须填写理由"))
-    before_problems = _error_keys(_dataset_problems(record))
+    before_problems = _error_keys(stored_data_problems(record))
     old = row_cells(row, ledger)
     label = row_label(row, ledger)
     row.delete()
+    problems = refresh(record).data_problems
     record_event(
         user,
         f"删除{ledger.title}",
@@ -563,11 +560,7 @@ def delete_row(
         reason=reason.strip(),
         division=getattr(row, "division", None),
     )
-    return [
-        p
-        for p in _dataset_problems(record)
-        if p.severity is Severity.ERROR and _key(p) not in before_problems
-    ]
+    return [p for p in problems if p.severity is Severity.ERROR and _key(p) not in before_problems]
 
 
 # A division's plans and forecasts refer to its own projects and indicators.

@@ -25,6 +25,7 @@ from jixiao.web.audit.services import record_event
 from jixiao.web.changes import ChangePlan, apply_changes
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.mapping import save_dataset
+from jixiao.web.results.store import refresh
 
 
 class Outcome(Enum):
@@ -119,6 +120,7 @@ def store(
         )
         if existing is None:
             evaluation = save_dataset(dataset, framework)
+            refresh(evaluation)
             if not audit_creation:
                 return Loaded(Path(source), Outcome.CREATED, dataset, evaluation)
             record_event(

@@ -16,48 +16,28 @@ from pathlib import Path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.adapters.frameworks import load_framework
 from jixiao.adapters.report.bulletin import build_bulletin, build_review
 from jixiao.adapters.report.content import Report
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.review_table import write_review_xlsx
-from jixiao.core.model import Dataset
-from jixiao.core.monitoring import MonthlyMonitoring, Progress, Warning, monitor, monitor_month
-from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.core.monitoring import MonthlyMonitoring, Progress, Warning
+from jixiao.core.problems import Problem
 from jixiao.web.downloads import drafted
 from jixiao.web.organizations.models import SelfEvaluation
-from jixiao.web.records.mapping import load_dataset
-from jixiao.web.services import draft_mark
-
-
-@dataclass(frozen=True)
-class Monitored:
-    monthly: MonthlyMonitoring | None  # None without a data set or monthly spending
-    problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return errors_in(self.problems)
+from jixiao.web.results.store import stored_month
+from jixiao.web.services import Monitored, draft_mark
 
 
 def monitored(record: SelfEvaluation, month: int) -> Monitored:
-    dataset, problems = load_dataset(record)
-    if dataset is None:
-        return Monitored(None, problems)
-    try:
-        monthly = monitor_month(dataset, load_framework(record.framework), month)
-    except ProblemsFound as error:
-        return Monitored(None, [*problems, *error.problems])
-    return Monitored(monthly, problems)
+    """The stored monitoring report of ``record`` at the end of ``month`` and its problems."""
+    return stored_month(record, month)
 
 
-def warnings_at(record: SelfEvaluation, dataset: Dataset, month: int) -> tuple[Warning, ...]:
+def warnings_at(record: SelfEvaluation, month: int) -> tuple[Warning, ...]:
     """The warnings at the end of ``month`` for the dashboard (none without monthly data)."""
-    try:
-        return monitor(dataset, load_framework(record.framework), month).warnings
-    except ProblemsFound:
-        return ()
+    monthly = stored_month(record, month).monthly
+    return () if monthly is None else monthly.report.warnings
 
 
 def default_month(record: SelfEvaluation, today: date | None = None) -> int:

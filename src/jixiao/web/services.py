@@ -1,33 +1,39 @@
-"""Reading a self-evaluation's data set from the database and evaluating it with the core."""
+"""Evaluating a stored self-evaluation with the core: its data set read back once, evaluated
+once and monitored month by month. ``results.store`` keeps what this computes; pages read that."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jixiao.adapters.frameworks import load_framework
+from jixiao.adapters.frameworks import VersionedFramework, load_versioned
 from jixiao.core.evaluation import evaluate
 from jixiao.core.model import Dataset
-from jixiao.core.problems import Problem, errors_in
+from jixiao.core.monitoring import MonthlyMonitoring, monitor_month
+from jixiao.core.problems import Problem, ProblemsFound, errors_in
 from jixiao.core.result import Evaluation
 from jixiao.web.organizations.models import SelfEvaluation
-from jixiao.web.records.mapping import load_dataset
+from jixiao.web.records.mapping import read_stored
+
+MONTHS = range(1, 13)
 
 
 @dataclass(frozen=True)
 class Assessed:
-    """A stored self-evaluation as the core sees it: its data set, its evaluation and every
-    problem found.
+    """A self-evaluation's result as the pages show it: the evaluation and every problem found.
 
     The evaluation is computed from the data as they are, errors and all: the core scores what
     it can read and reports the rest (docs/architecture.md, "Evaluation"), so one budget line
     that no longer adds up does not blank the department's score — the pages show the score
     with the problems to fix, and documents made meanwhile are drafts
-    (docs/decisions/0015-evaluation-with-problems.md). Both are None only when no data set
-    can be assembled at all."""
+    (docs/decisions/0015-evaluation-with-problems.md). ``evaluation`` is None, and
+    ``assembled`` false, only when no data set can be put together at all."""
 
-    dataset: Dataset | None
     evaluation: Evaluation | None
     problems: list[Problem]
+
+    @property
+    def assembled(self) -> bool:
+        return self.evaluation is not None
 
     @property
     def errors(self) -> list[Problem]:
@@ -35,12 +41,58 @@ class Assessed:
         return errors_in(self.problems)
 
 
-def assess(record: SelfEvaluation) -> Assessed:
-    dataset, problems = load_dataset(record)
-    if dataset is None:
-        return Assessed(None, None, problems)
-    evaluation = evaluate(dataset, load_framework(record.framework))
-    return Assessed(dataset, evaluation, problems + list(evaluation.problems))
+@dataclass(frozen=True)
+class Monitored:
+    """A month's monitoring report (None without a data set or monthly spending) and the
+    problems found computing it."""
+
+    monthly: MonthlyMonitoring | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors_in(self.problems)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A fresh computation from the stored rows (what :func:`refresh` stores)."""
+
+    dataset: Dataset | None
+    data_problems: list[Problem]  # found reading the data, before evaluating
+    assessed: Assessed
+    months: dict[int, Monitored]
+    digest: str
+    framework_version: str
+
+
+def compute(record: SelfEvaluation, *, monitor: bool = True) -> Computed:
+    """Read ``record``'s data set once, evaluate it and (unless ``monitor`` is false) monitor
+    each month."""
+    stored = read_stored(record)
+    versioned = load_versioned(record.framework)
+    if stored.dataset is None:
+        assessed = Assessed(None, stored.problems)
+        months = {month: Monitored(None, stored.problems) for month in (MONTHS if monitor else ())}
+    else:
+        evaluation = evaluate(stored.dataset, versioned.framework)
+        assessed = Assessed(evaluation, [*stored.problems, *evaluation.problems])
+        months = {
+            month: _monitor(stored.dataset, versioned, month, stored.problems)
+            for month in (MONTHS if monitor else ())
+        }
+    return Computed(
+        stored.dataset, stored.problems, assessed, months, stored.digest, versioned.version
+    )
+
+
+def _monitor(
+    dataset: Dataset, versioned: VersionedFramework, month: int, problems: list[Problem]
+) -> Monitored:
+    try:
+        return Monitored(monitor_month(dataset, versioned.framework, month), problems)
+    except ProblemsFound as error:
+        return Monitored(None, [*problems, *error.problems])
 
 
 def draft_mark(errors: int) -> str:

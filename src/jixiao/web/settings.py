@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "jixiao.web.organizations",
     "jixiao.web.records",
     "jixiao.web.audit",
+    "jixiao.web.results",
     "jixiao.web.pages",
     "jixiao.web.api",
     "rest_framework",

@@ -39,8 +39,7 @@ from jixiao.core.result import Deduction, Evaluation, NodeResult
 from jixiao.web.access import membership, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.editing import LEDGERS, Readable, limited_to
-from jixiao.web.monitoring import Monitored
-from jixiao.web.services import Assessed
+from jixiao.web.services import Assessed, Monitored
 from jixiao.web.users import is_system_admin
 
 TABLE_SHEETS = frozenset(ledger.title for ledger in LEDGERS.values())

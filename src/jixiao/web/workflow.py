@@ -41,7 +41,7 @@ from jixiao.web.organizations.models import (
     Status,
     Transition,
 )
-from jixiao.web.services import assess
+from jixiao.web.results.store import stored_assessment
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def take_step(
 def _refuse_errors(record: SelfEvaluation, step: Step) -> None:
     """Refuse ``step`` while the data have errors: they are fixed only after a return to
     填报中, and what goes on must be clean."""
-    errors = assess(record).errors
+    errors = stored_assessment(record).errors
     if errors:
         raise WorkflowRefused(
             _("数据尚有 %(count)d 个问题未解决，不能%(step)s；请退回填报中修改（问题见本页）")

@@ -39,8 +39,10 @@ from jixiao.web.editing import (
 from jixiao.web.monitoring import monitored
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.problem_places import placed
+from jixiao.web.records.mapping import read_stored
 from jixiao.web.records.models import Record
-from jixiao.web.services import Assessed, assess
+from jixiao.web.results.store import stored_assessment as assess
+from jixiao.web.services import Assessed
 from jixiao.web.visibility import seen_assessed, seen_monitored, seen_problems, seen_tables
 
 
@@ -105,13 +107,13 @@ def evaluation_result(request: Request, pk: int) -> Response:
 def dataset(request: Request, pk: int) -> Response:
     record = evaluation_or_404(request.user, pk)
     sight = readable(signed_in(request.user), record)
-    assessed = seen_assessed(assess(record), sight)
-    if assessed.dataset is None:
+    stored = read_stored(record)
+    if stored.dataset is None:
         return Response(
-            {"problems": [p.as_dict() for p in assessed.problems]},
+            {"problems": [p.as_dict() for p in seen_problems(stored.problems, sight)]},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    return Response({"tables": seen_tables(assessed.dataset, sight)})
+    return Response({"tables": seen_tables(stored.dataset, sight)})
 
 
 def _assessed(request: Request, pk: int) -> Assessed:

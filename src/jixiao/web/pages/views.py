@@ -63,7 +63,8 @@ from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
 from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
-from jixiao.web.services import Assessed, assess
+from jixiao.web.results.store import stored_assessment as assess
+from jixiao.web.services import Assessed, compute
 from jixiao.web.signin import SIGN_IN_ACTIONS
 from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
 from jixiao.web.users import (
@@ -126,8 +127,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring_month": default_month(record),
         **_problems(request, record, assessed.problems),
     }
-    if assessed.dataset is not None:
-        warnings = warnings_at(record, assessed.dataset, default_month(record))
+    if assessed.assembled:
+        warnings = warnings_at(record, default_month(record))
         context["warnings"] = seen_warnings(warnings, sight)
     evaluation = assessed.evaluation
     if evaluation is not None:
@@ -480,12 +481,12 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     chosen = DOWNLOADS.get(kind)
     if chosen is None or not may_download(signed_in(request.user), record):
         raise Http404("没有这种下载")
-    assessed = assess(record)
-    if assessed.dataset is None:
+    computed = compute(record, monitor=False)
+    if computed.dataset is None:
         messages.error(request, _("数据无法汇总成数据集，暂不能生成文件；问题见本页。"))
         return redirect("dashboard", pk=record.pk)
     try:
-        content = produce(chosen, assessed)
+        content = produce(chosen, computed)
     except (NoChineseFont, PdfUnavailable) as error:
         messages.error(request, str(error))
         return redirect("dashboard", pk=record.pk)

@@ -6,7 +6,9 @@ the same checks and its problems are reported in the same words (``数据库 项
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -140,6 +142,22 @@ def row_location(table: Table[Any], position: int) -> SourceLocation:
 
 def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Problem]]:
     """The data set stored for ``evaluation`` and every problem found reading it."""
+    stored = read_stored(evaluation)
+    return stored.dataset, stored.problems
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What is stored for a self-evaluation: its data set (None when the rows cannot be put
+    together), every problem found reading it, and the SHA-256 of the stored cells — the same
+    rows give the same digest, whatever their database ids."""
+
+    dataset: Dataset | None
+    problems: list[Problem]
+    digest: str
+
+
+def read_stored(evaluation: SelfEvaluation) -> Stored:
     parts = Parts()
     parts.department = DepartmentRow(
         evaluation.department.code,
@@ -147,6 +165,10 @@ def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Probl
         evaluation.fiscal_year,
         evaluation.special_fund_name,
         Origin(SourceLocation("数据库", sheet=DEPARTMENT.sheet)),
+    )
+    digest = hashlib.sha256(
+        repr((evaluation.department.code, evaluation.fiscal_year)).encode()
+        + repr((evaluation.department.name, evaluation.special_fund_name)).encode()
     )
     for table in TABLES:
         model = MODELS[table.key]
@@ -160,9 +182,12 @@ def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Probl
             )
             for instance in instances
         ]
+        for cells, where in rows:
+            digest.update(repr((table.key, where.row, sorted(cells.items()))).encode())
         found = read_rows(table, rows, parts.read, parts)
         if table is PUBLISHED:
             parts.published = found
         else:
             parts.records[table.key] = found
-    return assemble(parts)
+    dataset, problems = assemble(parts)
+    return Stored(dataset, problems, digest.hexdigest())

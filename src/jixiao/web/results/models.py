@@ -1,0 +1,93 @@
+"""Results computed once per change and stored, read by every page (decision 0017).
+
+A ``StoredResult`` is the evaluation of one subject of a self-evaluation: today the
+department-year as a whole (部门整体); a project's own evaluation or the special fund's fit the
+same key — ``subject`` and ``subject_code`` — when they come. It keeps what the result came from
+(the digest of the data and the framework's name and version), the total and grade for lists,
+the whole result as JSON for the pages (``content``, written by ``adapters.stored_json``) and one
+``NodeScore`` row per node of the score tree, so that SQL can compare an item across
+departments. ``StoredMonth`` is the month-by-month monitoring of the same data.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from jixiao.web.organizations.models import SelfEvaluation
+
+
+class Subject(models.TextChoices):
+    DEPARTMENT = "department", "部门整体"
+
+
+class StoredResult(models.Model):
+    evaluation = models.ForeignKey(
+        SelfEvaluation,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name="年度绩效自评",
+    )
+    subject = models.CharField("评价对象", max_length=32, choices=Subject.choices)
+    subject_code = models.CharField("对象编码", max_length=64, blank=True)
+    data_digest = models.CharField("数据摘要（SHA-256）", max_length=64)
+    framework = models.CharField("评价体系", max_length=200)
+    framework_version = models.CharField("评价体系版本（SHA-256）", max_length=64)
+    codec_version = models.CharField("存储格式（记录结构的 SHA-256）", max_length=64)
+    total = models.DecimalField("总分", max_digits=8, decimal_places=2, null=True, blank=True)
+    grade = models.CharField("等级", max_length=32, blank=True)
+    errors = models.PositiveIntegerField("未解决的错误数")
+    content = models.JSONField("评价结果")
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "评价结果"
+        verbose_name_plural = "评价结果"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "subject", "subject_code"], name="one_result_per_subject"
+            )
+        ]
+
+
+class NodeScore(models.Model):
+    """One line of the score tree: ``node`` is the framework node's id (indicator nodes are
+    ``indicator:<code>``), so the same item can be summed or ranked across departments; ``path``
+    the ids from the root (a key task's node appears once under 产出 and once under 效益:
+    ``total/performance/output/task:T1``)."""
+
+    result = models.ForeignKey(
+        StoredResult, on_delete=models.CASCADE, related_name="nodes", verbose_name="评价结果"
+    )
+    node = models.CharField("评价项编号", max_length=100, db_index=True)
+    path = models.CharField("评价项路径", max_length=1000)
+    position = models.PositiveIntegerField("顺序")
+    depth = models.PositiveSmallIntegerField("层级")
+    name = models.CharField("评价项", max_length=300)
+    rule = models.CharField("评分规则", max_length=64)
+    points = models.DecimalField("分值", max_digits=8, decimal_places=2)
+    score = models.DecimalField("得分", max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = "评价项得分"
+        verbose_name_plural = "评价项得分"
+        ordering = ["result", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "path"], name="one_score_per_line")
+        ]
+
+
+class StoredMonth(models.Model):
+    """The monitoring report at the end of ``month`` (with its problems) for one result."""
+
+    result = models.ForeignKey(
+        StoredResult, on_delete=models.CASCADE, related_name="months", verbose_name="评价结果"
+    )
+    month = models.PositiveSmallIntegerField("监控月份")
+    content = models.JSONField("监控结果")
+
+    class Meta:
+        verbose_name = "月度监控结果"
+        verbose_name_plural = "月度监控结果"
+        constraints = [
+            models.UniqueConstraint(fields=["result", "month"], name="one_month_per_result")
+        ]

@@ -1,0 +1,222 @@
+"""Results computed once per change and stored; every page and API call reads them.
+
+Every use case that changes a self-evaluation's data (a row saved or deleted, an upload or a
+``jixiao load`` applied, a data set stored) calls :func:`refresh` inside its own transaction,
+after its writes and before its audit event: the data set is read back once, evaluated once,
+monitored month by month, and the result replaces the stored one — in the same transaction, so
+no reader ever sees new data with an old result. ``refresh`` first locks the self-evaluation's
+row, so two changes of one department-year compute their results one after the other, the
+second from both changes (PostgreSQL reads the other's committed rows after the lock; SQLite
+runs one writer at a time).
+
+Reading (:func:`stored_assessment`, :func:`stored_month`) costs one query, and one more the
+first time a process decodes a result (decoded results are kept in a small cache keyed by the
+stored row's version, safe to share: they are frozen records). A result that is missing, was
+scored by another version of its framework file or written in an older storage format is
+computed again on first read — how a database written before stored results catches up, and
+``jixiao recompute --all`` does the same for all at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
+
+from django.db import transaction
+from django.utils import timezone
+
+from jixiao.adapters.frameworks import load_versioned
+from jixiao.adapters.stored_json import JSON, decode, encode, shape_digest
+from jixiao.core.monitoring import MonthlyMonitoring
+from jixiao.core.problems import Problem
+from jixiao.core.result import Evaluation, NodeResult
+from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.results.models import NodeScore, StoredMonth, StoredResult, Subject
+from jixiao.web.services import Assessed, Computed, Monitored, compute
+
+# The shape of the stored records: a version that changes a result record's fields makes every
+# stored result be computed again at its next read, with no version number to remember.
+CODEC_VERSION = shape_digest(Evaluation, MonthlyMonitoring, Problem)
+T = TypeVar("T")
+
+
+@transaction.atomic
+def refresh(record: SelfEvaluation) -> Computed:
+    """Compute ``record``'s result from its data as they are now and store it, replacing the
+    one before (inside the caller's transaction)."""
+    SelfEvaluation.objects.select_for_update().filter(pk=record.pk).exists()
+    computed = compute(record)
+    evaluation = computed.assessed.evaluation
+    result, _created = StoredResult.objects.update_or_create(
+        evaluation=record,
+        subject=Subject.DEPARTMENT,
+        subject_code="",
+        defaults={
+            "data_digest": computed.digest,
+            "framework": record.framework,
+            "framework_version": computed.framework_version,
+            "codec_version": CODEC_VERSION,
+            "total": None if evaluation is None else evaluation.score,
+            "grade": "" if evaluation is None else evaluation.grade,
+            "errors": len(computed.assessed.errors),
+            "content": _content(computed),
+            "computed_at": timezone.now(),
+        },
+    )
+    NodeScore.objects.filter(result=result).delete()
+    if evaluation is not None:
+        NodeScore.objects.bulk_create(_node_scores(result, evaluation.root))
+    StoredMonth.objects.filter(result=result).delete()
+    StoredMonth.objects.bulk_create(
+        StoredMonth(result=result, month=month, content=_month_content(monitored, computed))
+        for month, monitored in computed.months.items()
+    )
+    return computed
+
+
+def _content(computed: Computed) -> JSON:
+    evaluation = computed.assessed.evaluation
+    return {
+        "evaluation": None if evaluation is None else encode(evaluation, Evaluation),
+        "data_problems": encode(tuple(computed.data_problems), tuple[Problem, ...]),
+    }
+
+
+def _month_content(monitored: Monitored, computed: Computed) -> JSON:
+    own = monitored.problems[len(computed.data_problems) :]
+    return {
+        "monthly": (
+            None if monitored.monthly is None else encode(monitored.monthly, MonthlyMonitoring)
+        ),
+        "problems": encode(tuple(own), tuple[Problem, ...]),
+    }
+
+
+def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
+    def walk(node: NodeResult, path: str, depth: int) -> Iterator[tuple[NodeResult, str, int]]:
+        yield node, path, depth
+        for child in node.children:
+            yield from walk(child, f"{path}/{child.id}", depth + 1)
+
+    for position, (node, path, depth) in enumerate(walk(root, root.id, 0), start=1):
+        yield NodeScore(
+            result=result,
+            node=node.id,
+            path=path,
+            position=position,
+            depth=depth,
+            name=node.name[:300],
+            rule=node.rule,
+            points=node.points,
+            score=node.score,
+        )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def stored_assessment(record: SelfEvaluation) -> Assessed:
+    """The stored result of ``record`` (computed now if it has none that is current)."""
+    return _assessment(_current_row(record))[0]
+
+
+def stored_data_problems(record: SelfEvaluation) -> list[Problem]:
+    """The problems found reading ``record``'s stored data, before evaluating them."""
+    return _assessment(_current_row(record))[1]
+
+
+def stored_month(record: SelfEvaluation, month: int) -> Monitored:
+    """The stored monitoring report at the end of ``month`` (1–12)."""
+    row = _current_row(record)
+    data_problems = _assessment(row)[1]
+
+    def load() -> Any:
+        months = StoredMonth.objects.filter(result_id=row.pk, month=month)
+        return months.values_list("content", flat=True).first()
+
+    return _decoded(
+        (row.pk, row.computed_at, month), load, lambda c: _monitored_of(c, data_problems)
+    )
+
+
+def _assessment(row: StoredResult) -> tuple[Assessed, list[Problem]]:
+    def load() -> Any:
+        return StoredResult.objects.filter(pk=row.pk).values_list("content", flat=True).first()
+
+    return _decoded((row.pk, row.computed_at, 0), load, _assessment_of)
+
+
+def refresh_now(record: SelfEvaluation) -> Computed:
+    """:func:`refresh` in a transaction of its own (``jixiao recompute``, a first read)."""
+    with transaction.atomic():
+        return refresh(record)
+
+
+def needs_refresh(record: SelfEvaluation) -> bool:
+    """Whether ``record`` has no current stored result: none yet, or one scored by another
+    framework or version of its file, or stored in another shape."""
+    return _is_stale(record, _row_of(record))
+
+
+def _current_row(record: SelfEvaluation) -> StoredResult:
+    """The stored result's row (without its content), computed first when it is stale."""
+    row = _row_of(record)
+    if row is None or _is_stale(record, row):
+        refresh_now(record)
+        row = _row_of(record)
+        assert row is not None
+    return row
+
+
+def _row_of(record: SelfEvaluation) -> StoredResult | None:
+    rows = StoredResult.objects.defer("content").filter(
+        evaluation=record, subject=Subject.DEPARTMENT, subject_code=""
+    )
+    return rows.first()
+
+
+def _is_stale(record: SelfEvaluation, row: StoredResult | None) -> bool:
+    return (
+        row is None
+        or row.framework != record.framework
+        or row.framework_version != load_versioned(record.framework).version
+        or row.codec_version != CODEC_VERSION
+    )
+
+
+_cache: OrderedDict[tuple[int, object, int], Any] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 512
+
+
+def _decoded(key: tuple[int, object, int], load: Callable[[], Any], build: Callable[[Any], T]) -> T:
+    """``build(load())``, once per process and stored version of the result."""
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return cast(T, _cache[key])
+    content = load()
+    if content is None:
+        raise StoredResult.DoesNotExist(f"结果 {key} 不完整")
+    value = build(content)
+    with _cache_lock:
+        _cache[key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def _assessment_of(content: Any) -> tuple[Assessed, list[Problem]]:
+    data_problems = list(decode(tuple[Problem, ...], content["data_problems"]))
+    if content["evaluation"] is None:
+        return Assessed(None, data_problems), data_problems
+    evaluation = decode(Evaluation, content["evaluation"])
+    return Assessed(evaluation, [*data_problems, *evaluation.problems]), data_problems
+
+
+def _monitored_of(content: Any, data_problems: list[Problem]) -> Monitored:
+    own = list(decode(tuple[Problem, ...], content["problems"]))
+    monthly = None if content["monthly"] is None else decode(MonthlyMonitoring, content["monthly"])
+    return Monitored(monthly, [*data_problems, *own])
