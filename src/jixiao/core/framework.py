@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 from jixiao.core.execution import AverageBase, Checkpoints, TimeProgressBasis
@@ -39,7 +39,7 @@ ZERO = Decimal(0)
 IN_MEMORY = SourceLocation("<内存>")
 
 
-class ScopeKind(Enum):
+class ScopeKind(StrEnum):
     """Which projects a metric covers."""
 
     DEPARTMENT = "department"
@@ -97,19 +97,19 @@ class FindingSource(Enum):
 class Scope:
     """Which projects a scoped metric covers: the department, the special fund or one source."""
 
-    kind: str  # a ScopeKind value: "department" | "special_fund" | "funding_source"
+    kind: ScopeKind
     funding_source: str | None = None
 
     @property
     def label(self) -> str:
-        if self.kind == ScopeKind.SPECIAL_FUND.value:
+        if self.kind is ScopeKind.SPECIAL_FUND:
             return "专项资金"
-        if self.kind == ScopeKind.FUNDING_SOURCE.value:
+        if self.kind is ScopeKind.FUNDING_SOURCE:
             return f"资金来源“{self.funding_source}”"
         return "部门整体"
 
 
-DEPARTMENT_SCOPE = Scope(ScopeKind.DEPARTMENT.value)
+DEPARTMENT_SCOPE = Scope(ScopeKind.DEPARTMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,10 +250,10 @@ class NodeSource:
 
 def read_scope(read: FieldReader, value: object, where: SourceLocation) -> Scope | None:
     """``department``, ``special_fund`` or ``funding_source:<资金来源编号>``."""
-    if value in (ScopeKind.DEPARTMENT.value, ScopeKind.SPECIAL_FUND.value):
-        return Scope(str(value))
+    if value in (ScopeKind.DEPARTMENT, ScopeKind.SPECIAL_FUND):
+        return Scope(ScopeKind(str(value)))
     if isinstance(value, str) and value.startswith("funding_source:") and value[15:].strip():
-        return Scope(ScopeKind.FUNDING_SOURCE.value, value[15:].strip())
+        return Scope(ScopeKind.FUNDING_SOURCE, value[15:].strip())
     read.error(
         ProblemCode.E_CHOICE,
         f"范围“{value}”无效，可选：department、special_fund、funding_source:<资金来源编号>",

@@ -296,7 +296,7 @@ def _average_node(framework: Framework) -> Node | None:
             if node.rule == rate_times_points.RULE.kind
             and isinstance(node.parameters, rate_times_points.RateTimesPointsParameters)
             and node.parameters.metric is Metric.ANNUAL_AVERAGE_EXECUTION_RATE
-            and node.parameters.scope.kind == ScopeKind.DEPARTMENT.value
+            and node.parameters.scope.kind is ScopeKind.DEPARTMENT
         ),
         None,
     )

@@ -45,7 +45,7 @@ def parse_metric(source: NodeSource) -> tuple[Metric, Scope] | None:
     scope = read_scope(read, value, source.at("scope"))
     if metric is None or scope is None:
         return None
-    if ScopeKind(scope.kind) not in metric.scopes:
+    if scope.kind not in metric.scopes:
         read.error(
             ProblemCode.E_SCOPE,
             f"“{metric.label}”只按部门整体计算，不接受范围“{value}”",
