@@ -54,9 +54,10 @@ class Rule(Generic[P]):
     ``keys`` are the framework keys the rule reads besides every node's ``id``, ``name``,
     ``points``, ``rule`` and ``note``; a node of another rule may not use them. A rule with
     ``has_children`` has a ``children`` list in the framework, whose points add up to the
-    node's; the framework parser reads it before ``parse``. ``parse`` returns the parameters,
-    or ``None`` after recording each problem at its path; ``score`` never raises on data it can
-    read: what it cannot compute scores 0, with a problem in the context.
+    node's (list ``children`` among its ``keys``); the framework parser reads it before
+    ``parse``. ``parse`` returns the parameters, or ``None`` after recording each problem at
+    its path; ``score`` never raises on data it can read: what it cannot compute scores 0, with
+    a problem in the context.
     """
 
     kind: str
