@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from jixiao.adapters.frameworks import builtin_framework_names, load_framework
-from jixiao.core.framework import FrameworkInvalid, RuleKind, parse_framework
+from jixiao.core.framework import FrameworkInvalid, parse_framework
 from jixiao.core.problems import ProblemsFound
 
 from .conftest import REFERENCE
@@ -106,10 +106,10 @@ def test_builtin_frameworks_load(name: str) -> None:
 def test_national_project_framework_structure() -> None:
     framework = load_framework("national-project-2020")
     assert [(n.name, n.points, n.rule) for n in framework.nodes] == [
-        ("预算执行率", Decimal(10), RuleKind.RATE_TIMES_POINTS),
-        ("产出指标", Decimal(50), RuleKind.INDICATOR_COMPLETION),
-        ("效益指标", Decimal(30), RuleKind.INDICATOR_COMPLETION),
-        ("满意度指标", Decimal(10), RuleKind.INDICATOR_COMPLETION),
+        ("预算执行率", Decimal(10), "rate_times_points"),
+        ("产出指标", Decimal(50), "indicator_completion"),
+        ("效益指标", Decimal(30), "indicator_completion"),
+        ("满意度指标", Decimal(10), "indicator_completion"),
     ]
 
 

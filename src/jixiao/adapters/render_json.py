@@ -8,7 +8,7 @@ from typing import Any
 
 from jixiao.core.execution import Execution
 from jixiao.core.money import format_score, round_half_up
-from jixiao.core.result import Evaluation, NodeResult
+from jixiao.core.result import Evaluation, Measures, NodeResult
 
 
 def _score(value: Any) -> str:
@@ -23,13 +23,30 @@ def _rate(value: Decimal | None) -> str | None:
     return None if value is None else f"{round_half_up(value * 100, 2):f}"
 
 
+def _measures(measures: Measures) -> dict[str, Any]:
+    """What the node measured, only the fields it has; rates as percentages like elsewhere."""
+    shown: dict[str, Any] = {
+        "metric": measures.metric.value if measures.metric else None,
+        "rate": _rate(measures.rate),
+        "indicator": measures.indicator,
+        "completion_rate": _rate(measures.completion),
+        "over_achieved": measures.over_achieved or None,
+        "shortfall": measures.shortfall,
+        "key_task": measures.key_task,
+        "findings": measures.findings,
+        "tier": measures.tier,
+    }
+    return {key: value for key, value in shown.items() if value is not None}
+
+
 def _node(node: NodeResult) -> dict[str, Any]:
     return {
         "id": node.id,
         "name": node.name,
         "max": _score(node.points),
         "score": _score(node.score),
-        "rule": node.rule,
+        "rule": node.kind,
+        "measures": _measures(node.measures),
         "explanation": node.explanation,
         "deductions": [
             {"points": _score(d.points), "reason": d.reason, "references": list(d.references)}

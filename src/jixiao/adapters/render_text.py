@@ -13,7 +13,7 @@ from jixiao.core.money import (
     format_wan_as_source,
     format_yi,
 )
-from jixiao.core.result import Evaluation, NodeResult
+from jixiao.core.result import INDICATOR, Evaluation, NodeResult
 
 NAME_WIDTH = 52
 
@@ -35,14 +35,15 @@ def _score_line(indent: int, name: str, score: str, points: str) -> str:
 
 
 def _tree(node: NodeResult, depth: int, detail: bool) -> Iterator[str]:
+    """A line per node; a node without lines under it explains itself (only when it lost
+    points, unless ``detail``); an indicator at full points is left out unless ``detail``."""
     yield _score_line(depth, node.name, format_score(node.score), format_score(node.points))
-    is_leaf_rule = node.rule not in ("sum", "indicator_completion", "key_task")
-    if node.rule == "indicator" or is_leaf_rule:
+    if not node.children:
         if detail or node.score < node.points:
             yield "  " * (depth + 1) + "· " + node.explanation
         return
     for child in node.children:
-        if child.rule == "indicator" and not detail and child.score >= child.points:
+        if child.kind == INDICATOR and not detail and child.score >= child.points:
             continue
         yield from _tree(child, depth + 1, detail)
 

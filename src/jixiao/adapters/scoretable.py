@@ -26,6 +26,7 @@ from jixiao.adapters.xlsx_cells import put
 from jixiao.core.model import Dataset, Indicator
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.core.result import Evaluation, NodeResult
+from jixiao.core.rules import has_children, indicator_completion, rule_label
 
 COLUMNS = (
     ("重点任务", 16),
@@ -39,15 +40,6 @@ COLUMNS = (
     ("偏差原因", 26),
     ("扣分说明", 30),
 )
-RULE_LABELS = {
-    "sum": "各项合计",
-    "indicator_completion": "指标完成率",
-    "rate_times_points": "比率 × 分值",
-    "thresholds": "分档计分",
-    "deduction_per_finding": "按问题扣分",
-    "qualitative_tiers": "定性分档",
-    "manual": "人工评分",
-}
 SIDE = Side(style="thin", color="000000")
 BOX = Border(left=SIDE, right=SIDE, top=SIDE, bottom=SIDE)
 HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -121,7 +113,7 @@ class _Sheet:
 
 
 def _indicator_part(out: _Sheet, dataset: Dataset, evaluation: Evaluation) -> None:
-    nodes = {node.id: node for node in evaluation.root.walk()}
+    nodes = evaluation.indicator_nodes()
     order = [task.code for task in dataset.key_tasks]
     names = {task.code: task.name for task in dataset.key_tasks}
     indicators = sorted(
@@ -135,15 +127,13 @@ def _indicator_part(out: _Sheet, dataset: Dataset, evaluation: Evaluation) -> No
     groups: dict[tuple[str, str], list[int]] = {}
     owners: dict[str, list[int]] = {}
     for indicator in indicators:
-        node = nodes.get(f"indicator:{indicator.code}")
+        node = nodes.get(indicator.code)
         owner = (
             (dataset.special_fund_name or "专项资金")
             if indicator.special_fund
             else (names.get(indicator.key_task or "", ""))
         )
-        reason = ""
-        if node is not None and node.deductions:
-            reason = node.deductions[0].reason.removeprefix(f"{indicator.name}：")
+        reason = node.measures.shortfall if node is not None else None
         row = out.write(
             [
                 owner,
@@ -165,14 +155,7 @@ def _indicator_part(out: _Sheet, dataset: Dataset, evaluation: Evaluation) -> No
     for rows in groups.values():
         out.merge_down(2, rows[0], rows[-1])
     points = sum((i.points for i in dataset.indicators), Decimal(0))
-    scored = sum(
-        (
-            nodes[f"indicator:{i.code}"].score
-            for i in dataset.indicators
-            if f"indicator:{i.code}" in nodes
-        ),
-        Decimal(0),
-    )
+    scored = sum((nodes[i.code].score for i in dataset.indicators if i.code in nodes), Decimal(0))
     out.write(
         ["合计", None, None, None, None, None, points, scored, None, None],
         merges=[(1, 6)],
@@ -182,7 +165,7 @@ def _indicator_part(out: _Sheet, dataset: Dataset, evaluation: Evaluation) -> No
 
 def _framework_part(out: _Sheet, node: NodeResult, depth: int) -> None:
     reasons = "；".join(d.reason for d in node.deductions) if node.score < node.points else ""
-    if node.rule == "indicator_completion" and node.score < node.points:
+    if node.kind == indicator_completion.RULE.kind and node.score < node.points:
         lost = [d.reason for d in node.deductions]
         reasons = f"{len(lost)} 个指标扣分：" + "；".join(lost)
     label = "　" * depth + node.name
@@ -192,7 +175,7 @@ def _framework_part(out: _Sheet, node: NodeResult, depth: int) -> None:
             None,
             None,
             None,
-            RULE_LABELS.get(node.rule, node.rule),
+            rule_label(node.kind),
             None,
             node.points,
             node.score,
@@ -201,7 +184,7 @@ def _framework_part(out: _Sheet, node: NodeResult, depth: int) -> None:
         ],
         merges=[(1, 4), (5, 6), (9, 10)],
     )
-    if node.rule == "sum":
+    if has_children(node.kind):
         for child in node.children:
             _framework_part(out, child, depth + 1)
 

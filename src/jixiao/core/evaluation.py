@@ -18,13 +18,15 @@ from jixiao.core.model import Dataset
 from jixiao.core.money import ZERO, format_score
 from jixiao.core.reconcile import reconcile
 from jixiao.core.result import (
+    TOTAL_ID,
     Evaluation,
     ExecutionReport,
     NodeResult,
     ProjectExecution,
     TaskResult,
 )
-from jixiao.core.rules import Context, score_node
+from jixiao.core.rules import RULES, Context
+from jixiao.core.rules import sum as sum_rule
 
 
 def evaluate(dataset: Dataset, framework: Framework) -> Evaluation:
@@ -37,15 +39,15 @@ def evaluate(dataset: Dataset, framework: Framework) -> Evaluation:
         indicator.code: score_indicator(indicator, framework.parameters)
         for indicator in dataset.indicators
     }
-    context = Context(dataset, framework, scores)
-    children = tuple(score_node(node, context) for node in framework.nodes)
+    context = Context(dataset, framework, scores, RULES)
+    children = tuple(context.score(node) for node in framework.nodes)
     total = sum((child.score for child in children), ZERO)
     root = NodeResult(
-        id="total",
+        id=TOTAL_ID,
         name=framework.name,
         points=framework.points,
         score=total,
-        rule="sum",
+        kind=sum_rule.RULE.kind,
         explanation=f"总分 {format_score(total)} 分，等级“{framework.grade_for(total)}”",
         children=children,
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from jixiao.core.money import parse_decimal, parse_rate, within_range
-from jixiao.core.problems import Problem, SourceLocation
+from jixiao.core.problems import Problem, ProblemCode, SourceLocation
 
 EnumT = TypeVar("EnumT")
 
@@ -28,13 +28,13 @@ class FieldReader:
     def mapping(self, value: object, where: SourceLocation) -> Mapping[str, Any] | None:
         if isinstance(value, Mapping):
             return value
-        self.error("E-TYPE", f"应为键值表，实际是 {_describe(value)}", where)
+        self.error(ProblemCode.E_TYPE, f"应为键值表，实际是 {_describe(value)}", where)
         return None
 
     def sequence(self, value: object, where: SourceLocation) -> list[Any] | None:
         if isinstance(value, list):
             return value
-        self.error("E-TYPE", f"应为列表，实际是 {_describe(value)}", where)
+        self.error(ProblemCode.E_TYPE, f"应为列表，实际是 {_describe(value)}", where)
         return None
 
     def mappings(
@@ -58,7 +58,7 @@ class FieldReader:
         for key in data:
             if key not in known:
                 self.error(
-                    "E-UNKNOWN-FIELD",
+                    ProblemCode.E_UNKNOWN_FIELD,
                     f"未知字段“{key}”（可用字段：{'、'.join(sorted(known))}）",
                     where.child(str(key)),
                 )
@@ -69,10 +69,12 @@ class FieldReader:
         value = data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.error("E-REQUIRED", f"缺少必填字段“{key}”", where.child(key))
+                self.error(ProblemCode.E_REQUIRED, f"缺少必填字段“{key}”", where.child(key))
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
-            self.error("E-TYPE", f"“{key}”应为文字，实际是 {_describe(value)}", where.child(key))
+            self.error(
+                ProblemCode.E_TYPE, f"“{key}”应为文字，实际是 {_describe(value)}", where.child(key)
+            )
             return None
         return str(value).strip()
 
@@ -87,7 +89,7 @@ class FieldReader:
     ) -> Decimal | None:
         if data.get(key) is None:
             if required:
-                self.error("E-REQUIRED", f"缺少必填字段“{key}”", where.child(key))
+                self.error(ProblemCode.E_REQUIRED, f"缺少必填字段“{key}”", where.child(key))
             return None
         return self.number(data[key], where.child(key), label=key, minimum=minimum)
 
@@ -96,18 +98,18 @@ class FieldReader:
     ) -> Decimal | None:
         parsed = _finite_decimal(value)
         if parsed is None:
-            self.error("E-NUMBER", f"“{label}”不是有效数字：{_describe(value)}", where)
+            self.error(ProblemCode.E_NUMBER, f"“{label}”不是有效数字：{_describe(value)}", where)
             return None
         if not within_range(parsed):
             self.error(
-                "E-RANGE",
+                ProblemCode.E_RANGE,
                 f"“{label}”超出可处理的范围（绝对值须小于 10^15，最多 10 位小数）："
                 f"{_describe(value)}",
                 where,
             )
             return None
         if minimum is not None and parsed < minimum:
-            self.error("E-RANGE", f"“{label}”不能小于 {minimum}，实际为 {parsed}", where)
+            self.error(ProblemCode.E_RANGE, f"“{label}”不能小于 {minimum}，实际为 {parsed}", where)
             return None
         return parsed
 
@@ -117,12 +119,12 @@ class FieldReader:
         value = data.get(key)
         if value is None:
             if required:
-                self.error("E-REQUIRED", f"缺少必填字段“{key}”", where.child(key))
+                self.error(ProblemCode.E_REQUIRED, f"缺少必填字段“{key}”", where.child(key))
             return None
         parsed = to_rate(value)
         if parsed is None or parsed < 0:
             self.error(
-                "E-RATE",
+                ProblemCode.E_RATE,
                 f"“{key}”应为非负比率，如 150% 或 1.5，实际是 {_describe(value)}",
                 where.child(key),
             )
@@ -135,7 +137,7 @@ class FieldReader:
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.error(
-                "E-INTEGER",
+                ProblemCode.E_INTEGER,
                 f"“{key}”应为不小于 {minimum} 的整数，实际是 {_describe(value)}",
                 where.child(key),
             )
@@ -154,12 +156,12 @@ class FieldReader:
         value = data.get(key)
         if value is None:
             if default is None:
-                self.error("E-REQUIRED", f"缺少必填字段“{key}”", where.child(key))
+                self.error(ProblemCode.E_REQUIRED, f"缺少必填字段“{key}”", where.child(key))
             return default
         if isinstance(value, str) and value in options:
             return options[value]
         self.error(
-            "E-CHOICE",
+            ProblemCode.E_CHOICE,
             f"“{key}”的取值“{value}”无效，可选：{'、'.join(options)}",
             where.child(key),
         )

@@ -5,7 +5,10 @@ catalogue; no expression or code from a framework file is ever executed. :func:`
 turns a plain mapping (parsed YAML) into a :class:`Framework` and reports every problem at once,
 each with its path (``nodes[1].children[3].points``).
 
-The catalogue (details and worked examples in ``jixiao.core.rules`` and ``docs/frameworks.md``):
+This module reads what every node has (``id``, ``name``, ``points``, ``rule``, ``note`` and, for
+a rule with children, ``children``), the grades and the framework-wide parameters. The keys of
+each rule are read by the rule's own module, found by its name in the catalogue
+(``jixiao.core.rules.RULES``); details and worked examples there and in ``docs/frameworks.md``:
 
 ``sum``                    score = sum of the children; their points must add up to the node's.
 ``indicator_completion``   selected indicators scored by completion rate, with the
@@ -22,26 +25,29 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any
 
 from jixiao.core.execution import AverageBase, Checkpoints, TimeProgressBasis
 from jixiao.core.fields import FieldReader
-from jixiao.core.model import IndicatorCategory
-from jixiao.core.problems import Problem, SourceLocation
+from jixiao.core.problems import Problem, ProblemCode, SourceLocation
+
+if TYPE_CHECKING:
+    from jixiao.core.rules.base import Rule
 
 ZERO = Decimal(0)
 IN_MEMORY = SourceLocation("<内存>")
 
 
-class RuleKind(Enum):
-    SUM = "sum"
-    INDICATOR_COMPLETION = "indicator_completion"
-    RATE_TIMES_POINTS = "rate_times_points"
-    THRESHOLDS = "thresholds"
-    DEDUCTION_PER_FINDING = "deduction_per_finding"
-    QUALITATIVE_TIERS = "qualitative_tiers"
-    MANUAL = "manual"
+class ScopeKind(StrEnum):
+    """Which projects a metric covers."""
+
+    DEPARTMENT = "department"
+    SPECIAL_FUND = "special_fund"
+    FUNDING_SOURCE = "funding_source"
+
+
+ALL_SCOPES = frozenset(ScopeKind)
 
 
 class Metric(Enum):
@@ -58,8 +64,10 @@ class Metric(Enum):
         return METRIC_LABELS[self]
 
     @property
-    def scoped(self) -> bool:
-        return self in {Metric.EXECUTION_RATE, Metric.ANNUAL_AVERAGE_EXECUTION_RATE}
+    def scopes(self) -> frozenset[ScopeKind]:
+        """The scopes the metric can be computed for: execution rates for any set of projects;
+        carry-over and expense control only for the department as a whole."""
+        return METRIC_SCOPES.get(self, frozenset({ScopeKind.DEPARTMENT}))
 
 
 METRIC_LABELS = {
@@ -68,6 +76,10 @@ METRIC_LABELS = {
     Metric.CARRYOVER_RATE: "结转结余率",
     Metric.THREE_PUBLIC_EXPENSE_CONTROL_RATE: "“三公”经费控制率",
     Metric.PUBLIC_EXPENSE_CONTROL_RATE: "公用经费控制率",
+}
+METRIC_SCOPES = {
+    Metric.EXECUTION_RATE: ALL_SCOPES,
+    Metric.ANNUAL_AVERAGE_EXECUTION_RATE: ALL_SCOPES,
 }
 
 
@@ -85,51 +97,19 @@ class FindingSource(Enum):
 class Scope:
     """Which projects a scoped metric covers: the department, the special fund or one source."""
 
-    kind: str  # "department" | "special_fund" | "funding_source"
+    kind: ScopeKind
     funding_source: str | None = None
 
     @property
     def label(self) -> str:
-        if self.kind == "special_fund":
+        if self.kind is ScopeKind.SPECIAL_FUND:
             return "专项资金"
-        if self.kind == "funding_source":
+        if self.kind is ScopeKind.FUNDING_SOURCE:
             return f"资金来源“{self.funding_source}”"
         return "部门整体"
 
 
-DEPARTMENT_SCOPE = Scope("department")
-
-
-@dataclass(frozen=True, slots=True)
-class IndicatorSelection:
-    """Which indicators an ``indicator_completion`` node scores."""
-
-    category: IndicatorCategory | None = None
-    special_fund: bool | None = None
-
-    def describe(self) -> str:
-        parts = []
-        if self.special_fund is True:
-            parts.append("专项资金")
-        elif self.special_fund is False:
-            parts.append("重点工作任务")
-        if self.category is not None:
-            parts.append(self.category.label)
-        return "".join(parts) + "指标" if parts else "全部指标"
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    """One band of a ``thresholds`` rule: the metric is at most / at least a bound."""
-
-    score: Decimal
-    at_most: Decimal | None = None
-    at_least: Decimal | None = None
-
-    def contains(self, value: Decimal) -> bool:
-        if self.at_most is not None and value > self.at_most:
-            return False
-        return not (self.at_least is not None and value < self.at_least)
+DEPARTMENT_SCOPE = Scope(ScopeKind.DEPARTMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,21 +119,26 @@ class Tier:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleParameters:
+    """What a node's rule reads from its keys; each rule module defines its own subclass
+    (``rules.thresholds.ThresholdsParameters``: the metric, its scope and the bands)."""
+
+
+NO_PARAMETERS = RuleParameters()
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
+    """One item of the framework: its rule (a name in ``jixiao.core.rules.RULES``) and that
+    rule's parameters."""
+
     id: str
     name: str
     points: Decimal
-    rule: RuleKind
+    rule: str
     children: tuple[Node, ...] = ()
     note: str = ""
-    select: IndicatorSelection = IndicatorSelection()
-    metric: Metric | None = None
-    scope: Scope = DEPARTMENT_SCOPE
-    bands: tuple[Band, ...] = ()
-    findings: FindingSource | None = None
-    deduction: Decimal = ZERO
-    floor: Decimal = ZERO
-    tiers: tuple[Tier, ...] = ()
+    parameters: RuleParameters = NO_PARAMETERS
     location: SourceLocation = IN_MEMORY
 
     def walk(self) -> Iterator[Node]:
@@ -238,11 +223,69 @@ class FrameworkInvalid(Exception):
 def parse_framework(data: object, source: str) -> Framework:
     """Build a :class:`Framework` from a parsed document; raise :class:`FrameworkInvalid` with
     every problem found."""
-    parser = _FrameworkParser(source)
+    # The catalogue's modules build on this module's records, so it is read when it is needed.
+    from jixiao.core.rules import RULES
+
+    parser = _FrameworkParser(source, RULES)
     framework = parser.parse(data)
     if parser.reader.problems or framework is None:
         raise FrameworkInvalid(parser.reader.problems)
     return framework
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSource:
+    """What a rule's ``parse`` reads: the node's mapping, where it is, the node's name and
+    points as read (``None`` when they are wrong) and the reader that records problems."""
+
+    data: Mapping[str, Any]
+    where: SourceLocation
+    name: str | None
+    points: Decimal | None
+    read: FieldReader
+
+    def at(self, key: str) -> SourceLocation:
+        return self.where.child(key)
+
+
+def read_scope(read: FieldReader, value: object, where: SourceLocation) -> Scope | None:
+    """``department``, ``special_fund`` or ``funding_source:<资金来源编号>``."""
+    if value in (ScopeKind.DEPARTMENT, ScopeKind.SPECIAL_FUND):
+        return Scope(ScopeKind(str(value)))
+    if isinstance(value, str) and value.startswith("funding_source:") and value[15:].strip():
+        return Scope(ScopeKind.FUNDING_SOURCE, value[15:].strip())
+    read.error(
+        ProblemCode.E_CHOICE,
+        f"范围“{value}”无效，可选：department、special_fund、funding_source:<资金来源编号>",
+        where,
+    )
+    return None
+
+
+def read_tiers(read: FieldReader, value: object, where: SourceLocation) -> tuple[Tier, ...] | None:
+    """Tiers as ``{名称: 得分比例}``, each share at most 100%."""
+    data = read.mapping(value, where)
+    if data is None:
+        return None
+    tiers = []
+    for name in data:
+        share = read.rate(data, str(name), where)
+        if share is not None and share > 1:
+            read.error(
+                ProblemCode.E_RANGE,
+                f"档次“{name}”的得分比例不能超过 100%",
+                where.child(str(name)),
+            )
+        elif share is not None:
+            tiers.append(Tier(str(name), share))
+    if not tiers:
+        read.error(ProblemCode.E_REQUIRED, "至少需要一个档次", where)
+        return None
+    return tuple(tiers)
+
+
+def options(enum: type[Enum]) -> dict[str, Any]:
+    return {member.value: member for member in enum}
 
 
 _TOP_KEYS = (
@@ -256,32 +299,8 @@ _TOP_KEYS = (
     "grades",
     "nodes",
 )
-_NODE_KEYS = (
-    "id",
-    "name",
-    "points",
-    "rule",
-    "note",
-    "children",
-    "select",
-    "metric",
-    "scope",
-    "bands",
-    "findings",
-    "deduction",
-    "floor",
-    "tiers",
-)
-_RULE_KEYS: Mapping[RuleKind, frozenset[str]] = {
-    RuleKind.SUM: frozenset({"children"}),
-    RuleKind.INDICATOR_COMPLETION: frozenset({"select"}),
-    RuleKind.RATE_TIMES_POINTS: frozenset({"metric", "scope"}),
-    RuleKind.THRESHOLDS: frozenset({"metric", "scope", "bands"}),
-    RuleKind.DEDUCTION_PER_FINDING: frozenset({"findings", "deduction", "floor"}),
-    RuleKind.QUALITATIVE_TIERS: frozenset({"tiers"}),
-    RuleKind.MANUAL: frozenset(),
-}
-_RULE_SPECIFIC = frozenset().union(*_RULE_KEYS.values())
+_NODE_KEYS = ("id", "name", "points", "rule", "note")
+_CHILDREN = "children"
 _PARAMETER_KEYS = (
     "over_achievement_threshold",
     "over_achievement_penalty",
@@ -294,15 +313,13 @@ _PARAMETER_KEYS = (
 )
 
 
-def _options(enum: type[Enum]) -> dict[str, Any]:
-    return {member.value: member for member in enum}
-
-
 class _FrameworkParser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, rules: Mapping[str, Rule[Any]]) -> None:
         self.reader = FieldReader()
         self.root = SourceLocation(source)
         self.seen_ids: set[str] = set()
+        self.rules = rules
+        self.rule_keys = frozenset(key for rule in rules.values() for key in rule.keys)
 
     def parse(self, data: object) -> Framework | None:
         read = self.reader
@@ -348,7 +365,7 @@ class _FrameworkParser:
         total = sum((child.points for child in children), ZERO)
         if total != points:
             self.reader.error(
-                "E-POINTS-SUM",
+                ProblemCode.E_POINTS_SUM,
                 f"子节点分值合计 {total:f} 不等于{what} {points:f}",
                 where,
             )
@@ -358,7 +375,7 @@ class _FrameworkParser:
         if items is None:
             return None
         if not items:
-            self.reader.error("E-REQUIRED", "至少需要一个节点", where)
+            self.reader.error(ProblemCode.E_REQUIRED, "至少需要一个节点", where)
             return None
         nodes = [self._node(item, where.child(f"[{index}]")) for index, item in enumerate(items)]
         if any(node is None for node in nodes):
@@ -366,126 +383,51 @@ class _FrameworkParser:
         return tuple(node for node in nodes if node is not None)
 
     def _node(self, value: object, where: SourceLocation) -> Node | None:
+        """The keys every node has; the rule's own keys are read by the rule's ``parse``."""
         read = self.reader
         data = read.mapping(value, where)
         if data is None:
             return None
-        read.only_keys(data, _NODE_KEYS, where)
+        read.only_keys(data, (*_NODE_KEYS, *self.rule_keys), where)
         node_id = read.text(data, "id", where)
         if node_id is not None:
             if node_id in self.seen_ids:
-                read.error("E-DUPLICATE-ID", f"节点编号“{node_id}”重复", where.child("id"))
+                read.error(
+                    ProblemCode.E_DUPLICATE_ID, f"节点编号“{node_id}”重复", where.child("id")
+                )
             self.seen_ids.add(node_id)
         name = read.text(data, "name", where)
         points = read.decimal(data, "points", where, minimum=ZERO)
-        rule = read.choice(data, "rule", _options(RuleKind), where)
+        rule = read.choice(data, "rule", self.rules, where)
         if rule is None:
             return None
-        for key in _RULE_SPECIFIC - _RULE_KEYS[rule]:
-            if key in data:
-                read.error("E-RULE-FIELD", f"规则“{rule.value}”不使用字段“{key}”", where.child(key))
-        fields: dict[str, Any] = {}
+        for key in data:
+            if key in self.rule_keys and key not in rule.keys:
+                read.error(
+                    ProblemCode.E_RULE_FIELD,
+                    f"规则“{rule.kind}”不使用字段“{key}”",
+                    where.child(str(key)),
+                )
         children: tuple[Node, ...] | None = ()
-        if rule is RuleKind.SUM:
-            children = self._nodes(data.get("children"), where.child("children"))
+        if rule.has_children:
+            children = self._nodes(data.get(_CHILDREN), where.child(_CHILDREN))
             if children is not None and points is not None:
-                self._check_sum(children, points, where.child("children"), f"“{name}”的分值")
-        elif rule is RuleKind.INDICATOR_COMPLETION:
-            fields["select"] = self._selection(data.get("select", {}), where.child("select"))
-        elif rule in (RuleKind.RATE_TIMES_POINTS, RuleKind.THRESHOLDS):
-            fields["metric"] = read.choice(data, "metric", _options(Metric), where)
-            fields["scope"] = self._scope(data.get("scope", "department"), where.child("scope"))
-            if rule is RuleKind.THRESHOLDS:
-                fields["bands"] = self._bands(data.get("bands"), where.child("bands"), points)
-        elif rule is RuleKind.DEDUCTION_PER_FINDING:
-            fields["findings"] = read.choice(data, "findings", _options(FindingSource), where)
-            fields["deduction"] = read.decimal(data, "deduction", where, minimum=Decimal("0.01"))
-            fields["floor"] = read.decimal(data, "floor", where, required=False, minimum=ZERO)
-            if fields["floor"] is None:
-                fields["floor"] = ZERO
-            elif points is not None and fields["floor"] > points:
-                read.error("E-RANGE", "扣分下限不能高于节点分值", where.child("floor"))
-        elif rule is RuleKind.QUALITATIVE_TIERS:
-            fields["tiers"] = self._tiers(data.get("tiers"), where.child("tiers"))
-        if None in (node_id, name, points, children) or None in fields.values():
+                self._check_sum(children, points, where.child(_CHILDREN), f"“{name}”的分值")
+        parameters = rule.parse(NodeSource(data, where, name, points, read))
+        if None in (node_id, name, points, children, parameters):
             return None
         assert node_id and name and points is not None and children is not None
+        assert parameters is not None
         return Node(
             id=node_id,
             name=name,
             points=points,
-            rule=rule,
+            rule=rule.kind,
             children=children,
             note=str(data.get("note") or ""),
+            parameters=parameters,
             location=where,
-            **fields,
         )
-
-    def _selection(self, value: object, where: SourceLocation) -> IndicatorSelection | None:
-        data = self.reader.mapping(value, where)
-        if data is None:
-            return None
-        self.reader.only_keys(data, ("category", "special_fund"), where)
-        category = None
-        if "category" in data:
-            category = self.reader.choice(data, "category", _options(IndicatorCategory), where)
-            if category is None:
-                return None
-        special = data.get("special_fund")
-        if special is not None and not isinstance(special, bool):
-            self.reader.error(
-                "E-TYPE", "“special_fund”应为 true 或 false", where.child("special_fund")
-            )
-            return None
-        return IndicatorSelection(category, special)
-
-    def _scope(self, value: object, where: SourceLocation) -> Scope | None:
-        if value in ("department", "special_fund"):
-            return Scope(str(value))
-        if isinstance(value, str) and value.startswith("funding_source:") and value[15:].strip():
-            return Scope("funding_source", value[15:].strip())
-        self.reader.error(
-            "E-CHOICE",
-            f"范围“{value}”无效，可选：department、special_fund、funding_source:<资金来源编号>",
-            where,
-        )
-        return None
-
-    def _bands(
-        self, value: object, where: SourceLocation, points: Decimal | None
-    ) -> tuple[Band, ...] | None:
-        bands = []
-        for data, here in self.reader.mappings(value, where):
-            self.reader.only_keys(data, ("at_most", "at_least", "score"), here)
-            score = self.reader.decimal(data, "score", here, minimum=ZERO)
-            at_most = self.reader.rate(data, "at_most", here, required=False)
-            at_least = self.reader.rate(data, "at_least", here, required=False)
-            if score is not None and points is not None and score > points:
-                self.reader.error("E-RANGE", f"档位得分 {score} 超过节点分值 {points}", here)
-            if score is not None:
-                bands.append(Band(score, at_most, at_least))
-        if not bands:
-            self.reader.error("E-REQUIRED", "至少需要一个档位", where)
-            return None
-        return tuple(bands)
-
-    def _tiers(self, value: object, where: SourceLocation) -> tuple[Tier, ...] | None:
-        data = self.reader.mapping(value, where)
-        if data is None:
-            return None
-        tiers = []
-        for name in data:
-            share = self.reader.rate(data, str(name), where)
-            if share is not None and share > 1:
-                self.reader.error(
-                    "E-RANGE", f"档次“{name}”的得分比例不能超过 100%", where.child(str(name))
-                )
-            elif share is not None:
-                tiers.append(Tier(str(name), share))
-        if not tiers:
-            self.reader.error("E-REQUIRED", "至少需要一个档次", where)
-            return None
-        return tuple(tiers)
 
     def _grades(self, value: object, where: SourceLocation) -> tuple[Grade, ...] | None:
         if value is None:
@@ -499,9 +441,13 @@ class _FrameworkParser:
                 grades.append(Grade(name, minimum))
         minimums = [grade.minimum for grade in grades]
         if minimums != sorted(minimums, reverse=True) or len(set(minimums)) != len(minimums):
-            self.reader.error("E-GRADES", "等级须按最低分从高到低排列，且最低分互不相同", where)
+            self.reader.error(
+                ProblemCode.E_GRADES, "等级须按最低分从高到低排列，且最低分互不相同", where
+            )
         elif grades and grades[-1].minimum != 0:
-            self.reader.error("E-GRADES", "最后一个等级的最低分须为 0，使每个得分都有等级", where)
+            self.reader.error(
+                ProblemCode.E_GRADES, "最后一个等级的最低分须为 0，使每个得分都有等级", where
+            )
         return tuple(grades) or None
 
     def _parameters(self, value: object, where: SourceLocation) -> Parameters | None:
@@ -516,8 +462,8 @@ class _FrameworkParser:
             if key in data:
                 values[key] = read.rate(data, key, where)
         if "qualitative_tiers" in data:
-            values["qualitative_tiers"] = self._tiers(
-                data["qualitative_tiers"], where.child("qualitative_tiers")
+            values["qualitative_tiers"] = read_tiers(
+                read, data["qualitative_tiers"], where.child("qualitative_tiers")
             )
         for key in ("score_places", "rate_places", "contract_filing_working_days"):
             if key in data:
@@ -530,12 +476,12 @@ class _FrameworkParser:
                 values["average_checkpoints"] = read.choice(
                     average,
                     "checkpoints",
-                    _options(Checkpoints),
+                    options(Checkpoints),
                     here,
                     default=defaults.average_checkpoints,
                 )
                 values["average_base"] = read.choice(
-                    average, "base", _options(AverageBase), here, default=defaults.average_base
+                    average, "base", options(AverageBase), here, default=defaults.average_base
                 )
         if "monitoring" in data:
             values.update(self._monitoring(data["monitoring"], where.child("monitoring")))
@@ -556,7 +502,7 @@ class _FrameworkParser:
             "time_progress": read.choice(
                 data,
                 "time_progress",
-                _options(TimeProgressBasis),
+                options(TimeProgressBasis),
                 where,
                 default=defaults.time_progress,
             )
@@ -575,7 +521,7 @@ class _FrameworkParser:
             red = read.rate(gaps, "red", here)
             if yellow is not None and red is not None and not ZERO <= yellow < red:
                 read.error(
-                    "E-THRESHOLDS",
+                    ProblemCode.E_THRESHOLDS,
                     f"黄色预警差距 {yellow:%} 须不小于 0 且小于红色预警差距 {red:%}",
                     here,
                 )

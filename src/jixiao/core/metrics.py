@@ -13,7 +13,7 @@ from jixiao.core.execution import (
     execution_of,
     initial_budget_total,
 )
-from jixiao.core.framework import Metric, Parameters, Scope
+from jixiao.core.framework import Metric, Parameters, Scope, ScopeKind
 from jixiao.core.model import Dataset, ExpenseControl, Project
 from jixiao.core.money import format_percent, format_wan
 
@@ -28,9 +28,9 @@ class MetricValue:
 
 
 def projects_in(dataset: Dataset, scope: Scope) -> list[Project]:
-    if scope.kind == "special_fund":
+    if scope.kind is ScopeKind.SPECIAL_FUND:
         return [project for project in dataset.projects if project.special_fund]
-    if scope.kind == "funding_source":
+    if scope.kind is ScopeKind.FUNDING_SOURCE:
         return [p for p in dataset.projects if p.funding_source == scope.funding_source]
     return list(dataset.projects)
 
@@ -67,7 +67,7 @@ def average_base(
 ) -> Decimal | None:
     if base is AverageBase.ADJUSTED_BUDGET:
         return execution_of(projects).budget
-    if scope.kind == "special_fund":
+    if scope.kind is ScopeKind.SPECIAL_FUND:
         return None
     return initial_budget_total(dataset, scope.funding_source)
 

@@ -28,12 +28,13 @@ from decimal import Decimal
 from enum import Enum
 
 from jixiao.core.execution import TimeProgressBasis, annual_average_execution
-from jixiao.core.framework import DEPARTMENT_SCOPE, Framework, Metric, Node, Parameters, RuleKind
+from jixiao.core.framework import DEPARTMENT_SCOPE, Framework, Metric, Node, Parameters, ScopeKind
 from jixiao.core.indicators import completion_rate
 from jixiao.core.metrics import average_base
 from jixiao.core.model import Comparison, Dataset, Indicator, IndicatorForecast, Project
 from jixiao.core.money import ONE, ZERO, format_percent, round_half_up
-from jixiao.core.problems import Problem, ProblemsFound, SourceLocation
+from jixiao.core.problems import Problem, ProblemCode, ProblemsFound, SourceLocation
+from jixiao.core.rules import rate_times_points
 
 HUNDRED = Decimal(100)
 
@@ -177,7 +178,7 @@ def monitor(dataset: Dataset, framework: Framework, month: int) -> MonitoringRep
         raise ProblemsFound(
             [
                 Problem(
-                    "E-MONTHS-MISSING",
+                    ProblemCode.E_MONTHS_MISSING,
                     f"监控需要各项目的月度支出，缺：{'、'.join(missing)}",
                     where,
                 )
@@ -281,9 +282,7 @@ def _average_so_far(dataset: Dataset, framework: Framework, month: int) -> Avera
     node = _average_node(framework)
     if node is None:
         return AverageSoFar(average.rate, average.cumulative_rates, None, None, None)
-    # As the scoring rule does: the rate rounded to rate_places, at most 100%, times the points.
-    rate = min(round_half_up(average.rate, parameters.rate_places), ONE)
-    score = round_half_up(rate * node.points, parameters.score_places)
+    score = rate_times_points.score_at(average.rate, node.points, parameters)
     return AverageSoFar(average.rate, average.cumulative_rates, node.name, node.points, score)
 
 
@@ -293,11 +292,11 @@ def _average_node(framework: Framework) -> Node | None:
     return next(
         (
             node
-            for top in framework.nodes
-            for node in top.walk()
-            if node.rule is RuleKind.RATE_TIMES_POINTS
-            and node.metric is Metric.ANNUAL_AVERAGE_EXECUTION_RATE
-            and node.scope.kind == "department"
+            for node in framework.walk()
+            if node.rule == rate_times_points.RULE.kind
+            and isinstance(node.parameters, rate_times_points.RateTimesPointsParameters)
+            and node.parameters.metric is Metric.ANNUAL_AVERAGE_EXECUTION_RATE
+            and node.parameters.scope.kind is ScopeKind.DEPARTMENT
         ),
         None,
     )

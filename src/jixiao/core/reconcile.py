@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from jixiao.core.model import PublishedFigures
 from jixiao.core.money import format_percent, format_score, round_half_up
-from jixiao.core.problems import Problem, Severity, SourceLocation
+from jixiao.core.problems import Problem, ProblemCode, Severity, SourceLocation
 from jixiao.core.result import Evaluation
 
 
@@ -22,7 +22,7 @@ def reconcile(published: PublishedFigures, evaluation: Evaluation) -> Iterator[P
 
     def differs(what: str, computed: str, stated: str) -> Problem:
         return Problem(
-            "W-PUBLISHED-MISMATCH",
+            ProblemCode.W_PUBLISHED_MISMATCH,
             f"{what}：按数据计算为 {computed}，报告公布为 {stated}",
             where,
             Severity.WARNING,
@@ -87,5 +87,5 @@ def reconcile(published: PublishedFigures, evaluation: Evaluation) -> Iterator[P
         wrong = [name for name in named if name not in actual]
         if wrong:
             text += f"，其中“{'、'.join(wrong)}”并未超过 150%"
-        checks.append(Problem("W-PUBLISHED-INCONSISTENT", text, where, Severity.WARNING))
+        checks.append(Problem(ProblemCode.W_PUBLISHED_INCONSISTENT, text, where, Severity.WARNING))
     yield from (check for check in checks if check is not None)

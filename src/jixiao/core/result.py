@@ -1,4 +1,16 @@
-"""The evaluation result: a tree of scored nodes, each explaining itself."""
+"""The evaluation result: a tree of scored nodes, each explaining itself.
+
+Every line of the score tree is a :class:`NodeResult`. Its ``kind`` says what it is: a framework
+node scored by the rule of that name (``rate_times_points``; the rule lives in
+``jixiao.core.rules.<kind>``), or a line the ``indicator_completion`` rule adds under its node —
+a key task (``key_task``) or one indicator (``indicator``). Its ``measures`` carry what was
+measured (a rate, a completion rate, an indicator's code), so that a reader looks a node up by
+them rather than by its id or its explanation.
+
+Every field of these records is a frozen dataclass, ``Decimal``, ``str``, ``int``, ``bool``,
+a date, a str-valued ``Enum``, a tuple or ``dict[str, …]`` of these, or ``None``: the results
+can be stored and read back as they are.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from jixiao.core.execution import AverageExecution, Execution
+from jixiao.core.framework import Metric
 from jixiao.core.problems import Problem
+
+INDICATOR = "indicator"  # the kind of an indicator's line under an indicator_completion node
+KEY_TASK = "key_task"  # the kind of a key task's line grouping its indicators there
+TOTAL_ID = "total"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +37,50 @@ class Deduction:
 
 
 @dataclass(frozen=True, slots=True)
+class Measures:
+    """What a node measured, each field only where its kind measures it.
+
+    ``metric`` and ``rate``: the metric a ``rate_times_points`` or ``thresholds`` node scores
+    and its value as scored (rounded to the framework's ``rate_places``; 年度平均执行率 0.7252).
+    ``indicator``, ``completion``, ``over_achieved`` and ``shortfall``: an indicator's code,
+    its completion rate (a qualitative indicator's tier share), whether it completed above the
+    over-achievement threshold, and why it lost points with how many ("完成率 87.50%，未达
+    100%，扣 0.06 分"). ``key_task``: the code of a key task's line and of an indicator's task.
+    ``findings``: how many findings a ``deduction_per_finding`` node counted. ``tier``: the
+    tier an evaluator chose for a ``qualitative_tiers`` node.
+    """
+
+    metric: Metric | None = None
+    rate: Decimal | None = None
+    indicator: str | None = None
+    completion: Decimal | None = None
+    over_achieved: bool = False
+    shortfall: str | None = None
+    key_task: str | None = None
+    findings: int | None = None
+    tier: str | None = None
+
+
+NO_MEASURES = Measures()
+
+
+@dataclass(frozen=True, slots=True)
 class NodeResult:
-    id: str
+    id: str  # the framework node's id; "indicator:<code>", "task:<code>"; "total" for the root
     name: str
     points: Decimal
     score: Decimal
-    rule: str
+    kind: str  # a rule kind (a key of jixiao.core.rules.RULES), INDICATOR or KEY_TASK
     explanation: str
     deductions: tuple[Deduction, ...] = ()
     references: tuple[str, ...] = ()
     children: tuple[NodeResult, ...] = ()
+    measures: Measures = NO_MEASURES
+
+    @property
+    def rule(self) -> str:
+        """The kind, under the name the JSON output and older readers use."""
+        return self.kind
 
     def walk(self) -> Iterator[NodeResult]:
         yield self
@@ -88,3 +139,15 @@ class Evaluation:
     @property
     def score(self) -> Decimal:
         return self.root.score
+
+    def indicator_nodes(self) -> dict[str, NodeResult]:
+        """Each scored indicator's line, by the indicator's code."""
+        return {
+            node.measures.indicator: node
+            for node in self.root.walk()
+            if node.kind == INDICATOR and node.measures.indicator is not None
+        }
+
+    def indicator_node(self, code: str) -> NodeResult | None:
+        """The line scoring the indicator ``code``, if a node of the framework selects it."""
+        return self.indicator_nodes().get(code)

@@ -12,12 +12,12 @@ from decimal import Decimal
 
 from jixiao.core.model import Comparison, Dataset, Origin
 from jixiao.core.money import ZERO, format_wan, yuan_to_wan
-from jixiao.core.problems import Problem, Severity
+from jixiao.core.problems import Problem, ProblemCode, Severity
 from jixiao.core.workdays import FIRST_DAY, LAST_DAY
 
 
 def _problem(
-    code: str,
+    code: ProblemCode,
     message: str,
     origin: Origin,
     column: str | None = None,
@@ -101,14 +101,14 @@ def _project_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
         origin = project.origin
         if codes.unknown("budget_lines", project.funding_source):
             yield _problem(
-                "E-UNKNOWN-FUNDING-SOURCE",
+                ProblemCode.E_UNKNOWN_FUNDING_SOURCE,
                 f"项目“{project.name}”的资金来源“{project.funding_source}”不存在",
                 origin,
                 "funding_source",
             )
         if codes.unknown("key_tasks", project.key_task):
             yield _problem(
-                "E-UNKNOWN-TASK",
+                ProblemCode.E_UNKNOWN_TASK,
                 f"项目“{project.name}”关联的重点任务“{project.key_task}”不存在",
                 origin,
                 "key_task",
@@ -120,7 +120,7 @@ def _projects(dataset: Dataset) -> Iterator[Problem]:
         origin = project.origin
         if project.spent > project.adjusted_budget:
             yield _problem(
-                "E-OVERSPENT",
+                ProblemCode.E_OVERSPENT,
                 f"项目“{project.name}”支出 {format_wan(project.spent)} 万元超过年度预算 "
                 f"{format_wan(project.adjusted_budget)} 万元",
                 origin,
@@ -133,7 +133,7 @@ def _projects(dataset: Dataset) -> Iterator[Problem]:
             monthly = sum(project.monthly_spent, ZERO)
             if monthly != project.spent:
                 yield _problem(
-                    "E-MONTHLY-TOTAL",
+                    ProblemCode.E_MONTHLY_TOTAL,
                     f"项目“{project.name}”月度支出合计 {monthly:f} 元与支出金额 "
                     f"{project.spent:f} 元不一致（相差 {monthly - project.spent:f} 元）",
                     origin,
@@ -144,7 +144,7 @@ def _negative_months(
     name: str, months: list[int], what: str, origin: Origin, column: str
 ) -> Problem:
     listed = "、".join(f"{m}月" for m in months)
-    return _problem("E-NEGATIVE", f"项目“{name}”{listed}的{what}为负数", origin, column)
+    return _problem(ProblemCode.E_NEGATIVE, f"项目“{name}”{listed}的{what}为负数", origin, column)
 
 
 def _budget_lines(dataset: Dataset) -> Iterator[Problem]:
@@ -159,7 +159,7 @@ def _budget_lines(dataset: Dataset) -> Iterator[Problem]:
         )
         if total != line.adjusted_budget:
             yield _problem(
-                "E-BUDGET-TOTAL",
+                ProblemCode.E_BUDGET_TOTAL,
                 f"资金来源“{line.name}”的项目年度预算合计 {yuan_to_wan(total):f} 万元与年度预算 "
                 f"{yuan_to_wan(line.adjusted_budget):f} 万元不一致",
                 line.origin,
@@ -172,14 +172,14 @@ def _indicator_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
         origin = indicator.origin
         if codes.unknown("key_tasks", indicator.key_task):
             yield _problem(
-                "E-UNKNOWN-TASK",
+                ProblemCode.E_UNKNOWN_TASK,
                 f"指标“{indicator.name}”关联的重点任务“{indicator.key_task}”不存在",
                 origin,
                 "key_task",
             )
         if indicator.key_task is None and not indicator.special_fund:
             yield _problem(
-                "E-INDICATOR-OWNER",
+                ProblemCode.E_INDICATOR_OWNER,
                 f"指标“{indicator.name}”既未关联重点任务，也未标记为专项资金指标",
                 origin,
                 "key_task",
@@ -190,13 +190,15 @@ def _indicators(dataset: Dataset) -> Iterator[Problem]:
     for indicator in dataset.indicators:
         origin = indicator.origin
         if indicator.points <= 0:
-            yield _problem("E-POINTS", f"指标“{indicator.name}”的分值须大于 0", origin, "points")
+            yield _problem(
+                ProblemCode.E_POINTS, f"指标“{indicator.name}”的分值须大于 0", origin, "points"
+            )
         if indicator.comparison is Comparison.QUALITATIVE:
             continue
         target = indicator.target
         if isinstance(target, Decimal) and target <= 0:
             yield _problem(
-                "E-ZERO-TARGET",
+                ProblemCode.E_ZERO_TARGET,
                 f"指标“{indicator.name}”的目标值为 {target:f}，定量指标的目标值须大于 0，"
                 "否则无法计算完成率",
                 origin,
@@ -204,7 +206,10 @@ def _indicators(dataset: Dataset) -> Iterator[Problem]:
             )
         if isinstance(indicator.actual, Decimal) and indicator.actual < 0:
             yield _problem(
-                "E-NEGATIVE", f"指标“{indicator.name}”的实际完成值不能为负数", origin, "actual"
+                ProblemCode.E_NEGATIVE,
+                f"指标“{indicator.name}”的实际完成值不能为负数",
+                origin,
+                "actual",
             )
 
 
@@ -216,7 +221,7 @@ def _management_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]
     for item in dataset.management.ex_ante_evaluations:
         if codes.unknown("projects", item.project):
             yield _problem(
-                "E-UNKNOWN-PROJECT",
+                ProblemCode.E_UNKNOWN_PROJECT,
                 f"事前绩效评估记录的项目“{item.project}”不存在",
                 item.origin,
                 "project",
@@ -229,7 +234,7 @@ def _management(dataset: Dataset) -> Iterator[Problem]:
         for column, day in (("signed_on", contract.signed_on), ("filed_on", contract.filed_on)):
             if day is not None and not _in_calendar(day):
                 yield _problem(
-                    "E-CALENDAR",
+                    ProblemCode.E_CALENDAR,
                     f"合同“{contract.title}”的日期 {day} 超出节假日日历范围"
                     f"（{FIRST_DAY.year}–{LAST_DAY.year} 年），无法计算工作日",
                     contract.origin,
@@ -237,20 +242,22 @@ def _management(dataset: Dataset) -> Iterator[Problem]:
                 )
         if contract.filed_on is not None and contract.filed_on < contract.signed_on:
             yield _problem(
-                "E-DATE-ORDER",
+                ProblemCode.E_DATE_ORDER,
                 f"合同“{contract.title}”的备案日期早于签订日期",
                 contract.origin,
                 "filed_on",
             )
     for asset in facts.assets:
         if asset.standard_count < 0 or asset.held_count < 0:
-            yield _problem("E-NEGATIVE", f"资产“{asset.category}”的数量不能为负数", asset.origin)
+            yield _problem(
+                ProblemCode.E_NEGATIVE, f"资产“{asset.category}”的数量不能为负数", asset.origin
+            )
     if facts.carryover is not None and facts.carryover.amount < 0:
-        yield _problem("E-NEGATIVE", "结转结余金额不能为负数", facts.carryover.origin)
+        yield _problem(ProblemCode.E_NEGATIVE, "结转结余金额不能为负数", facts.carryover.origin)
     for assessment in dataset.assessments:
         if not assessment.reason.strip():
             yield _problem(
-                "E-REASON-REQUIRED",
+                ProblemCode.E_REASON_REQUIRED,
                 f"评分项“{assessment.node}”必须填写理由",
                 assessment.origin,
                 "reason",
@@ -262,7 +269,9 @@ def _owned_by(
 ) -> Iterator[Problem]:
     """A plan or forecast names the division of the project or indicator it is for."""
     if given and owner and given != owner:
-        yield _problem("E-DIVISION", f"{subject}属于{owner}，不是{given}", origin, "division")
+        yield _problem(
+            ProblemCode.E_DIVISION, f"{subject}属于{owner}，不是{given}", origin, "division"
+        )
 
 
 def _spending_plans(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
@@ -273,7 +282,7 @@ def _spending_plans(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
             if not codes.unknown("projects", plan.project):
                 continue  # a project left out unread: its plan is checked once it reads
             yield _problem(
-                "E-UNKNOWN-PROJECT",
+                ProblemCode.E_UNKNOWN_PROJECT,
                 f"用款计划的项目“{plan.project}”不存在",
                 plan.origin,
                 "project",
@@ -286,7 +295,7 @@ def _spending_plans(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
         total = sum(plan.monthly, ZERO)
         if total != project.adjusted_budget:
             yield _problem(
-                "W-PLAN-TOTAL",
+                ProblemCode.W_PLAN_TOTAL,
                 f"项目“{project.name}”用款计划合计 {format_wan(total)} 万元与年度预算 "
                 f"{format_wan(project.adjusted_budget)} 万元不一致；按计划计算的序时进度以计划合计"
                 "为准",
@@ -304,7 +313,7 @@ def _forecasts(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
             if not codes.unknown("indicators", forecast.indicator):
                 continue  # an indicator left out unread
             yield _problem(
-                "E-UNKNOWN-INDICATOR",
+                ProblemCode.E_UNKNOWN_INDICATOR,
                 f"监控记录的指标“{forecast.indicator}”不存在",
                 forecast.origin,
                 "indicator",
@@ -318,7 +327,7 @@ def _forecasts(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
         for column, value in (("to_date", forecast.to_date), ("forecast", forecast.forecast)):
             if isinstance(value, str):
                 yield _problem(
-                    "E-NUMBER",
+                    ProblemCode.E_NUMBER,
                     f"指标“{indicator.name}”是定量指标，监控值应为数字，实际是“{value}”",
                     forecast.origin,
                     column,

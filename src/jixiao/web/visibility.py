@@ -35,7 +35,7 @@ from jixiao.adapters.tables import ALL_TABLES
 from jixiao.core.model import Dataset
 from jixiao.core.monitoring import MonthlyMonitoring, Warning
 from jixiao.core.problems import Problem
-from jixiao.core.result import Deduction, Evaluation, NodeResult
+from jixiao.core.result import INDICATOR, KEY_TASK, Deduction, Evaluation, NodeResult
 from jixiao.web.access import membership, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.editing import LEDGERS, Readable, limited_to
@@ -86,11 +86,15 @@ def seen_evaluation(evaluation: Evaluation, sight: Readable) -> Evaluation:
 def _seen_node(node: NodeResult, sight: Readable) -> tuple[NodeResult, ...]:
     """The node as seen (none, when it is another division's indicator; its children, when
     it is another division's key task)."""
-    kind, _colon, code = node.id.partition(":")
-    if node.rule == "indicator" and kind == "indicator":
-        return (node,) if sight.code_of("indicators", code) else ()
+    measures = node.measures
+    if node.kind == INDICATOR and measures.indicator is not None:
+        return (node,) if sight.code_of("indicators", measures.indicator) else ()
     children = tuple(seen for child in node.children for seen in _seen_node(child, sight))
-    if node.rule == "key_task" and kind == "task" and not sight.code_of("key_tasks", code):
+    if (
+        node.kind == KEY_TASK
+        and measures.key_task is not None
+        and not sight.code_of("key_tasks", measures.key_task)
+    ):
         return children
     return (
         replace(

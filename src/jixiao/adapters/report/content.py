@@ -23,6 +23,7 @@ from jixiao.core.model import (
 )
 from jixiao.core.money import format_percent, format_score, format_wan_as_source, format_yi
 from jixiao.core.result import Evaluation, NodeResult
+from jixiao.core.rules import has_children
 
 EMPTY = "（本部分未填写。）"
 LEVEL_ONE = "一二三四五六七八九十"
@@ -301,7 +302,7 @@ def _self_evaluation(
                 f"得分 {format_score(node.score)} 分）",
             )
         )
-        children = node.children if node.rule == "sum" else (node,)
+        children = node.children if has_children(node.kind) else (node,)
         for position, child in enumerate(children, start=1):
             report.add(Paragraph(_item_sentence(position, child)))
             leaves.append(child)
@@ -346,7 +347,7 @@ def _self_evaluation(
 
 def _lost_points(node: NodeResult) -> list[str]:
     """Why ``node`` lost points: its deductions, or for a sum the items below that lost some."""
-    if node.rule != "sum":
+    if not has_children(node.kind):
         return [deduction.reason for deduction in node.deductions]
     reasons = []
     for child in node.children:
@@ -362,7 +363,7 @@ def _item_sentence(position: int, node: NodeResult) -> str:
         f"（{position}）{node.name}：分值 {format_score(node.points)} 分，"
         f"得 {format_score(node.score)} 分"
     )
-    if node.rule == "sum":
+    if has_children(node.kind):
         text += "，其中" + "；".join(
             f"{child.name}分值 {format_score(child.points)} 分、得 {format_score(child.score)} 分"
             for child in node.children
@@ -385,18 +386,14 @@ def _completion(indicator: Indicator) -> str:
 
 
 def _indicator_table(title: str, indicators: list[Indicator], evaluation: Evaluation) -> Table:
-    nodes = {node.id: node for node in evaluation.root.walk()}
+    nodes = evaluation.indicator_nodes()
     rows = []
     for indicator in indicators:
-        node = nodes.get(f"indicator:{indicator.code}")
+        node = nodes.get(indicator.code)
         target = _value(indicator, indicator.target)
         if indicator.comparison is not Comparison.QUALITATIVE:
             target = f"{indicator.comparison.value}{target}"
-        reason = (
-            node.deductions[0].reason.removeprefix(f"{indicator.name}：")
-            if (node and node.deductions)
-            else ""
-        )
+        reason = node.measures.shortfall if node else None
         rows.append(
             (
                 indicator.name,

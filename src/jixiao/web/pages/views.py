@@ -203,9 +203,9 @@ def _indicator_rows(
 ) -> tuple[list[tuple[Indicator, NodeResult | None]], str | None]:
     """The indicators the user may fill with their scored node, and the total score."""
     evaluation = assessed.evaluation
-    scores = {node.id: node for node in evaluation.root.walk()} if evaluation else {}
+    scores = evaluation.indicator_nodes() if evaluation else {}
     rows = [
-        (indicator, scores.get(f"indicator:{indicator.code}"))
+        (indicator, scores.get(indicator.code))
         for indicator in editable_indicators(signed_in(request.user), record)
     ]
     return rows, format_score(evaluation.score) if evaluation else None
