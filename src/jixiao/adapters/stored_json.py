@@ -115,7 +115,9 @@ def _encode_scalar(value: object, hint: object) -> JSON:
         return value.isoformat()
     if isinstance(hint, type) and issubclass(hint, enum.Enum) and isinstance(value, hint):
         return value.name
-    if hint in (str, int, bool) and type(value) is hint:
+    if hint is str and isinstance(value, str):  # a str-valued enum member is stored as its text
+        return str.__str__(value)
+    if hint in (int, bool) and type(value) is hint:
         return cast(JSON, value)
     raise TypeError(f"cannot store {value!r} as {hint!r}")
 

@@ -24,6 +24,7 @@ from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.core.monitoring import GroupProgress
 from jixiao.core.problems import Problem
 from jixiao.core.result import NodeResult
+from jixiao.core.rules import has_children
 from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
 from jixiao.web.audit.display import changes_of
 from jixiao.web.audit.models import AuditEvent
@@ -162,7 +163,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             items=[
                 (node, format_score(node.score), format_score(node.points))
                 for top in evaluation.root.children
-                for node in (top.children if top.rule == "sum" else (top,))
+                for node in (top.children if has_children(top.kind) else (top,))
             ],
         )
     return render(request, "pages/dashboard.html", context)

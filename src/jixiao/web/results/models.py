@@ -1,4 +1,4 @@
-"""Results computed once per change and stored, read by every page (decision 0017).
+"""Results computed once per change and stored, read by every page (decision 0021).
 
 A ``StoredResult`` is the evaluation of one subject of a self-evaluation: today the
 department-year as a whole (部门整体); a project's own evaluation or the special fund's fit the

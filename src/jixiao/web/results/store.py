@@ -108,7 +108,7 @@ def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
             position=position,
             depth=depth,
             name=node.name[:300],
-            rule=node.rule,
+            rule=node.kind,
             points=node.points,
             score=node.score,
         )
