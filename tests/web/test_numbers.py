@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection
+from django.test import Client
 
 from jixiao.core.model import Dataset
+from jixiao.web.audit.models import AuditEvent
 from jixiao.web.organizations.models import Department, SelfEvaluation
 from jixiao.web.records import numbers
 from jixiao.web.records.mapping import load_dataset, save_dataset
@@ -20,6 +22,12 @@ pytestmark = pytest.mark.django_db
 LARGE = Decimal("123456789012.34")  # 元, below the schema's bound of 1 万亿元
 TENTH = Decimal("0.10")
 LONG = Decimal("99999999999999.9999999999")  # 24 digits: more than SQLite's floats keep
+
+
+def form_of(client: Client, url: str) -> dict[str, str]:
+    """The fields of the form at ``url`` as the page fills them in."""
+    form = client.get(url).context["form"]
+    return {name: form[name].value() or "" for name in form.fields if not form[name].field.disabled}
 
 
 def test_the_rules_of_numbers_and_texts() -> None:
@@ -165,3 +173,26 @@ def test_item11_the_number_column_keeps_every_digit_in_the_database() -> None:
         cursor.execute("SELECT actual_number FROM records_indicator")
         (raw,) = cursor.fetchone()
     assert Decimal(str(raw)) == LONG
+
+
+def test_item11_a_person_sees_and_types_the_values_as_before(client_for, demo) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("demo-finance")
+    i102 = Indicator.objects.get(evaluation=demo, code="I102")
+    url = f"/evaluations/{demo.pk}/data/indicators/{i102.pk}/"
+    fields = form_of(client, url)
+    assert (fields["target"], fields["actual"]) == ("1300", "2004.7")
+    response = client.post(url, fields | {"actual": "1900.50", "reason": "更正"}, follow=True)
+    assert response.status_code == 200
+    i102.refresh_from_db()
+    assert (i102.actual_number, i102.actual_text) == (Decimal("1900.50"), "")
+    assert form_of(client, url)["actual"] == "1900.50"
+    assert AuditEvent.objects.get(action="修改绩效指标").after == {"实际完成值": "1900.50"}
+
+    i406 = Indicator.objects.get(evaluation=demo, code="I406")  # 定性
+    url = f"/evaluations/{demo.pk}/data/indicators/{i406.pk}/"
+    fields = form_of(client, url)
+    assert (fields["target"], fields["actual"]) == ("常态化公示", "达成")
+    client.post(url, fields | {"actual": "基本达成", "reason": "更正"})
+    i406.refresh_from_db()
+    assert (i406.actual_number, i406.actual_text) == (None, "基本达成")
+    assert form_of(client, url)["actual"] == "基本达成"
