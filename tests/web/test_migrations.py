@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,8 @@ from django.utils import timezone
 
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.audit.services import record_event, verify_chain
+from jixiao.web.organizations.models import Department, SelfEvaluation
+from jixiao.web.records.models import Indicator, IndicatorForecast, PublishedFigure
 
 
 @pytest.mark.django_db
@@ -67,3 +70,79 @@ def test_item19_an_audit_log_of_an_earlier_version_still_verifies_and_grows() ->
     added = record_event(None, "修改项目", "项目 P001")
     assert (added.sequence, added.scheme, added.previous_hash) == (3, 2, previous)
     assert verify_chain() is None
+
+
+# Values stored as text before numbers were numbers, and the (number, text) each becomes.
+OLD_VALUES = [
+    ("2004.7", Decimal("2004.7"), ""),
+    ("15", Decimal(15), ""),
+    ("1300.0", Decimal("1300.0"), ""),  # its decimal place kept: it reads back as 1300.0
+    ("-3.25", Decimal("-3.25"), ""),
+    ("0.0000000001", Decimal("0.0000000001"), ""),
+    ("99999999999999.9999999999", Decimal("99999999999999.9999999999"), ""),  # 24 digits
+    ("达到预期", None, "达到预期"),
+    ("优", None, "优"),
+    ("97.1%", None, "97.1%"),
+    ("", None, ""),
+    ("1e3", None, "1e3"),  # not written plainly: kept as written
+    ("-0", None, "-0"),
+    (" 7", None, " 7"),
+    ("0.00000000001", None, "0.00000000001"),  # beyond the schema's 10 decimals
+]
+BEFORE_NUMBERS = ("records", "0003_pending_upload")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_item11_values_stored_as_text_become_numbers_exactly_and_back() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE_NUMBERS])
+    old = executor.loader.project_state([BEFORE_NUMBERS]).apps
+    evaluation = SelfEvaluation.objects.create(
+        department=Department.objects.create(code="d", name="部门"),
+        fiscal_year=2023,
+        framework="guangzhou-department-overall-2023",
+    )
+    for position, (text, _, _) in enumerate(OLD_VALUES, start=1):
+        common = {"evaluation_id": evaluation.pk, "position": position}
+        old.get_model("records", "Indicator").objects.create(
+            **common, code=f"I{position}", name="指标", subtype="quantity", comparison=">=",
+            points=Decimal(1), target=text, actual=text,
+        )  # fmt: skip
+        old.get_model("records", "IndicatorForecast").objects.create(
+            **common, indicator=f"I{position}", month=6, to_date=text, forecast=text
+        )
+        old.get_model("records", "PublishedFigure").objects.create(
+            **common, kind="node", subject=f"N{position}", value=text
+        )
+
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    stored = [
+        *(
+            (i.target_number, i.target_text, i.actual_number, i.actual_text)
+            for i in Indicator.objects.order_by("position")
+        ),
+        *(
+            (f.to_date_number, f.to_date_text, f.forecast_number, f.forecast_text)
+            for f in IndicatorForecast.objects.order_by("position")
+        ),
+        *((p.value_number, p.value_text) * 2 for p in PublishedFigure.objects.order_by("position")),
+    ]
+    expected = [(number, text) * 2 for _, number, text in OLD_VALUES] * 3
+    assert stored == expected
+    exponents = [row[0].as_tuple() for row in stored if row[0] is not None]  # digits exact too
+    assert exponents == [number.as_tuple() for _, number, _ in OLD_VALUES if number] * 3
+    assert [i.actual for i in Indicator.objects.order_by("position")] == [
+        text for text, _, _ in OLD_VALUES
+    ]
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE_NUMBERS])
+    old = executor.loader.project_state([BEFORE_NUMBERS]).apps
+    texts = [text for text, _, _ in OLD_VALUES]
+    indicators = old.get_model("records", "Indicator").objects.order_by("position")
+    forecasts = old.get_model("records", "IndicatorForecast").objects.order_by("position")
+    published = old.get_model("records", "PublishedFigure").objects.order_by("position")
+    assert [(i.target, i.actual) for i in indicators] == [(t, t) for t in texts]
+    assert [(f.to_date, f.forecast) for f in forecasts] == [(t, t) for t in texts]
+    assert [p.value for p in published] == texts
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -50,7 +50,7 @@ def other(demo: SelfEvaluation, reference_dataset) -> SelfEvaluation:  # type: i
 
 def snapshot() -> tuple[object, ...]:
     return (
-        tuple(Indicator.objects.order_by("id").values_list("actual", flat=True)),
+        tuple(i.actual for i in Indicator.objects.order_by("id")),
         tuple(SelfEvaluation.objects.order_by("id").values_list("status", flat=True)),
         AuditEvent.objects.count(),
     )

@@ -137,12 +137,12 @@ def test_item12_an_unconfirmed_upload_expires(  # type: ignore[no-untyped-def]
     token = page.split('name="token" value="')[1].split('"')[0]
     an_hour_and_a_minute_ago = timezone.now() - timedelta(seconds=3660)
     PendingUpload.objects.filter(token=token).update(created_at=an_hour_and_a_minute_ago)
-    before = list(Indicator.objects.values_list("code", "actual"))
+    before = [(i.code, i.actual) for i in Indicator.objects.order_by("id")]
     done = client.post(f"/evaluations/{demo.pk}/upload/confirm/", {"token": token}, follow=True)
     assert done.status_code == 200
     assert "上传已失效，请重新上传" in done.content.decode()
     assert not PendingUpload.objects.exists()
-    assert list(Indicator.objects.values_list("code", "actual")) == before
+    assert [(i.code, i.actual) for i in Indicator.objects.order_by("id")] == before
 
 
 def test_item12_sweep_uploads_deletes_only_expired_ones(demo, run_cli) -> None:  # type: ignore[no-untyped-def]

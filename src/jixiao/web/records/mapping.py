@@ -28,6 +28,7 @@ from jixiao.core.model import Dataset, Origin
 from jixiao.core.problems import Problem, SourceLocation
 from jixiao.web.organizations.models import Department, Division, SelfEvaluation
 from jixiao.web.records import models as records
+from jixiao.web.records.numbers import NumberOrText
 
 MODELS: Mapping[str, type[records.Record]] = {
     "budget_lines": records.BudgetLine,
@@ -60,7 +61,8 @@ def field_of(column: Column) -> str:
 
 
 def cells_of(instance: records.Record, table: Table[Any]) -> dict[str, object]:
-    """A stored record as the raw cells of its table (amounts in the column's unit)."""
+    """A stored record as the raw cells of its table (amounts in the column's unit; a value
+    that is a number or a text as the text it was written in, ``1300.0`` or ``达到预期``)."""
     cells: dict[str, object] = {}
     for column in table.columns:
         value = getattr(instance, field_of(column))
@@ -72,8 +74,18 @@ def cells_of(instance: records.Record, table: Table[Any]) -> dict[str, object]:
     return cells
 
 
+def _is_text(model: type[records.Record], name: str) -> bool:
+    """Whether the field ``name`` holds a text (blank rather than null); a value that is a
+    number or a text (:class:`NumberOrText`) is blank when given None."""
+    if isinstance(getattr(model, name, None), NumberOrText):
+        return False
+    return isinstance(model._meta.get_field(name), models.CharField | models.TextField)
+
+
 def fields_of(table: Table[Any], record: Any, divisions: dict[str, Division]) -> dict[str, Any]:
-    """A core record as the model fields of its table (amounts in 元, divisions as rows)."""
+    """A core record as the model fields of its table (amounts in 元, divisions as rows; a
+    value that is a number or a text as its text, which the model stores as a number when it
+    is one: ``records.numbers``)."""
     values = table.cells(record)
     fields: dict[str, Any] = {}
     model = MODELS[table.key]
@@ -90,8 +102,7 @@ def fields_of(table: Table[Any], record: Any, divisions: dict[str, Division]) ->
             value = ";".join(value or ())
         elif column.kind is Kind.VALUE and value is not None:
             value = f"{value:f}" if isinstance(value, Decimal) else str(value)
-        field = model._meta.get_field(name)
-        if value is None and isinstance(field, models.CharField | models.TextField):
+        if value is None and _is_text(model, name):
             value = ""
         fields[name] = value
     return fields

@@ -1,9 +1,11 @@
 """The data set of a self-evaluation, one model per table of ``jixiao.adapters.tables``.
 
 Each model's fields are the table's columns: a column ``x`` is field ``x``, and an amount column
-``x_wan`` (万元) or ``x_yuan`` (元) is field ``x`` holding 元 to the 分. ``records.mapping`` turns
-rows into core records through the same schema the files and workbooks use, and back; a test
-keeps the models and the schema in step.
+``x_wan`` (万元) or ``x_yuan`` (元) is field ``x`` holding 元 to the 分; a value that is a number
+or a text (an indicator's target and actual, a forecast's values, a published value) ``x`` is the
+two fields ``x_number`` and ``x_text``, read and written together as ``x`` (``records.numbers``).
+``records.mapping`` turns rows into core records through the same schema the files and workbooks
+use, and back; a test keeps the models and the schema in step.
 """
 
 from __future__ import annotations
@@ -12,11 +14,45 @@ from django.conf import settings
 from django.db import models
 
 from jixiao.web.organizations.models import Division, SelfEvaluation
+from jixiao.web.records.numbers import (
+    DECIMAL_PLACES,
+    MAX_DIGITS,
+    ExactDecimalField,
+    NumberOrText,
+)
 
 
 def money(label: str, *, null: bool = False) -> models.DecimalField:  # type: ignore[type-arg]
     """元 to the 分; 16 digits before the point are more than any budget needs."""
     return models.DecimalField(label, max_digits=18, decimal_places=2, null=null, blank=null)
+
+
+def number(label: str) -> ExactDecimalField:
+    """The number of a value that is a number or a text (see ``records.numbers``)."""
+    return ExactDecimalField(
+        f"{label}（数值）",
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        null=True,
+        blank=True,
+    )
+
+
+def text(label: str) -> models.CharField:  # type: ignore[type-arg]
+    """The text of a value that is a number or a text: a qualitative target or tier."""
+    return models.CharField(f"{label}（文字）", max_length=200, blank=True)
+
+
+def one_of(model: str, *names: str) -> list[models.BaseConstraint]:
+    """Each value is a number or a text, never both."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(**{f"{name}_number__isnull": True})
+            | models.Q(**{f"{name}_text": ""}),
+            name=f"{model}_{name}_number_or_text",
+        )
+        for name in names
+    ]
 
 
 class Record(models.Model):
@@ -85,11 +121,18 @@ class Indicator(Sourced):
     subtype = models.CharField("指标类型", max_length=32)
     unit = models.CharField("计量单位", max_length=32, blank=True)
     comparison = models.CharField("比较方式", max_length=8)
-    target = models.CharField("年度指标值", max_length=200)  # a number, or a qualitative target
-    actual = models.CharField("实际完成值", max_length=200, blank=True)
+    target_number = number("年度指标值")
+    target_text = text("年度指标值")  # a qualitative target
+    target = NumberOrText("target")
+    actual_number = number("实际完成值")
+    actual_text = text("实际完成值")  # a qualitative tier
+    actual = NumberOrText("actual")
     points = models.DecimalField("分值", max_digits=8, decimal_places=2)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
     deviation_reason = models.TextField("偏差原因", blank=True)
+
+    class Meta(Sourced.Meta):
+        constraints = one_of("indicator", "target", "actual")
 
 
 class ExAnteEvaluation(Sourced):
@@ -164,18 +207,30 @@ class SpendingPlan(Sourced):
 class IndicatorForecast(Sourced):
     indicator = models.CharField("指标编码", max_length=64)
     month = models.PositiveSmallIntegerField("监控月份")
-    to_date = models.CharField("截至当月完成值", max_length=200, blank=True)
-    forecast = models.CharField("全年预计完成值", max_length=200)
+    to_date_number = number("截至当月完成值")
+    to_date_text = text("截至当月完成值")
+    to_date = NumberOrText("to_date")
+    forecast_number = number("全年预计完成值")
+    forecast_text = text("全年预计完成值")
+    forecast = NumberOrText("forecast")
     division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
     reason = models.TextField("偏差原因", blank=True)
     action = models.TextField("纠偏措施", blank=True)
+
+    class Meta(Sourced.Meta):
+        constraints = one_of("indicatorforecast", "to_date", "forecast")
 
 
 class PublishedFigure(Record):
     kind = models.CharField("类型", max_length=64)
     subject = models.CharField("对象", max_length=100, blank=True)
-    value = models.CharField("公布值", max_length=200, blank=True)
+    value_number = number("公布值")
+    value_text = text("公布值")  # a grade, a rate (97.1%), the report's name
+    value = NumberOrText("value")
     names = models.TextField("指标名称", blank=True)
+
+    class Meta(Record.Meta):
+        constraints = one_of("publishedfigure", "value")
 
 
 class PendingUpload(models.Model):
