@@ -90,3 +90,16 @@ def test_profile(client_for: Any, demo: Any) -> None:
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
     print(out.getvalue())
+
+
+def test_refresh_time(demo: Any) -> None:
+    import time
+    from jixiao.web.results.store import refresh
+    from jixiao.web.services import compute
+    from jixiao.web.records.mapping import read_stored
+    for f, name in ((lambda: read_stored(demo), "read"), (lambda: compute(demo, monitor=False), "compute-nomonitor"), (lambda: compute(demo), "compute"), (lambda: refresh(demo), "refresh")):
+        f()
+        t = time.perf_counter()
+        for _ in range(5):
+            f()
+        print("R", name, round((time.perf_counter() - t) * 200, 1), "ms")

@@ -16,7 +16,7 @@ value reads back exactly as it was written, ``1300.0`` as ``1300.0``:
 The number column keeps every digit and the exponent in both databases: PostgreSQL's ``numeric``
 without a scale keeps the scale it is given, and SQLite — whose ``decimal`` columns keep only 15
 significant digits, as floats — holds the number's plain text. Sum it with
-:mod:`jixiao.web.records.sums`, never with SQL's ``SUM`` on SQLite (see decision 0017).
+:mod:`jixiao.web.records.sums`, never with SQL's ``SUM`` on SQLite (see decision 0020).
 """
 
 from __future__ import annotations

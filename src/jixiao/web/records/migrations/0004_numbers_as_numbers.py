@@ -3,7 +3,7 @@
 The old text column is renamed ``<name>_text``; a text that writes a number plainly (``2004.7``,
 ``-3``, ``1300.0``) moves to the new ``<name>_number`` and its text is emptied; qualitative
 values (``达到预期``) and blanks stay. Backwards, each number is written again as the text it was
-(``records.numbers.joined``), exactly. See docs/decisions/0017-numbers-as-numbers.md.
+(``records.numbers.joined``), exactly. See docs/decisions/0020-numbers-as-numbers.md.
 """
 
 from __future__ import annotations
