@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -33,6 +34,7 @@ from jixiao.web.errors import (
     status_of,
 )
 from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.pages.refusals import RefusalMiddleware
 from jixiao.web.policy import Actor, actor_of
 from jixiao.web.records.models import Indicator
 from jixiao.web.workflow import STEPS
@@ -66,9 +68,8 @@ def test_an_api_call_reads_the_membership_once(client_for, demo, path) -> None: 
     assert len(membership_queries(captured.captured_queries)) == 1
 
 
-def test_the_actor_is_built_once_per_request_and_again_for_another_user(demo) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import AnonymousUser, User
-
+@pytest.mark.usefixtures("demo")
+def test_the_actor_is_built_once_per_request_and_again_for_another_user() -> None:
     request = RequestFactory().get("/")
     request.user = User.objects.get(username="demo-finance")
     first = actor_of(request)
@@ -231,9 +232,18 @@ def test_only_the_factories_append_audit_events() -> None:
 
 
 def test_an_actor_without_a_role_sees_nothing(demo) -> None:  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import User
-
     actor = Actor.of(User.objects.create_user("no-role", password="x"))
     assert actor.member is None and not actor.visible_evaluations().exists()
     assert not actor.may_download(demo) and not actor.may_upload(demo)
     assert actor.workflow_role(demo) is None and not actor.visible_events().exists()
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_refusal_no_page_shows_in_place_answers_its_status_with_its_message() -> None:
+    request = RequestFactory().post("/")
+    request.user = User.objects.get(username="demo-finance")
+    middleware = RefusalMiddleware(lambda _request: None)  # type: ignore[arg-type,return-value]
+    answer = middleware.process_exception(request, Locked("数据已锁定，退回后才能上传"))
+    assert answer is not None and answer.status_code == 409
+    assert "数据已锁定，退回后才能上传" in answer.content.decode()
+    assert middleware.process_exception(request, NotFound("没有")) is None  # Django's 404 page
