@@ -8,7 +8,8 @@ nothing is written; a new error elsewhere that only another change can clear (a 
 whose projects no longer add up, a project pointing at a funding source not yet entered) is
 saved and reported, because the data are entered one row at a time.
 
-Scopes: the finance reviewer reads and changes every ledger of the department; a division filler
+Scopes, as the access policy gives them (``web/policy.py``, ``Actor.scope_on``): the finance
+reviewer reads and changes every ledger of the department; a division filler
 reads only the rows of their own division in the key tasks, projects, indicators, spending plans
 and forecasts, and changes there only the fields a division owns (:data:`DIVISION_FIELDS`): the
 finance office keeps budgets, funding sources, spending, targets and the management facts; the
@@ -18,8 +19,11 @@ of their own rows only; the department's documents go only to those who read eve
 (:func:`reads_whole_department`). Changes are refused while the self-evaluation is locked
 (``workflow.is_editable``), and a submitted division's rows stay locked for everyone, the finance
 office included, until it is returned (:func:`division_lock`) — one rule for forms, the API and
-workbook uploads. Each change is an audit event with the changed columns before and after, and
-the reason given.
+workbook uploads. A refusal is typed (``web/errors.py``): outside the scope ``NotFound`` (404),
+locked ``Locked`` (409), a division adding or removing rows ``Forbidden`` (409), a field it does
+not own ``FieldOwner`` (400), invalid cells ``Invalid`` (400) with every problem at its column.
+Each change is an audit event (``audit.events.row_saved``/``row_deleted``) with the changed
+columns before and after, and the reason given.
 
 A field that was reconstructed and is now changed by a person is no longer reconstructed: it is
 taken off the row's list of reconstructed fields (unless the same change edits that list).
