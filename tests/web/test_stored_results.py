@@ -24,7 +24,8 @@ from django.test.utils import CaptureQueriesContext
 
 from jixiao.adapters.workbook import write_workbook
 from jixiao.cli import main
-from jixiao.web.editing import LEDGERS, EditRefused, delete_row, save_row
+from jixiao.web.editing import LEDGERS, delete_row, save_row
+from jixiao.web.errors import Invalid
 from jixiao.web.loading import Outcome, load
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.models import Contract, Indicator, Project
@@ -141,7 +142,7 @@ def test_item1_a_refused_change_leaves_the_stored_result(client_for: Any, demo: 
 
     person = User.objects.get(pk=finance.session["_auth_user_id"])
     overspent = str(project.adjusted_budget / 10_000 + 1)
-    with pytest.raises(EditRefused):
+    with pytest.raises(Invalid):
         save_row(person, demo, LEDGERS["projects"], project.pk, {"spent_wan": overspent}, "试")
     after = StoredResult.objects.get(evaluation=demo)
     assert (after.computed_at, after.data_digest) == (before.computed_at, before.data_digest)

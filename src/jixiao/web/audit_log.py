@@ -1,4 +1,4 @@
-"""Reading the audit log: the events a user may read (``visibility.visible_events``), filtered
+"""Reading the audit log: the events a user may read (``policy.Actor.visible_events``), filtered
 by who, when, what and on what, a page at a time, and exported to Excel with each changed field
 on its own row. An export is itself recorded in the log."""
 
@@ -10,17 +10,17 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
 from jixiao.adapters.xlsx_cells import put
+from jixiao.web.audit import events as audit_events
 from jixiao.web.audit.display import FieldChange, changes_of
 from jixiao.web.audit.models import AuditEvent
-from jixiao.web.audit.services import in_record_language, record_event
-from jixiao.web.visibility import visible_events
+from jixiao.web.audit.services import in_record_language
+from jixiao.web.policy import Who, as_actor, user_of
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000  # events in one export; narrow the filter for more
@@ -71,14 +71,14 @@ class AuditFilter(forms.Form):
         return "；".join(parts) or "全部"
 
 
-def readable_actions(user: User) -> list[str]:
-    return sorted(set(visible_events(user).values_list("action", flat=True)))
+def readable_actions(who: Who) -> list[str]:
+    return sorted(set(as_actor(who).visible_events().values_list("action", flat=True)))
 
 
-def events_for(user: User, chosen: AuditFilter) -> QuerySet[AuditEvent]:
-    """The events ``user`` may read that the (valid) filter ``chosen`` lets through, newest
+def events_for(who: Who, chosen: AuditFilter) -> QuerySet[AuditEvent]:
+    """The events ``who`` may read that the (valid) filter ``chosen`` lets through, newest
     first."""
-    events = visible_events(user).select_related("evaluation__department", "division")
+    events = as_actor(who).visible_events().select_related("evaluation__department", "division")
     data = chosen.cleaned_data if chosen.is_bound and chosen.is_valid() else {}
     if data.get("actor"):
         events = events.filter(actor_name__icontains=data["actor"])
@@ -93,16 +93,11 @@ def events_for(user: User, chosen: AuditFilter) -> QuerySet[AuditEvent]:
     return events.order_by("-sequence")
 
 
-def export(user: User, chosen: AuditFilter) -> bytes:
+def export(who: Who, chosen: AuditFilter) -> bytes:
     """The filtered events as a workbook, one row per changed field, and the export recorded."""
-    events = list(events_for(user, chosen)[:EXPORT_LIMIT])
+    events = list(events_for(who, chosen)[:EXPORT_LIMIT])
     content = _workbook(events)
-    record_event(
-        user,
-        "导出审计日志",
-        f"{len(events)} 条审计事件",
-        after={"筛选条件": chosen.describe()},
-    )
+    audit_events.audit_log_exported(user_of(who), len(events), chosen.describe())
     return content
 
 

@@ -29,7 +29,9 @@ from jixiao.adapters.assemble import disassemble
 from jixiao.adapters.tables import Table
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, Severity
-from jixiao.web.audit.services import in_record_language, record_event
+from jixiao.web.audit import events
+from jixiao.web.audit.events import AuditAction
+from jixiao.web.audit.services import in_record_language
 from jixiao.web.editing import LEDGERS, Ledger, division_lock, row_cells, row_label
 from jixiao.web.organizations.models import Department, Division, SelfEvaluation
 from jixiao.web.records.mapping import TABLES, cells_of, division_names, field_of, fields_of
@@ -178,7 +180,7 @@ def apply_changes(
     *,
     expected: str | None,
     reason: str,
-    action: str = "导入工作簿",
+    action: AuditAction = AuditAction.WORKBOOK_IMPORTED,
 ) -> Applied:
     """Make the allowed changes of the plan for ``dataset``, all or nothing, and record them.
 
@@ -206,14 +208,7 @@ def apply_changes(
             special_fund_name=dataset.special_fund_name
         )
     problems = [p for p in refresh(record).data_problems if p.severity is Severity.ERROR]
-    record_event(
-        actor,
-        action,
-        str(record),
-        evaluation=record,
-        after=plan.as_record(),
-        reason=reason,
-    )
+    events.changes_applied(actor, record, plan.as_record(), reason, action=action)
     return Applied(plan, problems)
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from jixiao.core.model import Dataset
-from jixiao.web.audit.services import record_event
+from jixiao.web.audit import events
 from jixiao.web.loading import store
 from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
 
@@ -56,14 +56,8 @@ def load_demo(dataset: Dataset, source: str) -> SelfEvaluation:
                 "department": evaluation.department if in_department else None,
             },
         )
-    record_event(
-        None,
-        "载入演示数据",
-        str(evaluation),
-        evaluation=evaluation,
-        after={"项目": len(dataset.projects), "指标": len(dataset.indicators)},
-        reason=f"jixiao demo 载入 {source}",
-    )
+    counts = {"项目": len(dataset.projects), "指标": len(dataset.indicators)}
+    events.dataset_loaded(evaluation, counts, f"jixiao demo 载入 {source}", demo=True)
     return evaluation
 
 

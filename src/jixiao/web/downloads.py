@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import User
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -29,9 +28,10 @@ from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import write_workbook
 from jixiao.core.problems import Problem
-from jixiao.web.audit.services import in_record_language, record_event
-from jixiao.web.editing import reads_whole_department
+from jixiao.web.audit import events
+from jixiao.web.audit.services import in_record_language
 from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.policy import Who, as_actor, user_of
 from jixiao.web.services import Computed, draft_mark
 
 
@@ -89,10 +89,9 @@ DOWNLOADS = {
 }
 
 
-def may_download(user: User, record: SelfEvaluation) -> bool:
-    """Whether ``user`` gets ``record``'s documents (report, score table, workbook, monitoring
-    bulletin and review table): only if they read every row they show."""
-    return reads_whole_department(user, record)
+def may_download(who: Who, record: SelfEvaluation) -> bool:
+    """Whether ``who`` gets ``record``'s documents (:meth:`Actor.may_download`)."""
+    return as_actor(who).may_download(record)
 
 
 def produce(kind: Download, computed: Computed) -> bytes:
@@ -105,10 +104,10 @@ def produce(kind: Download, computed: Computed) -> bytes:
 
 
 def record_download(
-    user: User, record: SelfEvaluation, label: str | Promise, period: str = ""
+    who: Who, record: SelfEvaluation, label: str | Promise, period: str = ""
 ) -> None:
     """A department document downloaded: who took which, when (an audit event, in Chinese
     whatever the user's language)."""
     with in_record_language():
         what = f"{period}{label}"
-    record_event(user, "下载", f"{record} {what}", evaluation=record)
+    events.download_recorded(user_of(who), record, what)

@@ -8,7 +8,8 @@ nothing is written; a new error elsewhere that only another change can clear (a 
 whose projects no longer add up, a project pointing at a funding source not yet entered) is
 saved and reported, because the data are entered one row at a time.
 
-Scopes: the finance reviewer reads and changes every ledger of the department; a division filler
+Scopes, as the access policy gives them (``web/policy.py``, ``Actor.scope_on``): the finance
+reviewer reads and changes every ledger of the department; a division filler
 reads only the rows of their own division in the key tasks, projects, indicators, spending plans
 and forecasts, and changes there only the fields a division owns (:data:`DIVISION_FIELDS`): the
 finance office keeps budgets, funding sources, spending, targets and the management facts; the
@@ -18,8 +19,11 @@ of their own rows only; the department's documents go only to those who read eve
 (:func:`reads_whole_department`). Changes are refused while the self-evaluation is locked
 (``workflow.is_editable``), and a submitted division's rows stay locked for everyone, the finance
 office included, until it is returned (:func:`division_lock`) — one rule for forms, the API and
-workbook uploads. Each change is an audit event with the changed columns before and after, and
-the reason given.
+workbook uploads. A refusal is typed (``web/errors.py``): outside the scope ``NotFound`` (404),
+locked ``Locked`` (409), a division adding or removing rows ``Forbidden`` (409), a field it does
+not own ``FieldOwner`` (400), invalid cells ``Invalid`` (400) with every problem at its column.
+Each change is an audit event (``audit.events.row_saved``/``row_deleted``) with the changed
+columns before and after, and the reason given.
 
 A field that was reconstructed and is now changed by a person is no longer reconstructed: it is
 taken off the row's list of reconstructed fields (unless the same change edits that list).
@@ -31,19 +35,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from jixiao.adapters.assemble import format_cell, read_rows
 from jixiao.adapters.tables import Column, Kind, Table
 from jixiao.core.fields import FieldReader
 from jixiao.core.problems import Problem, Severity, SourceLocation
-from jixiao.web.access import evaluation_or_404, membership, signed_in
-from jixiao.web.audit.services import record_event
-from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
+from jixiao.web.audit import events
+from jixiao.web.audit.events import AuditAction
+from jixiao.web.errors import FieldOwner, Forbidden, Invalid, Locked, NotFound
+from jixiao.web.organizations.models import Division, SelfEvaluation
+from jixiao.web.policy import DIVISION_FIELDS as DIVISION_FIELDS  # where the tests look
+from jixiao.web.policy import (
+    DIVISION_TABLES,
+    Scope,
+    Who,
+    as_actor,
+)
 from jixiao.web.records.mapping import (
     MODELS,
     TABLES,
@@ -60,34 +71,11 @@ from jixiao.web.workflow import is_editable, may_change_division
 CROSS_ROW_CODES = frozenset(
     {"E-UNKNOWN-FUNDING-SOURCE", "E-UNKNOWN-TASK", "E-UNKNOWN-PROJECT", "E-BUDGET-TOTAL"}
 )
-DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators", "spending_plans", "forecasts"})
-# The fields a division fills in its own rows; None: whole rows (it adds and removes them too).
-# Everything else is the finance office's: budget amounts, funding sources and spending (from its
-# accounts), targets and points (set with the budget), codes and names, the management facts.
-DIVISION_FIELDS: Mapping[str, frozenset[str] | None] = {
-    "key_tasks": frozenset({"content", "completion"}),  # the task's narrative
-    "projects": frozenset(),
-    "indicators": frozenset({"actual", "deviation_reason"}),
-    "spending_plans": None,  # its projects' spending plans
-    "forecasts": None,  # its indicators' forecasts
-}
 # How a message names a row: the first of its identifying columns, then its name.
 LABEL_COLUMNS = (
     ("code", "funding_source", "project", "indicator", "category", "item", "node", "section"),
     ("name", "title"),
 )
-
-
-class EditRefused(Exception):
-    """Not allowed or not valid; ``problems`` (when any) say why at the field."""
-
-    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
-
-
-class NotFound(EditRefused):
-    """No such row, or outside the user's scope: answered as if it did not exist."""
 
 
 @dataclass(frozen=True)
@@ -139,56 +127,9 @@ def ledger_or_none(key: str) -> Ledger | None:
     return LEDGERS.get(key)
 
 
-@dataclass(frozen=True)
-class Scope:
-    """What one user may do with one ledger of one self-evaluation."""
-
-    read: bool
-    write: bool
-    division: Division | None = None  # only this division's rows, when set
-    fields: frozenset[str] | None = None  # only these fields, no rows added or removed, when set
-
-    @property
-    def whole_rows(self) -> bool:
-        """Whether rows may be added and removed, not only some of their fields changed."""
-        return self.write and self.fields is None
-
-    def foreign(self, changed: Iterable[str]) -> list[str]:
-        """The changed model fields this scope may not change."""
-        if self.fields is None:
-            return []
-        return sorted(name for name in changed if name not in self.fields)
-
-
-def scope_of(user: User, record: SelfEvaluation, ledger: Ledger) -> Scope:
-    """``user``'s rights on ``ledger`` of ``record`` (the caller has checked that ``record`` is
-    visible to ``user``; the lock is checked when changing)."""
-    member: Membership | None = membership(user)
-    nothing = Scope(read=False, write=False)
-    if member is None:
-        return nothing
-    if member.role == Role.BUREAU_REVIEWER:
-        return Scope(read=True, write=False)
-    if member.department_id != record.department_id:
-        return nothing
-    if member.role == Role.FINANCE_REVIEWER:
-        return Scope(read=True, write=True)
-    if member.role == Role.UNIT_LEADER:
-        return Scope(read=True, write=False)
-    division = limited_to(member)
-    if division is not None and ledger.by_division:
-        owned = DIVISION_FIELDS[ledger.key]
-        return Scope(read=True, write=owned != frozenset(), division=division, fields=owned)
-    return nothing
-
-
-def limited_to(member: Membership | None) -> Division | None:
-    """The division whose rows alone ``member`` reads — a division filler's —, or None for
-    everyone else. The one place that says so: ledgers, results, monitoring, documents and
-    the audit log all follow it."""
-    if member is not None and member.role == Role.DIVISION_FILLER:
-        return member.division
-    return None
+def scope_of(who: Who, record: SelfEvaluation, ledger: Ledger) -> Scope:
+    """``who``'s rights on ``ledger`` of ``record`` (:meth:`Actor.scope_on`)."""
+    return as_actor(who).scope_on(record, ledger.key)
 
 
 def lock_of(record: SelfEvaluation, scope: Scope) -> str | None:
@@ -215,34 +156,36 @@ def division_lock(record: SelfEvaluation, *divisions: Division | None) -> str | 
     return None
 
 
-def may_change_now(user: User, record: SelfEvaluation, ledger: Ledger) -> bool:
-    """Whether ``user`` may change ``ledger`` at this moment: in scope and not locked."""
-    scope = scope_of(user, record, ledger)
+def may_change_now(who: Who, record: SelfEvaluation, ledger: Ledger) -> bool:
+    """Whether ``who`` may change ``ledger`` at this moment: in scope and not locked."""
+    scope = scope_of(who, record, ledger)
     return scope.write and lock_of(record, scope) is None
 
 
 def ledger_or_404(
-    user: User | AnonymousUser, pk: int, table: str
+    who: Who | AnonymousUser, pk: int, table: str
 ) -> tuple[SelfEvaluation, Ledger, Scope]:
-    """A self-evaluation's table that ``user`` may read, with the user's rights on it; 404
+    """A self-evaluation's table that ``who`` may read, with their rights on it; 404
     otherwise, as for anything outside a scope."""
-    record = evaluation_or_404(user, pk)
+    actor = as_actor(who)
+    record = actor.evaluation_or_404(pk)
     ledger = ledger_or_none(table)
     if ledger is not None:
-        scope = scope_of(signed_in(user), record, ledger)
+        scope = actor.scope_on(record, ledger.key)
         if scope.read:
             return record, ledger, scope
-    raise Http404("没有这个表，或您无权查看")
+    raise NotFound(_("没有这个表，或您无权查看"))
 
 
-def readable_ledgers(user: User, record: SelfEvaluation) -> list[tuple[Ledger, Scope]]:
-    found = ((ledger, scope_of(user, record, ledger)) for ledger in LEDGERS.values())
+def readable_ledgers(who: Who, record: SelfEvaluation) -> list[tuple[Ledger, Scope]]:
+    actor = as_actor(who)
+    found = ((ledger, actor.scope_on(record, ledger.key)) for ledger in LEDGERS.values())
     return [(ledger, scope) for ledger, scope in found if scope.read]
 
 
-def rows_of(user: User, record: SelfEvaluation, ledger: Ledger) -> QuerySet[Record]:
-    """The rows of ``ledger`` that ``user`` may read, in order."""
-    scope = scope_of(user, record, ledger)
+def rows_of(who: Who, record: SelfEvaluation, ledger: Ledger) -> QuerySet[Record]:
+    """The rows of ``ledger`` that ``who`` may read, in order."""
+    scope = scope_of(who, record, ledger)
     model: Any = ledger.model  # lookups by the ledger's columns, which the base model lacks
     rows: QuerySet[Any] = model.objects.filter(evaluation=record).order_by("position")
     if not scope.read:
@@ -254,14 +197,10 @@ def rows_of(user: User, record: SelfEvaluation, ledger: Ledger) -> QuerySet[Reco
     return rows
 
 
-def reads_whole_department(user: User, record: SelfEvaluation) -> bool:
-    """Whether ``user`` reads every row of every ledger of ``record`` (the finance reviewer,
-    the unit leader, the bureau). Only they get the department's documents — the report, the
-    score table, the workbook, the monitoring bulletin and review table —, which show every
-    row; everyone else sees the department's results cut to the rows they read
-    (:func:`readable`)."""
-    scopes = (scope_of(user, record, ledger) for ledger in LEDGERS.values())
-    return all(scope.read and scope.division is None for scope in scopes)
+def reads_whole_department(who: Who, record: SelfEvaluation) -> bool:
+    """Whether ``who`` reads every row of every ledger of ``record``
+    (:meth:`Actor.reads_whole_department`)."""
+    return as_actor(who).reads_whole_department(record)
 
 
 @dataclass(frozen=True)
@@ -299,9 +238,10 @@ class Readable:
         )
 
 
-def readable(user: User, record: SelfEvaluation) -> Readable:
-    """Which rows of ``record`` ``user`` reads, by the ledgers' own rule (:func:`rows_of`)."""
-    if reads_whole_department(user, record):
+def readable(who: Who, record: SelfEvaluation) -> Readable:
+    """Which rows of ``record`` ``who`` reads, by the ledgers' own rule (:func:`rows_of`)."""
+    actor = as_actor(who)
+    if actor.reads_whole_department(record):
         return Readable(whole=True)
     sheets: set[str] = set()
     references: set[str] = set()
@@ -310,8 +250,8 @@ def readable(user: User, record: SelfEvaluation) -> Readable:
     names: dict[str, set[str]] = {}
     unreadable: set[str] = set()
     for ledger in LEDGERS.values():
-        allowed = set(rows_of(user, record, ledger).values_list("pk", flat=True))
-        if scope_of(user, record, ledger).read:
+        allowed = set(rows_of(actor, record, ledger).values_list("pk", flat=True))
+        if actor.scope_on(record, ledger.key).read:
             sheets.add(ledger.title)
         for row in ledger.model._default_manager.filter(evaluation=record):
             labels = {getattr(row, "name", "")} - {""}
@@ -325,7 +265,7 @@ def readable(user: User, record: SelfEvaluation) -> Readable:
             names.setdefault(ledger.key, set()).update(labels)
     return Readable(
         whole=False,
-        division=limited_to(membership(user)),
+        division=actor.division,
         sheets=frozenset(sheets),
         references=frozenset(references),
         rows=frozenset(rows),
@@ -335,8 +275,8 @@ def readable(user: User, record: SelfEvaluation) -> Readable:
     )
 
 
-def row_or_not_found(user: User, record: SelfEvaluation, ledger: Ledger, pk: int) -> Record:
-    row = rows_of(user, record, ledger).filter(pk=pk).first()
+def row_or_not_found(who: Who, record: SelfEvaluation, ledger: Ledger, pk: int) -> Record:
+    row = rows_of(who, record, ledger).filter(pk=pk).first()
     if row is None:
         raise NotFound(_("没有这条%(table)s记录，或您无权查看") % {"table": ledger.title})
     return row
@@ -409,16 +349,16 @@ class Saved:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _writable(user: User, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfEvaluation, Scope]:
+def _writable(who: Who, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfEvaluation, Scope]:
     """The self-evaluation locked for the change, and the user's scope; refused when the user
-    may not change the ledger or the data are locked."""
+    may not change the ledger (404) or the data are locked (409)."""
     locked = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
-    scope = scope_of(user, locked, ledger)
+    scope = scope_of(who, locked, ledger)
     if not scope.write:
         raise NotFound(_("没有这个表，或您无权修改%(table)s") % {"table": ledger.title})
     lock = lock_of(locked, scope)
     if lock is not None:
-        raise EditRefused(lock)
+        raise Locked(lock)
     return locked, scope
 
 
@@ -437,21 +377,22 @@ def _division_named(record: SelfEvaluation, name: str) -> Division | None:
 
 @transaction.atomic
 def save_row(
-    user: User,
+    who: Who,
     record: SelfEvaluation,
     ledger: Ledger,
     pk: int | None,
     given: Mapping[str, str],
     reason: str,
     *,
-    action: str | None = None,
+    action: AuditAction | None = None,
 ) -> Saved:
     """Create (``pk`` None) or change a row from the text of its cells in ``given`` (columns
     not given keep their value); refused with every problem at its column, nothing written."""
-    record, scope = _writable(user, record, ledger)
-    row = None if pk is None else row_or_not_found(user, record, ledger, pk)
+    actor = as_actor(who)
+    record, scope = _writable(actor, record, ledger)
+    row = None if pk is None else row_or_not_found(actor, record, ledger, pk)
     if row is None and scope.fields is not None:
-        raise EditRefused(_("处室不能新增%(table)s，请联系财务审核人") % {"table": ledger.title})
+        raise Forbidden(_("处室不能新增%(table)s，请联系财务审核人") % {"table": ledger.title})
     table = ledger.table
     position = row.position if row is not None else _next_position(record, ledger)
     old = row_cells(row, ledger) if row is not None else {}
@@ -483,7 +424,7 @@ def save_row(
             "E-DIVISION", f"处室“{division_name}”不存在（可选：{names}）", where.at("division")
         )
     if not built or read.problems:
-        raise EditRefused(_("%(table)s记录有误，未保存") % {"table": table.sheet}, read.problems)
+        raise Invalid(_("%(table)s记录有误，未保存") % {"table": table.sheet}, read.problems)
     before_problems = _error_keys(stored_data_problems(record))
     values = fields_of(table, built[0], {division_name: division} if division else {})
     instance = row if row is not None else ledger.model(evaluation=record, position=position)
@@ -494,7 +435,7 @@ def save_row(
     _refuse_foreign_fields(scope, ledger, changed, where)
     lock = division_lock(record, old_division, getattr(instance, "division", None))
     if lock is not None:
-        raise EditRefused(lock)
+        raise Locked(lock)
     if row is not None and "reconstructed" not in changed:
         _drop_reconstructed(instance, ledger, changed)
     instance.save()
@@ -511,51 +452,55 @@ def save_row(
         and p.code not in CROSS_ROW_CODES
     ]
     if refusing:
-        raise EditRefused(
+        raise Invalid(
             _("%(table)s记录有误，未保存") % {"table": table.sheet},
             [_at_form(p, ledger, where) for p in refusing],
         )
     after = row_cells(instance, ledger)
-    record_event(
-        user,
-        action or (f"修改{table.sheet}" if row is not None else f"新增{table.sheet}"),
-        f"{record} {table.sheet} {row_label(instance, ledger)}",
-        evaluation=record,
+    events.row_saved(
+        actor.signed_in,
+        record,
+        table.sheet,
+        row_label(instance, ledger),
         before=_labelled(ledger, old, changed) if row is not None else None,
         after=_labelled(
             ledger, after, changed if row is not None else {field_of(c) for c in ledger.columns}
         ),
         reason=reason.strip(),
         division=division,
+        action=action,
     )
     return Saved(instance, [p for p in new_errors if p not in refusing])
 
 
 @transaction.atomic
 def delete_row(
-    user: User, record: SelfEvaluation, ledger: Ledger, pk: int, reason: str
+    who: Who, record: SelfEvaluation, ledger: Ledger, pk: int, reason: str
 ) -> list[Problem]:
     """Delete a row (a reason is required); returns the errors the deletion leaves elsewhere
     (a project whose funding source is gone), which the next changes must clear."""
-    record, scope = _writable(user, record, ledger)
-    row = row_or_not_found(user, record, ledger, pk)
+    actor = as_actor(who)
+    record, scope = _writable(actor, record, ledger)
+    row = row_or_not_found(actor, record, ledger, pk)
     if scope.fields is not None:
-        raise EditRefused(_("处室不能删除%(table)s，请联系财务审核人") % {"table": ledger.title})
+        raise Forbidden(_("处室不能删除%(table)s，请联系财务审核人") % {"table": ledger.title})
     lock = division_lock(record, getattr(row, "division", None))
     if lock is not None:
-        raise EditRefused(lock)
+        raise Locked(lock)
     if not reason.strip():
-        raise EditRefused(_("删除记录必须填写理由"))
+        missing = _("删除记录必须填写理由")
+        where = SourceLocation("表单", sheet=ledger.title, row=row.position, cell="reason")
+        raise Invalid(missing, [Problem("E-REQUIRED", missing, where)])
     before_problems = _error_keys(stored_data_problems(record))
     old = row_cells(row, ledger)
     label = row_label(row, ledger)
     row.delete()
     problems = refresh(record).data_problems
-    record_event(
-        user,
-        f"删除{ledger.title}",
-        f"{record} {ledger.title} {label}",
-        evaluation=record,
+    events.row_deleted(
+        actor.signed_in,
+        record,
+        ledger.title,
+        label,
         before=_labelled(ledger, old, {field_of(c) for c in ledger.columns}),
         reason=reason.strip(),
         division=getattr(row, "division", None),
@@ -593,7 +538,7 @@ def _refuse_foreign_reference(
         _("“%(column)s”须为本处室的编码，“%(code)s”不是") % {"column": label, "code": code},
         where.at(column),
     )
-    raise EditRefused(_("%(table)s记录有误，未保存") % {"table": ledger.title}, [problem])
+    raise Invalid(_("%(table)s记录有误，未保存") % {"table": ledger.title}, [problem])
 
 
 def _refuse_foreign_fields(
@@ -612,7 +557,7 @@ def _refuse_foreign_fields(
         for column in ledger.columns
         if field_of(column) in foreign
     ]
-    raise EditRefused(
+    raise FieldOwner(
         _("%(table)s中有处室不能修改的字段，未保存") % {"table": ledger.title}, problems
     )
 
@@ -670,34 +615,35 @@ def _at_form(problem: Problem, ledger: Ledger, where: SourceLocation) -> Problem
 # --- the indicators' quick fill -------------------------------------------------------------
 
 
-def editable_rows(user: User, record: SelfEvaluation, ledger: Ledger) -> list[Record]:
-    """The rows ``user`` may change (whatever the lock)."""
-    if not scope_of(user, record, ledger).write:
+def editable_rows(who: Who, record: SelfEvaluation, ledger: Ledger) -> list[Record]:
+    """The rows ``who`` may change (whatever the lock)."""
+    actor = as_actor(who)
+    if not actor.scope_on(record, ledger.key).write:
         return []
-    return list(rows_of(user, record, ledger))
+    return list(rows_of(actor, record, ledger))
 
 
-def editable_indicators(user: User, record: SelfEvaluation) -> list[Indicator]:
+def editable_indicators(who: Who, record: SelfEvaluation) -> list[Indicator]:
     return [
         row
-        for row in editable_rows(user, record, LEDGERS["indicators"])
+        for row in editable_rows(who, record, LEDGERS["indicators"])
         if isinstance(row, Indicator)
     ]
 
 
 def set_indicator_actual(
-    user: User, record: SelfEvaluation, indicator_id: int, actual: str, reason: str
+    who: Who, record: SelfEvaluation, indicator_id: int, actual: str, reason: str
 ) -> Indicator:
     """Set an indicator's 实际完成值; refused outside scope, when locked, or when invalid."""
     try:
         saved = save_row(
-            user,
+            who,
             record,
             LEDGERS["indicators"],
             indicator_id,
             {"actual": actual},
             reason,
-            action="修改指标实际完成值",
+            action=AuditAction.INDICATOR_ACTUAL_CHANGED,
         )
     except NotFound as refusal:
         raise NotFound(_("没有这个指标，或您无权修改")) from refusal

@@ -21,7 +21,8 @@ from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK
 from jixiao.adapters.workbook import read_workbook
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, SourceLocation, errors_in
-from jixiao.web.audit.services import record_event
+from jixiao.web.audit import events
+from jixiao.web.audit.events import AuditAction
 from jixiao.web.changes import ChangePlan, apply_changes
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.mapping import save_dataset
@@ -123,14 +124,8 @@ def store(
             refresh(evaluation)
             if not audit_creation:
                 return Loaded(Path(source), Outcome.CREATED, dataset, evaluation)
-            record_event(
-                None,
-                "载入数据集",
-                str(evaluation),
-                evaluation=evaluation,
-                after={"项目": len(dataset.projects), "指标": len(dataset.indicators)},
-                reason=f"jixiao load {source}",
-            )
+            counts = {"项目": len(dataset.projects), "指标": len(dataset.indicators)}
+            events.dataset_loaded(evaluation, counts, f"jixiao load {source}")
             return Loaded(Path(source), Outcome.CREATED, dataset, evaluation)
         if not replace:
             reason = (
@@ -144,7 +139,7 @@ def store(
             dataset,
             expected=None,
             reason=f"jixiao load --replace {source}",
-            action="更新数据集",
+            action=AuditAction.DATASET_UPDATED,
         )
     outcome = Outcome.UNCHANGED if applied.plan.is_empty() else Outcome.CHANGED
     return Loaded(Path(source), outcome, dataset, existing, applied.problems, applied.plan)

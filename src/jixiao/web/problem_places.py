@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jixiao.core.problems import Problem, SourceLocation
 from jixiao.web.editing import LEDGERS, Ledger, rows_of
 from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.policy import Who
 
 BY_SHEET = {ledger.title: ledger for ledger in LEDGERS.values()}
 
@@ -67,7 +67,7 @@ def place_of(where: SourceLocation) -> str:
     return str(where)
 
 
-def placed(user: User, record: SelfEvaluation, problems: Iterable[Problem]) -> list[Placed]:
+def placed(user: Who, record: SelfEvaluation, problems: Iterable[Problem]) -> list[Placed]:
     """``problems`` with the place of each, linked to the row ``user`` may read."""
     problems = list(problems)
     wanted: dict[str, set[int]] = {}

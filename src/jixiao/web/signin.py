@@ -49,18 +49,11 @@ from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.request import Request
 
-from jixiao.web.audit.services import record_event
+from jixiao.web.audit import events
 from jixiao.web.users import existing_username
 
 LOGIN_PAGE = "登录页"
 HTTP_BASIC = "API 基本认证"
-SIGNED_IN, FAILED, LOCKED, REFUSED_WHILE_LOCKED = (
-    "登录",
-    "登录失败",
-    "登录锁定",
-    "登录被拒（已锁定）",
-)
-SIGN_IN_ACTIONS = (SIGNED_IN, FAILED, LOCKED, REFUSED_WHILE_LOCKED)
 
 
 class SignInBackend(AxesStandaloneBackend, ModelBackend):  # type: ignore[misc]  # axes is untyped
@@ -190,12 +183,8 @@ def _attempt(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _target(username: object) -> str:
-    return f"用户 {str(username or '')[:150]}"
-
-
 def _signed_in(sender: object, request: HttpRequest, user: User, **_: Any) -> None:  # noqa: ARG001
-    record_event(user, SIGNED_IN, _target(user.get_username()), after=_attempt(request))
+    events.signed_in(user, _attempt(request))
 
 
 def _locked(sender: object, request: HttpRequest | None = None, **_: Any) -> None:  # noqa: ARG001
@@ -215,16 +204,16 @@ def _failed(
     INSTALLED_APPS), so the failure that starts a lockout is known as such."""
     if request is None:
         return  # a check by code, not a sign-in attempt
-    target = _target(credentials.get("username"))
+    username = credentials.get("username")
     refused = getattr(request, "jixiao_refused_while_locked", False)
-    record_event(None, REFUSED_WHILE_LOCKED if refused else FAILED, target, after=_attempt(request))
+    events.sign_in_failed(username, _attempt(request), while_locked=refused)
     if getattr(request, "jixiao_locked_now", False):
         until = locked_until(request, credentials)
         lockout = _attempt(request) | {
             "失败次数": settings.AXES_FAILURE_LIMIT,
             "锁定至": timezone.localtime(until).strftime("%Y-%m-%d %H:%M:%S"),
         }
-        record_event(None, LOCKED, target, after=lockout)
+        events.locked_out(username, lockout)
 
 
 def connect_signals() -> None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -24,18 +23,15 @@ from django.utils.translation import gettext as _
 from jixiao.adapters.workbook import read_workbook
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, SourceLocation, errors_in
-from jixiao.web.access import membership
 from jixiao.web.changes import Applied, ChangePlan, PlanChanged, apply_changes, plan_changes
-from jixiao.web.organizations.models import Role, SelfEvaluation
+from jixiao.web.errors import Conflict, Invalid, Locked, NotFound
+from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.policy import Who, as_actor
 from jixiao.web.records.models import PendingUpload
 from jixiao.web.workflow import is_editable
 
 MAX_BYTES = 20 * 1024 * 1024
 LIFETIME = timedelta(hours=1)  # an upload not confirmed within an hour is deleted
-
-
-class UploadRefused(Exception):
-    pass
 
 
 @dataclass
@@ -53,13 +49,9 @@ class Checked:
         return self.dataset is not None and not errors_in(self.problems)
 
 
-def may_upload(user: User, record: SelfEvaluation) -> bool:
-    scope = membership(user)
-    return (
-        scope is not None
-        and scope.role == Role.FINANCE_REVIEWER
-        and scope.department_id == record.department_id
-    )
+def may_upload(who: Who, record: SelfEvaluation) -> bool:
+    """Whether ``who`` may bring a workbook into ``record`` (:meth:`Actor.may_upload`)."""
+    return as_actor(who).may_upload(record)
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -94,15 +86,16 @@ def _check(
     return dataset, problems
 
 
-def receive(user: User, record: SelfEvaluation, upload: UploadedFile[bytes]) -> Checked:
+def receive(who: Who, record: SelfEvaluation, upload: UploadedFile[bytes]) -> Checked:
     """Check the upload and, when it is clean, keep it under a token with the changes it would
     make; nothing in the data set changes yet."""
-    if not may_upload(user, record):
-        raise UploadRefused(_("您无权为本年度上传工作簿"))
+    actor = as_actor(who)
+    if not actor.may_upload(record):
+        raise NotFound(_("您无权为本年度上传工作簿"))
     if not is_editable(record):
-        raise UploadRefused(_("数据已锁定，退回后才能上传"))
+        raise Locked(_("数据已锁定，退回后才能上传"))
     if upload.size is not None and upload.size > MAX_BYTES:
-        raise UploadRefused(_("文件超过 20 MB"))
+        raise Invalid(_("文件超过 20 MB"))
     sweep()
     name = upload.name or "工作簿.xlsx"
     content = b"".join(upload.chunks())
@@ -113,7 +106,7 @@ def receive(user: User, record: SelfEvaluation, upload: UploadedFile[bytes]) -> 
         PendingUpload.objects.create(
             token=checked.token,
             evaluation=record,
-            user=user,
+            user=actor.signed_in,
             name=name[:255],
             content=content,
             plan=checked.plan.digest(),
@@ -122,29 +115,36 @@ def receive(user: User, record: SelfEvaluation, upload: UploadedFile[bytes]) -> 
     return checked
 
 
-def confirm(user: User, record: SelfEvaluation, token: str) -> Applied:
+def confirm(who: Who, record: SelfEvaluation, token: str) -> Applied:
     """Make the changes the uploader saw for the workbook under ``token``, checking the
     workbook and the plan again: if the data changed meanwhile, nothing is done. An upload is
     confirmed once: its token is used up whatever the outcome."""
-    if not may_upload(user, record) or not is_editable(record):
-        raise UploadRefused(_("您无权为本年度上传工作簿，或数据已锁定"))
+    actor = as_actor(who)
+    if not actor.may_upload(record):
+        raise NotFound(_("您无权为本年度上传工作簿，或数据已锁定"))
+    if not is_editable(record):
+        raise Locked(_("您无权为本年度上传工作簿，或数据已锁定"))
     sweep()
     with transaction.atomic():
         pending = (
             PendingUpload.objects.select_for_update()
-            .filter(token=token, evaluation=record, user=user)
+            .filter(token=token, evaluation=record, user=actor.signed_in)
             .first()
         )
         if pending is None:
-            raise UploadRefused(_("上传已失效，请重新上传"))
+            raise Conflict(_("上传已失效，请重新上传"))
         content, name, expected = bytes(pending.content), pending.name, pending.plan
         pending.delete()
     dataset, problems = _check(record, content, name)
     if dataset is None or errors_in(problems):
-        raise UploadRefused(_("工作簿有错误，未导入"))
+        raise Invalid(_("工作簿有错误，未导入"), problems)
     try:
         return apply_changes(
-            user, record, dataset, expected=expected, reason=f"上传工作簿“{name}”并确认导入"
+            actor.signed_in,
+            record,
+            dataset,
+            expected=expected,
+            reason=f"上传工作簿“{name}”并确认导入",
         )
     except PlanChanged as changed:
-        raise UploadRefused(str(changed)) from changed
+        raise Conflict(str(changed)) from changed

@@ -12,18 +12,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.web.access import membership
-from jixiao.web.audit.services import in_record_language, record_event
+from jixiao.web.audit import events
+from jixiao.web.audit.services import in_record_language
+from jixiao.web.errors import Conflict
 from jixiao.web.organizations.models import Department, Division, Membership, Role
+from jixiao.web.policy import Who, as_actor, membership, user_of
 
 
-class UsernameTaken(Exception):
+class UsernameTaken(Conflict):
     """Another account has this username, in this or another case: found by the database's
     unique index when two administrators create the accounts at the same moment."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def existing_username(username: str) -> str | None:
@@ -43,9 +41,8 @@ def username_taken(username: str, existing: str) -> str:
     )
 
 
-def is_system_admin(user: User) -> bool:
-    scope = membership(user)
-    return scope is not None and scope.role == Role.SYSTEM_ADMIN
+def is_system_admin(who: Who) -> bool:
+    return as_actor(who).is_system_admin
 
 
 class ScopeForm(forms.Form):
@@ -157,7 +154,7 @@ def _scope_of(user: User) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_user(admin: User, form: NewUserForm) -> User:
+def create_user(who: Who, form: NewUserForm) -> User:
     data = form.cleaned_data
     try:
         with transaction.atomic():
@@ -170,12 +167,12 @@ def create_user(admin: User, form: NewUserForm) -> User:
     Membership.objects.create(
         user=user, role=data["role"], department=data["department"], division=data["division"]
     )
-    record_event(admin, "新建用户", f"用户 {user.username}", after=_scope_of(user))
+    events.user_created(user_of(who), user.username, _scope_of(user))
     return user
 
 
 @transaction.atomic
-def change_user(admin: User, form: EditUserForm) -> bool:
+def change_user(who: Who, form: EditUserForm) -> bool:
     """Apply the form; whether anything changed. A new password is recorded as changed, never
     its value."""
     account, data = form.account, form.cleaned_data
@@ -199,11 +196,10 @@ def change_user(admin: User, form: EditUserForm) -> bool:
         changed.add("密码")
     if not changed:
         return False
-    record_event(
-        admin,
-        "修改用户",
-        f"用户 {account.username}",
-        before={k: v for k, v in before.items() if k in changed},
-        after={k: v for k, v in after.items() if k in changed},
+    events.user_changed(
+        user_of(who),
+        account.username,
+        {k: v for k, v in before.items() if k in changed},
+        {k: v for k, v in after.items() if k in changed},
     )
     return True

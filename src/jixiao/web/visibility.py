@@ -1,7 +1,8 @@
 """What a user is shown of the department's results: the evaluation, its problems, monitoring,
 the data set through the API, and the audit log.
 
-The rule is the ledgers' (``editing.scope_of``/``rows_of``, gathered by ``editing.readable``):
+The rule is the access policy's (``policy.Actor.scope_on``, the rows gathered by
+``editing.readable``):
 the finance reviewer, the unit leader and the bureau read every row and see everything; a
 division filler reads their own division's rows, so they see the department's totals — the
 total score, the grade, every item's score, the department's execution figures (overall, by
@@ -26,8 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from jixiao.adapters.assemble import cell_strings, disassemble
@@ -36,11 +36,10 @@ from jixiao.core.model import Dataset
 from jixiao.core.monitoring import MonthlyMonitoring, Warning
 from jixiao.core.problems import Problem
 from jixiao.core.result import INDICATOR, KEY_TASK, Deduction, Evaluation, NodeResult
-from jixiao.web.access import membership, visible_evaluations
 from jixiao.web.audit.models import AuditEvent
-from jixiao.web.editing import LEDGERS, Readable, limited_to
+from jixiao.web.editing import LEDGERS, Readable
+from jixiao.web.policy import Who, as_actor
 from jixiao.web.services import Assessed, Monitored
-from jixiao.web.users import is_system_admin
 
 TABLE_SHEETS = frozenset(ledger.title for ledger in LEDGERS.values())
 WHOLE_DEPARTMENT_KINDS = frozenset({"部门", "支出分组"})  # monitoring warnings of totals
@@ -232,16 +231,6 @@ def _seen_subject(kind: str, subject: str, sight: Readable) -> bool:
 # --- the audit log -------------------------------------------------------------------------
 
 
-def visible_events(user: User) -> QuerySet[AuditEvent]:
-    """The audit events ``user`` may read: those of the self-evaluations they see — for a
-    division filler only the events about their division's rows and their own actions —;
-    the system administrator also sees the events of no self-evaluation (user
-    administration)."""
-    scope = membership(user)
-    in_scope = Q(evaluation__in=visible_evaluations(user))
-    division = limited_to(scope)
-    if division is not None:
-        in_scope &= Q(division=division) | Q(actor=user)
-    if is_system_admin(user):
-        in_scope |= Q(evaluation__isnull=True)
-    return AuditEvent.objects.filter(in_scope)
+def visible_events(who: Who) -> QuerySet[AuditEvent]:
+    """The audit events ``who`` may read (:meth:`Actor.visible_events`)."""
+    return as_actor(who).visible_events()

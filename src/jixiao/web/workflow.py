@@ -31,8 +31,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jixiao.web.access import membership
-from jixiao.web.audit.services import in_record_language, record_event
+from jixiao.web.audit import events
+from jixiao.web.audit.events import AuditAction
+from jixiao.web.audit.services import in_record_language
+from jixiao.web.errors import Conflict, Invalid
 from jixiao.web.organizations.models import (
     Division,
     DivisionSubmission,
@@ -41,6 +43,7 @@ from jixiao.web.organizations.models import (
     Status,
     Transition,
 )
+from jixiao.web.policy import Who, as_actor
 from jixiao.web.results.store import stored_assessment
 
 
@@ -53,6 +56,7 @@ class Step:
     target: str
     needs_reason: bool
     needs_division: bool = False  # the step concerns one division's part
+    audit: AuditAction = AuditAction.RETURNED  # what the audit log calls it (its label)
 
 
 D, S, F, A, B = (
@@ -65,8 +69,24 @@ D, S, F, A, B = (
 RETURN = gettext_lazy("退回")
 CLEAN_DATA_STEPS = frozenset({"review", "approve", "send"})  # refused while errors stand
 STEPS = (
-    Step("submit", gettext_lazy("提交"), Role.DIVISION_FILLER, D, S, needs_reason=False),
-    Step("submit", gettext_lazy("汇总提交"), Role.FINANCE_REVIEWER, D, S, needs_reason=False),
+    Step(
+        "submit",
+        gettext_lazy("提交"),
+        Role.DIVISION_FILLER,
+        D,
+        S,
+        needs_reason=False,
+        audit=AuditAction.SUBMITTED,
+    ),
+    Step(
+        "submit",
+        gettext_lazy("汇总提交"),
+        Role.FINANCE_REVIEWER,
+        D,
+        S,
+        needs_reason=False,
+        audit=AuditAction.SUBMITTED_FOR_ALL,
+    ),
     Step(
         "return_division",
         gettext_lazy("退回处室"),
@@ -75,19 +95,40 @@ STEPS = (
         D,
         needs_reason=True,
         needs_division=True,
+        audit=AuditAction.DIVISION_RETURNED,
     ),
-    Step("review", gettext_lazy("审核通过"), Role.FINANCE_REVIEWER, S, F, needs_reason=False),
-    Step("approve", gettext_lazy("审定"), Role.UNIT_LEADER, F, A, needs_reason=False),
-    Step("send", gettext_lazy("报送财政局"), Role.UNIT_LEADER, A, B, needs_reason=False),
+    Step(
+        "review",
+        gettext_lazy("审核通过"),
+        Role.FINANCE_REVIEWER,
+        S,
+        F,
+        needs_reason=False,
+        audit=AuditAction.REVIEWED,
+    ),
+    Step(
+        "approve",
+        gettext_lazy("审定"),
+        Role.UNIT_LEADER,
+        F,
+        A,
+        needs_reason=False,
+        audit=AuditAction.APPROVED,
+    ),
+    Step(
+        "send",
+        gettext_lazy("报送财政局"),
+        Role.UNIT_LEADER,
+        A,
+        B,
+        needs_reason=False,
+        audit=AuditAction.SENT_TO_BUREAU,
+    ),
     Step("return", RETURN, Role.FINANCE_REVIEWER, S, D, needs_reason=True),
     Step("return", RETURN, Role.UNIT_LEADER, F, S, needs_reason=True),
     Step("return", RETURN, Role.UNIT_LEADER, A, F, needs_reason=True),
     Step("return", RETURN, Role.BUREAU_REVIEWER, B, A, needs_reason=True),
 )
-
-
-class WorkflowRefused(Exception):
-    """The step is not open to this user now; the message says why."""
 
 
 def is_editable(record: SelfEvaluation) -> bool:
@@ -123,14 +164,15 @@ def division_progress(record: SelfEvaluation) -> list[tuple[Division, DivisionSu
     return [(d, submitted.get(d.pk)) for d in expected_divisions(record)]
 
 
-def available_steps(user: User, record: SelfEvaluation) -> list[Step]:
-    scope = membership(user)
-    if scope is None or (
-        scope.role != Role.BUREAU_REVIEWER and (scope.department_id != record.department_id)
-    ):
+def available_steps(who: Who, record: SelfEvaluation) -> list[Step]:
+    """The steps ``who`` may take now: those of the role in which the actor takes ``record``'s
+    steps (:meth:`Actor.workflow_role`) from its present status."""
+    actor = as_actor(who)
+    role = actor.workflow_role(record)
+    if role is None:
         return []
-    steps = [s for s in STEPS if s.role == scope.role and s.source == record.status]
-    if scope.role == Role.DIVISION_FILLER and submission_of(record, scope.division) is not None:
+    steps = [s for s in STEPS if s.role == role and s.source == record.status]
+    if role == Role.DIVISION_FILLER and submission_of(record, actor.division) is not None:
         return []  # already submitted: only a return opens it again
     if not record.division_submissions.exists():
         steps = [s for s in steps if not s.needs_division]
@@ -139,33 +181,36 @@ def available_steps(user: User, record: SelfEvaluation) -> list[Step]:
 
 @transaction.atomic
 def take_step(
-    user: User,
+    who: Who,
     record: SelfEvaluation,
     action: str,
     reason: str,
     division_id: int | None = None,
 ) -> Transition:
+    """Take the step ``action`` of ``record``; refused (:class:`Conflict`) when it is not
+    open to the actor now, (:class:`Invalid`) when a reason or a division is missing."""
+    actor = as_actor(who)
+    user = actor.signed_in
     record = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
-    step = next((s for s in available_steps(user, record) if s.action == action), None)
+    step = next((s for s in available_steps(actor, record) if s.action == action), None)
     if step is None:
-        raise WorkflowRefused(
+        raise Conflict(
             _("当前状态“%(status)s”下，您不能执行此操作") % {"status": record.get_status_display()}
         )
     reason = reason.strip()
     if step.needs_reason and not reason:
-        raise WorkflowRefused(_("退回必须填写理由"))
+        raise Invalid(_("退回必须填写理由"))
     if step.action in CLEAN_DATA_STEPS:
         _refuse_errors(record, step)
-    scope = membership(user)
-    if step.action == "submit" and scope is not None and scope.role == Role.FINANCE_REVIEWER:
+    if step.action == "submit" and step.role == Role.FINANCE_REVIEWER:
         late = [d.name for d, s in division_progress(record) if s is None]
         if late and not reason:
-            raise WorkflowRefused(
+            raise Invalid(
                 _("%(divisions)s尚未提交；汇总提交须说明理由") % {"divisions": "、".join(late)}
             )
-    if step.action == "submit" and scope is not None and scope.role == Role.DIVISION_FILLER:
-        assert scope.division is not None  # a database constraint
-        return _submit_division(user, record, scope.division, step, reason)
+    if step.action == "submit" and step.role == Role.DIVISION_FILLER:
+        assert actor.division is not None  # a database constraint
+        return _submit_division(user, record, actor.division, step, reason)
     if step.needs_division:
         return _return_division(user, record, division_id, reason)
     if step.target == D:
@@ -178,7 +223,7 @@ def _refuse_errors(record: SelfEvaluation, step: Step) -> None:
     填报中, and what goes on must be clean."""
     errors = stored_assessment(record).errors
     if errors:
-        raise WorkflowRefused(
+        raise Conflict(
             _("数据尚有 %(count)d 个问题未解决，不能%(step)s；请退回填报中修改（问题见本页）")
             % {"count": len(errors), "step": step.label}
         )
@@ -187,7 +232,7 @@ def _refuse_errors(record: SelfEvaluation, step: Step) -> None:
 def _move(user: User, record: SelfEvaluation, step: Step, reason: str) -> Transition:
     """Move the whole year one step and record it."""
     with in_record_language():
-        label, before = str(step.label), record.get_status_display()
+        before = record.get_status_display()
         record.status = step.target
         after = record.get_status_display()
     record.save(update_fields=["status"])
@@ -199,15 +244,7 @@ def _move(user: User, record: SelfEvaluation, step: Step, reason: str) -> Transi
         actor=user,
         reason=reason,
     )
-    record_event(
-        user,
-        label,
-        str(record),
-        evaluation=record,
-        before={"状态": before},
-        after={"状态": after},
-        reason=reason,
-    )
+    events.step_taken(user, record, step.audit, before=before, after=after, reason=reason)
     return done
 
 
@@ -226,14 +263,8 @@ def _submit_division(
         reason=reason,
         division=division,
     )
-    record_event(
-        user,
-        "处室提交",
-        f"{record} {division.name}",
-        evaluation=record,
-        after={"处室": division.name, "已提交处室": f"{submitted}/{len(progress)}"},
-        reason=reason,
-        division=division,
+    events.division_submitted(
+        user, record, division, submitted=submitted, expected=len(progress), reason=reason
     )
     if submitted == len(progress):  # the last division: the year moves on
         done = _move(user, record, step, reason)
@@ -249,7 +280,7 @@ def _return_division(
         else DivisionSubmission.objects.filter(evaluation=record, division_id=division_id).first()
     )
     if submission is None:
-        raise WorkflowRefused(_("请选择一个已提交的处室"))
+        raise Invalid(_("请选择一个已提交的处室"))
     division = submission.division
     submission.delete()
     done = Transition.objects.create(
@@ -261,26 +292,16 @@ def _return_division(
         reason=reason,
         division=division,
     )
-    record_event(
-        user,
-        "退回处室",
-        f"{record} {division.name}",
-        evaluation=record,
-        before={"处室": division.name, "状态": "已提交"},
-        after={"处室": division.name, "状态": "填报中"},
-        reason=reason,
-        division=division,
-    )
+    events.division_returned(user, record, division, reason)
     return done
 
 
-def open_return(user: User, record: SelfEvaluation) -> Transition | None:
+def open_return(who: Who, record: SelfEvaluation) -> Transition | None:
     """The return the user should see: the latest one to the present state (for a division
     filler, a return of their division or of the whole year) not yet answered by a
     resubmission."""
-    scope = membership(user)
     returns = record.transitions.filter(action="return", to_status=record.status)
-    division = scope.division if scope is not None else None
+    division = as_actor(who).division
     if division is not None:
         returns = returns.filter(Q(division__isnull=True) | Q(division=division))
     latest = returns.select_related("actor", "division").order_by("-at", "-id").first()

@@ -1,15 +1,14 @@
 """The REST API: read the self-evaluations a user may see, their data sets and evaluations, and
-change an indicator's actual value — with exactly the checks and scopes of the pages
-(``web/access.py``, ``web/editing.py``); outside a scope the answer is 404. A division filler
-gets the data set, the evaluation and monitoring cut to their own rows, as on the pages
-(``web/visibility.py``)."""
+change an indicator's actual value — with exactly the checks and scopes of the pages (the
+access policy ``web/policy.py``, ``web/editing.py``); outside a scope the answer is 404. A
+division filler gets the data set, the evaluation and monitoring cut to their own rows, as on
+the pages (``web/visibility.py``). A refusal answers its one status with ``{"code", "detail",
+"problems"}`` (``api/errors.py``)."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from django.contrib.auth.models import User
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -20,11 +19,8 @@ from rest_framework.response import Response
 from jixiao.adapters.render_json import evaluation_as_dict
 from jixiao.adapters.render_monitoring import monitoring_as_dict
 from jixiao.core.problems import Problem
-from jixiao.web.access import evaluation_or_404, signed_in, visible_evaluations
 from jixiao.web.editing import (
-    EditRefused,
     Ledger,
-    NotFound,
     delete_row,
     ledger_or_404,
     may_change_now,
@@ -36,13 +32,14 @@ from jixiao.web.editing import (
     save_row,
     set_indicator_actual,
 )
+from jixiao.web.errors import NotFound
 from jixiao.web.monitoring import monitored
 from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.policy import Actor, actor_of
 from jixiao.web.problem_places import placed
 from jixiao.web.records.mapping import read_stored
 from jixiao.web.records.models import Record
 from jixiao.web.results.store import stored_assessment as assess
-from jixiao.web.services import Assessed
 from jixiao.web.visibility import seen_assessed, seen_monitored, seen_problems, seen_tables
 
 
@@ -59,14 +56,14 @@ class EvaluationSummary(serializers.Serializer[SelfEvaluation]):
 @extend_schema(responses=EvaluationSummary(many=True), summary="可查看的年度绩效自评")
 @api_view(["GET"])
 def evaluations(request: Request) -> Response:
-    rows = visible_evaluations(request.user).order_by("department__name", "-fiscal_year")
+    rows = actor_of(request).visible_evaluations().order_by("department__name", "-fiscal_year")
     return Response(EvaluationSummary(cast(Any, rows), many=True).data)  # a list serializer
 
 
 @extend_schema(responses=EvaluationSummary, summary="一个年度绩效自评")
 @api_view(["GET"])
 def evaluation_detail(request: Request, pk: int) -> Response:
-    return Response(EvaluationSummary(evaluation_or_404(request.user, pk)).data)
+    return Response(EvaluationSummary(actor_of(request).evaluation_or_404(pk)).data)
 
 
 @extend_schema(
@@ -85,11 +82,11 @@ def evaluation_detail(request: Request, pk: int) -> Response:
 )
 @api_view(["GET"])
 def evaluation_result(request: Request, pk: int) -> Response:
-    record = evaluation_or_404(request.user, pk)
-    user = signed_in(request.user)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     whole = assess(record)
-    assessed = seen_assessed(whole, readable(user, record))
-    problems = [p.as_dict() for p in placed(user, record, assessed.problems)]
+    assessed = seen_assessed(whole, readable(actor, record))
+    problems = [p.as_dict() for p in placed(actor, record, assessed.problems)]
     if assessed.evaluation is None:
         return Response(
             {"detail": _("数据无法汇总成数据集，暂不能评分"), "problems": problems},
@@ -105,8 +102,9 @@ def evaluation_result(request: Request, pk: int) -> Response:
 )
 @api_view(["GET"])
 def dataset(request: Request, pk: int) -> Response:
-    record = evaluation_or_404(request.user, pk)
-    sight = readable(signed_in(request.user), record)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
+    sight = readable(actor, record)
     stored = read_stored(record)
     if stored.dataset is None:
         return Response(
@@ -114,12 +112,6 @@ def dataset(request: Request, pk: int) -> Response:
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     return Response({"tables": seen_tables(stored.dataset, sight)})
-
-
-def _assessed(request: Request, pk: int) -> Assessed:
-    """The self-evaluation's evaluation and problems as the user may see them."""
-    record = evaluation_or_404(request.user, pk)
-    return seen_assessed(assess(record), readable(signed_in(request.user), record))
 
 
 class ActualChange(serializers.Serializer[Any]):
@@ -138,24 +130,17 @@ class ActualChange(serializers.Serializer[Any]):
 )
 @api_view(["PATCH"])
 def indicator_actual(request: Request, pk: int, indicator: int) -> Response:
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     change = ActualChange(data=request.data)
     change.is_valid(raise_exception=True)
-    try:
-        changed = set_indicator_actual(
-            signed_in(request.user),
-            record,
-            indicator,
-            change.validated_data["actual"],
-            change.validated_data["reason"],
-        )
-    except EditRefused as refusal:
-        if isinstance(refusal, NotFound):
-            return Response({"detail": str(refusal)}, status=status.HTTP_404_NOT_FOUND)
-        return Response(
-            {"detail": str(refusal), "problems": [p.as_dict() for p in refusal.problems]},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+    changed = set_indicator_actual(
+        actor,
+        record,
+        indicator,
+        change.validated_data["actual"],
+        change.validated_data["reason"],
+    )
     return Response({"code": changed.code, "actual": changed.actual})
 
 
@@ -177,13 +162,13 @@ def indicator_actual(request: Request, pk: int, indicator: int) -> Response:
 )
 @api_view(["GET"])
 def monitoring(request: Request, pk: int, month: int) -> Response:
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     if not 1 <= month <= 12:
-        raise Http404("没有这个月份")
-    user = signed_in(request.user)
+        raise NotFound(_("没有这个月份"))
     whole_result = monitored(record, month)
-    result = seen_monitored(whole_result, readable(user, record))
-    problems = [p.as_dict() for p in placed(user, record, result.problems)]
+    result = seen_monitored(whole_result, readable(actor, record))
+    problems = [p.as_dict() for p in placed(actor, record, result.problems)]
     if result.monthly is None:
         return Response(
             {"detail": _("本月暂不能监控"), "problems": problems},
@@ -237,21 +222,9 @@ def _row(row: Record, ledger: Ledger) -> dict[str, Any]:
     return {"id": row.pk, "position": row.position, "cells": row_cells(row, ledger)}
 
 
-def _seen(user: User, record: SelfEvaluation, problems: list[Problem]) -> list[dict[str, str]]:
+def _seen(actor: Actor, record: SelfEvaluation, problems: list[Problem]) -> list[dict[str, str]]:
     """The errors a change left elsewhere, as far as the user reads those rows."""
-    return [p.as_dict() for p in seen_problems(problems, readable(user, record))]
-
-
-def _refused(refusal: EditRefused) -> Response:
-    """404 outside the scope; 409 while locked; 400 with every problem at its column."""
-    if isinstance(refusal, NotFound):
-        return Response({"detail": str(refusal)}, status=status.HTTP_404_NOT_FOUND)
-    if not refusal.problems:
-        return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
-    return Response(
-        {"detail": str(refusal), "problems": [p.as_dict() for p in refusal.problems]},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
+    return [p.as_dict() for p in seen_problems(problems, readable(actor, record))]
 
 
 @extend_schema(
@@ -261,13 +234,14 @@ def _refused(refusal: EditRefused) -> Response:
 )
 @api_view(["GET"])
 def tables(request: Request, pk: int) -> Response:
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     found = [
         {
             "key": ledger.key,
             "title": ledger.title,
             "description": ledger.table.description,
-            "writable": may_change_now(signed_in(request.user), record, ledger),
+            "writable": may_change_now(actor, record, ledger),
             "division": scope.division.name if scope.division is not None else None,
             "columns": [
                 {
@@ -280,7 +254,7 @@ def tables(request: Request, pk: int) -> Response:
                 for c in ledger.columns
             ],
         }
-        for ledger, scope in readable_ledgers(signed_in(request.user), record)
+        for ledger, scope in readable_ledgers(actor, record)
     ]
     return Response(found)
 
@@ -296,24 +270,21 @@ def tables(request: Request, pk: int) -> Response:
 )
 @api_view(["GET", "POST"])
 def table_rows(request: Request, pk: int, table: str) -> Response:
-    record, ledger, _ = ledger_or_404(request.user, pk, table)
-    user = signed_in(request.user)
+    actor = actor_of(request)
+    record, ledger, _ = ledger_or_404(actor, pk, table)
     if request.method == "GET":
-        return Response([_row(row, ledger) for row in rows_of(user, record, ledger)])
+        return Response([_row(row, ledger) for row in rows_of(actor, record, ledger)])
     given = RowIn(data=request.data)
     given.is_valid(raise_exception=True)
-    try:
-        saved = save_row(
-            user,
-            record,
-            ledger,
-            None,
-            given.validated_data["cells"],
-            given.validated_data["reason"],
-        )
-    except EditRefused as refusal:
-        return _refused(refusal)
-    body = _row(saved.row, ledger) | {"warnings": _seen(user, record, saved.warnings)}
+    saved = save_row(
+        actor,
+        record,
+        ledger,
+        None,
+        given.validated_data["cells"],
+        given.validated_data["reason"],
+    )
+    body = _row(saved.row, ledger) | {"warnings": _seen(actor, record, saved.warnings)}
     return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -327,22 +298,19 @@ def table_rows(request: Request, pk: int, table: str) -> Response:
 @extend_schema(methods=["DELETE"], request=Reason, responses={204: None}, summary="删除一条记录")
 @api_view(["GET", "PATCH", "DELETE"])
 def table_row(request: Request, pk: int, table: str, row: int) -> Response:
-    record, ledger, _ = ledger_or_404(request.user, pk, table)
-    user = signed_in(request.user)
-    try:
-        if request.method == "GET":
-            return Response(_row(row_or_not_found(user, record, ledger, row), ledger))
-        if request.method == "DELETE":
-            reason = str(request.data.get("reason", "")) if hasattr(request.data, "get") else ""
-            left = _seen(user, record, delete_row(user, record, ledger, row, reason))
-            if left:
-                return Response({"warnings": left})
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        given = RowIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        saved = save_row(
-            user, record, ledger, row, given.validated_data["cells"], given.validated_data["reason"]
-        )
-    except EditRefused as refusal:
-        return _refused(refusal)
-    return Response(_row(saved.row, ledger) | {"warnings": _seen(user, record, saved.warnings)})
+    actor = actor_of(request)
+    record, ledger, _ = ledger_or_404(actor, pk, table)
+    if request.method == "GET":
+        return Response(_row(row_or_not_found(actor, record, ledger, row), ledger))
+    if request.method == "DELETE":
+        reason = str(request.data.get("reason", "")) if hasattr(request.data, "get") else ""
+        left = _seen(actor, record, delete_row(actor, record, ledger, row, reason))
+        if left:
+            return Response({"warnings": left})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    given = RowIn(data=request.data)
+    given.is_valid(raise_exception=True)
+    saved = save_row(
+        actor, record, ledger, row, given.validated_data["cells"], given.validated_data["reason"]
+    )
+    return Response(_row(saved.row, ledger) | {"warnings": _seen(actor, record, saved.warnings)})

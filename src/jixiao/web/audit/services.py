@@ -110,6 +110,8 @@ def record_event(
 ) -> AuditEvent:
     """Append an event after the last one; call inside the transaction that makes the change.
 
+    Use cases call the factories of :mod:`jixiao.web.audit.events`, one per kind of event.
+
     The head row is locked for the rest of the transaction, so concurrent writers append one
     after the other, each after the event the one before it wrote. When the transaction
     commits, the new head is written to the ``jixiao.audit`` log as a signed checkpoint.
@@ -122,7 +124,7 @@ def record_event(
             at=timezone.now(),
             actor=actor,
             actor_name=actor.get_username() if actor else "",
-            action=action,
+            action=str(action),  # an AuditAction's stored value
             target=_fit(target, TARGET_LENGTH),
             evaluation=evaluation,
             division=division,

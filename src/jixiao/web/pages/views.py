@@ -25,20 +25,17 @@ from jixiao.core.monitoring import GroupProgress
 from jixiao.core.problems import Problem
 from jixiao.core.result import NodeResult
 from jixiao.core.rules import has_children
-from jixiao.web.access import evaluation_or_404, membership, signed_in, visible_evaluations
 from jixiao.web.audit.display import changes_of
+from jixiao.web.audit.events import SIGN_IN_ACTIONS
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.audit_log import PAGE_SIZE, AuditFilter, events_for, export, readable_actions
-from jixiao.web.downloads import DOWNLOADS, Download, may_download, produce, record_download
+from jixiao.web.downloads import DOWNLOADS, Download, produce, record_download
 from jixiao.web.editing import (
     LEDGERS,
-    EditRefused,
-    NotFound,
     delete_row,
     editable_indicators,
     is_reconstructed,
     ledger_or_404,
-    limited_to,
     lock_of,
     may_change_now,
     readable,
@@ -51,6 +48,7 @@ from jixiao.web.editing import (
     save_row,
     set_indicator_actual,
 )
+from jixiao.web.errors import Invalid, NotFound, Refused, status_of
 from jixiao.web.monitoring import DOWNLOADS as MONITORING_DOWNLOADS
 from jixiao.web.monitoring import (
     MonitoringDownload,
@@ -62,20 +60,13 @@ from jixiao.web.monitoring import (
 from jixiao.web.monitoring import produce as produce_monitoring
 from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
+from jixiao.web.policy import actor_of
 from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
 from jixiao.web.results.store import stored_assessment as assess
 from jixiao.web.services import Assessed, compute
-from jixiao.web.signin import SIGN_IN_ACTIONS
-from jixiao.web.uploads import UploadRefused, confirm, may_upload, receive
-from jixiao.web.users import (
-    EditUserForm,
-    NewUserForm,
-    UsernameTaken,
-    change_user,
-    create_user,
-    is_system_admin,
-)
+from jixiao.web.uploads import confirm, receive
+from jixiao.web.users import EditUserForm, NewUserForm, UsernameTaken, change_user, create_user
 from jixiao.web.visibility import (
     seen_assessed,
     seen_monitored,
@@ -84,7 +75,6 @@ from jixiao.web.visibility import (
     withheld_message,
 )
 from jixiao.web.workflow import (
-    WorkflowRefused,
     available_steps,
     division_progress,
     is_editable,
@@ -95,36 +85,36 @@ from jixiao.web.workflow import (
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    evaluations = list(
-        visible_evaluations(request.user).order_by("department__name", "-fiscal_year")
-    )
+    actor = actor_of(request)
+    evaluations = list(actor.visible_evaluations().order_by("department__name", "-fiscal_year"))
     if len(evaluations) == 1:
         return redirect("dashboard", pk=evaluations[0].pk)
     return render(
         request,
         "pages/home.html",
-        {"evaluations": evaluations, "membership": membership(request.user)},
+        {"evaluations": evaluations, "membership": actor.member},
     )
 
 
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    record = evaluation_or_404(request.user, pk)
-    sight = readable(signed_in(request.user), record)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
+    sight = readable(actor, record)
     whole = assess(record)
     assessed = seen_assessed(whole, sight)
     context: dict[str, object] = {
         "record": record,
         "assessed": assessed,
         "withheld": withheld_message(len(whole.problems) - len(assessed.problems)),
-        "membership": membership(request.user),
-        "steps": available_steps(signed_in(request.user), record),
-        "returned": open_return(signed_in(request.user), record),
+        "membership": actor.member,
+        "steps": available_steps(actor, record),
+        "returned": open_return(actor, record),
         "progress_of_divisions": division_progress(record) if is_editable(record) else [],
-        "can_edit": bool(editable_indicators(signed_in(request.user), record)),
-        "can_read_data": bool(readable_ledgers(signed_in(request.user), record)),
+        "can_edit": bool(editable_indicators(actor, record)),
+        "can_read_data": bool(readable_ledgers(actor, record)),
         "downloads": _downloads(request, record, DOWNLOADS),
-        "can_upload": may_upload(signed_in(request.user), record) and is_editable(record),
+        "can_upload": actor.may_upload(record) and is_editable(record),
         "monitoring_month": default_month(record),
         **_problems(request, record, assessed.problems),
     }
@@ -171,16 +161,17 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def tree(request: HttpRequest, pk: int) -> HttpResponse:
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     whole = assess(record)
-    assessed = seen_assessed(whole, readable(signed_in(request.user), record))
+    assessed = seen_assessed(whole, readable(actor, record))
     return render(
         request,
         "pages/tree.html",
         {
             "record": record,
             "assessed": assessed,
-            "membership": membership(request.user),
+            "membership": actor.member,
             "withheld": withheld_message(len(whole.problems) - len(assessed.problems)),
             **_problems(request, record, assessed.problems),
         },
@@ -192,7 +183,7 @@ def _problems(
 ) -> dict[str, object]:
     """The errors, for the banner a page shows above the figures computed in spite of them,
     and the other problems (warnings) as notes; each linked to the row where it is fixed."""
-    shown = placed(signed_in(request.user), record, problems)
+    shown = placed(actor_of(request), record, problems)
     return {
         "errors": [p for p in shown if p.severity == "error"],
         "notes": [p for p in shown if p.severity != "error"],
@@ -207,7 +198,7 @@ def _indicator_rows(
     scores = evaluation.indicator_nodes() if evaluation else {}
     rows = [
         (indicator, scores.get(indicator.code))
-        for indicator in editable_indicators(signed_in(request.user), record)
+        for indicator in editable_indicators(actor_of(request), record)
     ]
     return rows, format_score(evaluation.score) if evaluation else None
 
@@ -222,13 +213,13 @@ def _indicators_page(
     assessed = assess(record)
     found, total = _indicator_rows(request, record, assessed)
     errors = errors or {}
-    seen = seen_problems(assessed.problems, readable(signed_in(request.user), record))
+    seen = seen_problems(assessed.problems, readable(actor_of(request), record))
     context = {
         "record": record,
         "rows": [(indicator, node, errors.get(indicator.pk)) for indicator, node in found],
         "total": total,
-        "editable": may_change_now(signed_in(request.user), record, LEDGERS["indicators"]),
-        "membership": membership(request.user),
+        "editable": may_change_now(actor_of(request), record, LEDGERS["indicators"]),
+        "membership": actor_of(request).member,
         "withheld": withheld_message(len(assessed.problems) - len(seen)),
         **_problems(request, record, seen),
     }
@@ -254,7 +245,7 @@ def _indicator_row(
         "error": error,
         "saved": saved,
         "total": total,
-        "editable": may_change_now(signed_in(request.user), record, LEDGERS["indicators"]),
+        "editable": may_change_now(actor_of(request), record, LEDGERS["indicators"]),
     }
     return render(
         request, "pages/indicator_row.html", context, status=400 if error is not None else 200
@@ -263,7 +254,7 @@ def _indicator_row(
 
 @login_required
 def indicators(request: HttpRequest, pk: int) -> HttpResponse:
-    return _indicators_page(request, evaluation_or_404(request.user, pk))
+    return _indicators_page(request, actor_of(request).evaluation_or_404(pk))
 
 
 @login_required
@@ -274,20 +265,18 @@ def update_indicator(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
     value at its field (400), a lock (409) or an indicator outside the user's scope (404) above
     the table — the statuses of the API. With htmx the row is swapped in place, and a lock
     reloads the whole page to show it."""
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     given = request.POST.get("actual", "")
     try:
-        changed = set_indicator_actual(
-            signed_in(request.user), record, indicator, given, _reason(request)
-        )
-    except EditRefused as refusal:
+        changed = set_indicator_actual(actor, record, indicator, given, _reason(request))
+    except Refused as refusal:
         detail = "；".join(p.message for p in refusal.problems) or str(refusal)
-        if not refusal.problems:
+        if not isinstance(refusal, Invalid):
             messages.error(request, _("未保存：%(why)s") % {"why": detail})
             if _from_htmx(request):  # the whole page must show the lock
                 return HttpResponse(headers={"HX-Redirect": reverse("indicators", args=[pk])})
-            refused = 404 if isinstance(refusal, NotFound) else 409
-            return _indicators_page(request, record, status=refused)
+            return _indicators_page(request, record, status=status_of(refusal))
         if _from_htmx(request):
             return _indicator_row(request, record, indicator, error=(given, detail))
         return _indicators_page(request, record, {indicator: (given, detail)}, status=400)
@@ -332,11 +321,16 @@ def _from_htmx(request: HttpRequest) -> bool:
 @login_required
 def data(request: HttpRequest, pk: int) -> HttpResponse:
     """The ledgers the user may read, with their number of rows."""
-    record = evaluation_or_404(request.user, pk)
-    user = signed_in(request.user)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     ledgers = [
-        (ledger, scope, rows_of(user, record, ledger).count(), may_change_now(user, record, ledger))
-        for ledger, scope in readable_ledgers(user, record)
+        (
+            ledger,
+            scope,
+            rows_of(actor, record, ledger).count(),
+            may_change_now(actor, record, ledger),
+        )
+        for ledger, scope in readable_ledgers(actor, record)
     ]
     if not ledgers:
         raise Http404("没有这个页面")
@@ -344,7 +338,7 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
         "record": record,
         "ledgers": ledgers,
         "editable": is_editable(record),
-        "membership": membership(request.user),
+        "membership": actor.member,
     }
     return render(request, "pages/data.html", context)
 
@@ -352,14 +346,15 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     """The rows of one table, each cell marked where its value is reconstructed."""
-    record, chosen, scope = ledger_or_404(request.user, pk, table)
+    actor = actor_of(request)
+    record, chosen, scope = ledger_or_404(actor, pk, table)
     columns = chosen.summary_columns
     rows = [
         (
             row,
             [(cells[c.key], is_reconstructed(row, c)) for c in columns],
         )
-        for row in rows_of(signed_in(request.user), record, chosen)
+        for row in rows_of(actor, record, chosen)
         for cells in (row_cells(row, chosen),)
     ]
     context = {
@@ -367,9 +362,9 @@ def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
         "ledger": chosen,
         "columns": columns,
         "rows": rows,
-        "writable": may_change_now(signed_in(request.user), record, chosen),
+        "writable": may_change_now(actor, record, chosen),
         "scope": scope,
-        "membership": membership(request.user),
+        "membership": actor.member,
     }
     return render(request, "pages/ledger.html", context)
 
@@ -378,12 +373,9 @@ def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
 def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> HttpResponse:
     """GET: a row's form (read-only for readers). POST: save it; a refusal is shown at its
     fields with HTTP 400 and nothing is written."""
-    record, chosen, scope = ledger_or_404(request.user, pk, table)
-    user = signed_in(request.user)
-    try:
-        instance = None if row is None else row_or_not_found(user, record, chosen, row)
-    except NotFound as missing:
-        raise Http404(str(missing)) from missing
+    actor = actor_of(request)
+    record, chosen, scope = ledger_or_404(actor, pk, table)
+    instance = None if row is None else row_or_not_found(actor, record, chosen, row)
     lock = lock_of(record, scope)
     writable = scope.write and lock is None
     if (row is None and not scope.whole_rows) or (request.method == "POST" and not scope.write):
@@ -401,13 +393,15 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         read_only=not writable,
         owned=scope.fields,
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save_row(user, record, chosen, row, form.cells(), form.cleaned_data["reason"])
-        except NotFound as missing:
-            raise Http404(str(missing)) from missing
-        except EditRefused as refusal:
+            saved = save_row(actor, record, chosen, row, form.cells(), form.cleaned_data["reason"])
+        except NotFound:
+            raise
+        except Refused as refusal:
             form.show_problems(refusal.problems, str(refusal))
+            status = status_of(refusal)
         else:
             done = {"table": chosen.title, "row": row_label(saved.row, chosen)}
             messages.success(request, _("已保存%(table)s“%(row)s”。") % done)
@@ -421,15 +415,17 @@ def row(request: HttpRequest, pk: int, table: str, row: int | None = None) -> Ht
         "writable": writable,
         "whole_rows": writable and scope.whole_rows,
         "reconstructed": [] if instance is None else reconstructed_labels(instance, chosen),
-        "membership": membership(request.user),
+        "membership": actor.member,
     }
-    return render(request, "pages/row.html", context, status=400 if form.errors else 200)
+    if form.errors and status == 200:
+        status = 400  # the form's own checks
+    return render(request, "pages/row.html", context, status=status)
 
 
 def _warn(request: HttpRequest, record: SelfEvaluation, problems: list[Problem]) -> None:
     """Errors a saved change left elsewhere in the data set, for the next changes to clear —
     for a division, those in its own rows, and how many more the finance reviewer will see."""
-    seen = seen_problems(problems, readable(signed_in(request.user), record))
+    seen = seen_problems(problems, readable(actor_of(request), record))
     for problem in seen:
         where = {"place": place_of(problem.location), "message": problem.message}
         messages.warning(request, _("尚待处理：%(place)s：%(message)s") % where)
@@ -441,14 +437,14 @@ def _warn(request: HttpRequest, record: SelfEvaluation, problems: list[Problem])
 @login_required
 @require_POST
 def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpResponse:
-    record, chosen, _scope = ledger_or_404(request.user, pk, table)
-    user = signed_in(request.user)
+    actor = actor_of(request)
+    record, chosen, _scope = ledger_or_404(actor, pk, table)
     try:
-        label = row_label(row_or_not_found(user, record, chosen, row), chosen)
-        left = delete_row(user, record, chosen, row, _reason(request))
-    except NotFound as missing:
-        raise Http404(str(missing)) from missing
-    except EditRefused as refusal:
+        label = row_label(row_or_not_found(actor, record, chosen, row), chosen)
+        left = delete_row(actor, record, chosen, row, _reason(request))
+    except NotFound:
+        raise
+    except Refused as refusal:
         messages.error(request, _("未删除：%(why)s") % {"why": refusal})
         return redirect("row", pk=record.pk, table=chosen.key, row=row)
     done = {"table": chosen.title, "row": label}
@@ -460,16 +456,17 @@ def remove_row(request: HttpRequest, pk: int, table: str, row: int) -> HttpRespo
 @login_required
 @require_POST
 def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     try:
         done = take_step(
-            signed_in(request.user),
+            actor,
             record,
             action,
             _reason(request),
             _division_id(request.POST.get("division", "")),
         )
-    except WorkflowRefused as refusal:
+    except Refused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, _step_done(done))
@@ -478,9 +475,10 @@ def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     chosen = DOWNLOADS.get(kind)
-    if chosen is None or not may_download(signed_in(request.user), record):
+    if chosen is None or not actor.may_download(record):
         raise Http404("没有这种下载")
     computed = compute(record, monitor=False)
     if computed.dataset is None:
@@ -491,27 +489,28 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     except (NoChineseFont, PdfUnavailable) as error:
         messages.error(request, str(error))
         return redirect("dashboard", pk=record.pk)
-    record_download(signed_in(request.user), record, chosen.label)
+    record_download(actor, record, chosen.label)
     return _attachment(content, chosen.content_type, f"{record.fiscal_year}年度", chosen, record)
 
 
 @login_required
 def monitoring(request: HttpRequest, pk: int, month: int | None = None) -> HttpResponse:
     """Spending against time progress and indicators against targets at the end of a month."""
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     if month is None:
         return redirect("monitoring_month", pk=record.pk, month=default_month(record))
     if not 1 <= month <= 12:
         raise Http404("没有这个月份")
     whole = monitored(record, month)
-    result = seen_monitored(whole, readable(signed_in(request.user), record))
+    result = seen_monitored(whole, readable(actor, record))
     context: dict[str, object] = {
         "record": record,
         "month": month,
         "months": range(1, 13),
         "withheld": withheld_message(len(whole.problems) - len(result.problems)),
         "downloads": _downloads(request, record, MONITORING_DOWNLOADS),
-        "membership": membership(request.user),
+        "membership": actor.member,
         **_problems(request, record, result.problems),
     }
     if result.monthly is not None:
@@ -534,7 +533,7 @@ def _downloads(
     request: HttpRequest, record: SelfEvaluation, offered: dict[str, Kind]
 ) -> dict[str, Kind]:
     """The department's documents the page offers: all of them, or none for a division."""
-    return offered if may_download(signed_in(request.user), record) else {}
+    return offered if actor_of(request).may_download(record) else {}
 
 
 def _behind_first(group: GroupProgress) -> Decimal:
@@ -543,9 +542,10 @@ def _behind_first(group: GroupProgress) -> Decimal:
 
 @login_required
 def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) -> HttpResponse:
-    record = evaluation_or_404(request.user, pk)
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
     chosen = MONITORING_DOWNLOADS.get(kind)
-    if chosen is None or not 1 <= month <= 12 or not may_download(signed_in(request.user), record):
+    if chosen is None or not 1 <= month <= 12 or not actor.may_download(record):
         raise Http404("没有这种下载")
     result = monitored(record, month)
     if result.monthly is None:
@@ -559,7 +559,7 @@ def monitoring_download(request: HttpRequest, pk: int, month: int, kind: str) ->
         produce_monitoring(chosen, result.monthly, result.errors),
         content_type=chosen.content_type,
     )
-    record_download(signed_in(request.user), record, chosen.label, f"{month}月")
+    record_download(actor, record, chosen.label, f"{month}月")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 
@@ -584,10 +584,10 @@ def _attachment(
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit events the user may read, filtered, a page at a time, newest first; each
     event's changed fields as a small table of before and after."""
-    user = signed_in(request.user)
-    chosen = AuditFilter(request.GET or None, actions=readable_actions(user))
+    actor = actor_of(request)
+    chosen = AuditFilter(request.GET or None, actions=readable_actions(actor))
     valid = not chosen.is_bound or chosen.is_valid()
-    events = events_for(user, chosen) if valid else AuditEvent.objects.none()
+    events = events_for(actor, chosen) if valid else AuditEvent.objects.none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -600,8 +600,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "events": [(event, changes_of(event)) for event in page.object_list],
             "query": query.urlencode(),
             "sign_in_actions": SIGN_IN_ACTIONS,  # the actor of a failed sign-in is unknown
-            "limited_to": limited_to(membership(request.user)),
-            "membership": membership(request.user),
+            "limited_to": actor.division,
+            "membership": actor.member,
         },
         status=200 if valid else 400,
     )
@@ -610,12 +610,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @login_required
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered audit events as an Excel workbook (the export is recorded too)."""
-    user = signed_in(request.user)
-    chosen = AuditFilter(request.GET or None, actions=readable_actions(user))
+    actor = actor_of(request)
+    chosen = AuditFilter(request.GET or None, actions=readable_actions(actor))
     if chosen.is_bound and not chosen.is_valid():
         return audit_log(request)
     response = HttpResponse(
-        export(user, chosen),
+        export(actor, chosen),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     name = f"审计日志{timezone.localdate():%Y%m%d}.xlsx"
@@ -627,18 +627,19 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the upload form. POST: check the workbook and show every problem, or a summary to
     confirm."""
-    record = evaluation_or_404(request.user, pk)
-    if not may_upload(signed_in(request.user), record):
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
+    if not actor.may_upload(record):
         raise Http404("没有这个页面")
-    context: dict[str, object] = {"record": record, "membership": membership(request.user)}
+    context: dict[str, object] = {"record": record, "membership": actor.member}
     if request.method == "POST":
         file = request.FILES.get("workbook")
         if file is None:
             context["refusal"] = _("请选择要上传的 .xlsx 工作簿")
         else:
             try:
-                checked = receive(signed_in(request.user), record, file)
-            except UploadRefused as refusal:
+                checked = receive(actor, record, file)
+            except Refused as refusal:
                 context["refusal"] = str(refusal)
             else:
                 context.update(checked=checked, problems=unlinked(checked.problems))
@@ -648,12 +649,13 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    record = evaluation_or_404(request.user, pk)
-    if not may_upload(signed_in(request.user), record):
+    actor = actor_of(request)
+    record = actor.evaluation_or_404(pk)
+    if not actor.may_upload(record):
         raise Http404("没有这个页面")
     try:
-        applied = confirm(signed_in(request.user), record, request.POST.get("token", ""))
-    except UploadRefused as refusal:
+        applied = confirm(actor, record, request.POST.get("token", ""))
+    except Refused as refusal:
         messages.error(request, str(refusal))
         return redirect("upload", pk=record.pk)
     counts = applied.plan.as_record()
@@ -675,12 +677,13 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
-    if not is_system_admin(signed_in(request.user)):
+    actor = actor_of(request)
+    if not actor.is_system_admin:
         raise Http404("没有这个页面")
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = create_user(signed_in(request.user), form)
+            created = create_user(actor, form)
         except UsernameTaken as taken:
             form.add_error("username", taken.message)
         else:
@@ -695,7 +698,7 @@ def users(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "accounts": accounts,
-            "membership": membership(request.user),
+            "membership": actor.member,
         },
         status=400 if form.errors else 200,
     )
@@ -704,15 +707,16 @@ def users(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit_user(request: HttpRequest, user_id: int) -> HttpResponse:
     """Change an account's role and scope, deactivate it, or set a new password."""
-    admin = signed_in(request.user)
-    if not is_system_admin(admin):
+    actor = actor_of(request)
+    if not actor.is_system_admin:
         raise Http404("没有这个页面")
+    admin = actor.signed_in
     account = User.objects.filter(pk=user_id).first()
     if account is None:
         raise Http404("没有这个用户")
     form = EditUserForm(account, admin, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if change_user(admin, form):
+        if change_user(actor, form):
             messages.success(request, _("已修改用户 %(name)s。") % {"name": account.username})
         else:
             messages.info(request, _("用户 %(name)s 没有变化。") % {"name": account.username})
@@ -720,6 +724,6 @@ def edit_user(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "pages/user.html",
-        {"form": form, "account": account, "membership": membership(request.user)},
+        {"form": form, "account": account, "membership": actor.member},
         status=400 if form.errors else 200,
     )

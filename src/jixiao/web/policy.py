@@ -1,0 +1,252 @@
+"""Who may see and do what: the one access policy. Every page, API call, download, upload,
+workflow step and audit-log read asks an :class:`Actor`; menus only follow.
+
+An actor is a user with their role and scope (their :class:`Membership`, loaded in one query),
+built once per request (:func:`actor_of`). The roles:
+
+- a **division filler** sees the self-evaluations of their department, reads only their own
+  division's rows of the key tasks, projects, indicators, spending plans and forecasts, and
+  changes there only the fields a division owns (:data:`DIVISION_FIELDS`); they take their own
+  division's 提交;
+- the **finance reviewer** reads and changes every ledger of their department, uploads
+  workbooks, takes the finance office's steps;
+- the **unit leader** reads their department's and takes the leader's steps;
+- the **bureau reviewer** reads every department's and takes the bureau's return;
+- the **system administrator** manages users, reads no data set, and reads the audit events of
+  no self-evaluation (user administration, sign-ins).
+
+Anything outside a scope is answered as if it did not exist (404), so that nothing leaks, not
+even whether it exists. The department's documents (report, score table, workbook, monitoring
+bulletin and review table) show every row, so they go only to those who read every row.
+
+Worked example: ``demo-division1`` (division filler of 对外贸易处, 广州市商务局) asks about the
+2023 self-evaluation: ``visible_evaluations()`` holds it; ``scope_on(record, "indicators")`` is
+read and write of 对外贸易处's rows, fields ``actual`` and ``deviation_reason`` only;
+``scope_on(record, "budget_lines")`` is nothing (404); ``may_download(record)`` is false; the
+same user in another department's year gets 404 everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from jixiao.web.audit.models import AuditEvent
+from jixiao.web.errors import NotFound
+from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
+
+DEPARTMENT_ROLES = (Role.DIVISION_FILLER, Role.FINANCE_REVIEWER, Role.UNIT_LEADER)
+DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators", "spending_plans", "forecasts"})
+# The fields a division fills in its own rows; None: whole rows (it adds and removes them too).
+# Everything else is the finance office's: budget amounts, funding sources and spending (from its
+# accounts), targets and points (set with the budget), codes and names, the management facts.
+DIVISION_FIELDS: Mapping[str, frozenset[str] | None] = {
+    "key_tasks": frozenset({"content", "completion"}),  # the task's narrative
+    "projects": frozenset(),
+    "indicators": frozenset({"actual", "deviation_reason"}),
+    "spending_plans": None,  # its projects' spending plans
+    "forecasts": None,  # its indicators' forecasts
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may do with one ledger of one self-evaluation."""
+
+    read: bool
+    write: bool
+    division: Division | None = None  # only this division's rows, when set
+    fields: frozenset[str] | None = None  # only these fields, no rows added or removed, when set
+
+    @property
+    def whole_rows(self) -> bool:
+        """Whether rows may be added and removed, not only some of their fields changed."""
+        return self.write and self.fields is None
+
+    def foreign(self, changed: Iterable[str]) -> list[str]:
+        """The changed model fields this scope may not change."""
+        if self.fields is None:
+            return []
+        return sorted(name for name in changed if name not in self.fields)
+
+
+NOTHING = Scope(read=False, write=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Actor:
+    """A user with their role and scope, answering every permission question. ``user`` is
+    None for an anonymous visitor, ``member`` None for an account without a role: both see
+    nothing."""
+
+    user: User | None
+    member: Membership | None
+
+    @classmethod
+    def of(cls, user: User | AnonymousUser | None) -> Actor:
+        """The actor of ``user``: its membership read in one query."""
+        if user is None or not user.is_authenticated:
+            return cls(None, None)
+        assert isinstance(user, User)
+        member = (
+            Membership.objects.select_related("department", "division").filter(user=user).first()
+        )
+        return cls(user, member)
+
+    @property
+    def signed_in(self) -> User:
+        """The user of a view that requires sign-in (login_required or the API's
+        IsAuthenticated)."""
+        assert self.user is not None
+        return self.user
+
+    @property
+    def role(self) -> str | None:
+        return self.member.role if self.member is not None else None
+
+    @property
+    def division(self) -> Division | None:
+        """The division whose rows alone the actor reads — a division filler's —, or None for
+        everyone else. The one place that says so: ledgers, results, monitoring, documents and
+        the audit log all follow it."""
+        if self.member is not None and self.member.role == Role.DIVISION_FILLER:
+            return self.member.division
+        return None
+
+    @property
+    def is_system_admin(self) -> bool:
+        return self.role == Role.SYSTEM_ADMIN
+
+    # --- self-evaluations ----------------------------------------------------------------
+
+    def visible_evaluations(self) -> QuerySet[SelfEvaluation]:
+        """The self-evaluations the actor may read."""
+        evaluations = SelfEvaluation.objects.select_related("department")
+        member = self.member
+        if member is None:
+            return evaluations.none()
+        if member.role == Role.BUREAU_REVIEWER:
+            return evaluations.all()
+        if member.role in DEPARTMENT_ROLES and member.department_id is not None:
+            return evaluations.filter(department_id=member.department_id)
+        return evaluations.none()
+
+    def evaluation_or_404(self, pk: int) -> SelfEvaluation:
+        evaluation = self.visible_evaluations().filter(pk=pk).first()
+        if evaluation is None:
+            raise NotFound(_("没有这个年度绩效自评，或您无权查看"))
+        return evaluation
+
+    def _in_department(self, record: SelfEvaluation) -> bool:
+        return self.member is not None and self.member.department_id == record.department_id
+
+    # --- the ledgers -----------------------------------------------------------------------
+
+    def scope_on(self, record: SelfEvaluation, table: str) -> Scope:
+        """The actor's rights on the ledger ``table`` of ``record`` (the caller has checked
+        that ``record`` is visible; the lock is checked when changing)."""
+        role = self.role
+        if role == Role.BUREAU_REVIEWER:
+            return Scope(read=True, write=False)
+        if not self._in_department(record):
+            return NOTHING
+        if role == Role.FINANCE_REVIEWER:
+            return Scope(read=True, write=True)
+        if role == Role.UNIT_LEADER:
+            return Scope(read=True, write=False)
+        division = self.division
+        if division is not None and table in DIVISION_TABLES:
+            owned = DIVISION_FIELDS[table]
+            return Scope(read=True, write=owned != frozenset(), division=division, fields=owned)
+        return NOTHING
+
+    def reads_whole_department(self, record: SelfEvaluation) -> bool:
+        """Whether the actor reads every row of every ledger of ``record`` (the finance
+        reviewer, the unit leader, the bureau). Only they get the department's documents,
+        which show every row; everyone else sees the department's results cut to the rows they
+        read (``editing.readable``)."""
+        if self.role == Role.BUREAU_REVIEWER:
+            return True
+        return self._in_department(record) and self.role in (
+            Role.FINANCE_REVIEWER,
+            Role.UNIT_LEADER,
+        )
+
+    # --- documents, uploads, workflow ------------------------------------------------------
+
+    def may_download(self, record: SelfEvaluation) -> bool:
+        """Whether the actor gets ``record``'s documents (report, score table, workbook,
+        monitoring bulletin and review table): only if they read every row they show."""
+        return self.reads_whole_department(record)
+
+    def may_upload(self, record: SelfEvaluation) -> bool:
+        """Whether the actor may bring a workbook into ``record`` (whatever the lock): the
+        finance reviewer of its department."""
+        return self.role == Role.FINANCE_REVIEWER and self._in_department(record)
+
+    def workflow_role(self, record: SelfEvaluation) -> str | None:
+        """The role in which the actor takes ``record``'s workflow steps: their own, for the
+        bureau or within their department; None otherwise (a system administrator, another
+        department)."""
+        if self.role == Role.BUREAU_REVIEWER or (
+            self.role is not None and self._in_department(record)
+        ):
+            return self.role
+        return None
+
+    # --- the audit log ---------------------------------------------------------------------
+
+    def visible_events(self) -> QuerySet[AuditEvent]:
+        """The audit events the actor may read: those of the self-evaluations they see — for
+        a division filler only the events about their division's rows and their own actions
+        —; the system administrator also sees the events of no self-evaluation (user
+        administration, sign-ins)."""
+        in_scope = Q(evaluation__in=self.visible_evaluations())
+        division = self.division
+        if division is not None:
+            in_scope &= Q(division=division) | Q(actor=self.user)
+        if self.is_system_admin:
+            in_scope |= Q(evaluation__isnull=True)
+        return AuditEvent.objects.filter(in_scope)
+
+
+Who = User | Actor  # what the use cases accept: an actor, or a user (whose actor is built)
+
+
+def as_actor(who: Who | AnonymousUser) -> Actor:
+    """``who`` as an actor: itself, or a user's actor built now (one query)."""
+    return who if isinstance(who, Actor) else Actor.of(who)
+
+
+def user_of(who: Who) -> User:
+    """The user behind ``who``, as audit events name them."""
+    return who.signed_in if isinstance(who, Actor) else who
+
+
+ACTOR_ATTRIBUTE = "jixiao_actor"
+
+
+def actor_of(request: HttpRequest | Any) -> Actor:
+    """The actor of ``request`` (a page's or the API's), built once per request and kept on it,
+    so that a page asks the database for the membership once however many questions it asks.
+    Built again if the request's user changes (signing in or out)."""
+    user = request.user
+    base = getattr(request, "_request", request)  # the API's request wraps the page's
+    cached = getattr(base, ACTOR_ATTRIBUTE, None)
+    if isinstance(cached, Actor) and cached.user == (user if user.is_authenticated else None):
+        return cached
+    actor = Actor.of(user)
+    setattr(base, ACTOR_ATTRIBUTE, actor)
+    return actor
+
+
+def membership(user: User) -> Membership | None:
+    """An account's role and scope as stored now (for user administration, which shows and
+    records another account's; permission questions ask the actor)."""
+    return Membership.objects.select_related("department", "division").filter(user=user).first()
