@@ -31,7 +31,7 @@ from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.models import Contract, Indicator, Project
 from jixiao.web.results import store
 from jixiao.web.results.models import NodeScore, StoredMonth, StoredResult
-from jixiao.web.results.store import needs_refresh, stored_assessment, stored_month
+from jixiao.web.results.store import DATA_LINES, needs_refresh, stored_assessment, stored_month
 from jixiao.web.services import compute
 from jixiao.web.workflow import take_step
 
@@ -58,7 +58,7 @@ def assert_current(record: SelfEvaluation) -> None:
         len(fresh.assessed.errors),
     )
     assert list(NodeScore.objects.filter(result=row).values_list("node", "score")) == [
-        (node.id, node.score) for node in evaluation.root.walk()
+        (node.id, node.score) for node in evaluation.root.walk() if node.kind not in DATA_LINES
     ]
 
 
@@ -73,9 +73,13 @@ def test_item1_the_demo_is_stored_with_its_93_13_and_one_row_per_node(demo: Any)
     assert StoredMonth.objects.filter(result=row).count() == 12
     root = NodeScore.objects.get(result=row, depth=0)
     assert (root.node, root.points, root.score) == ("total", Decimal(100), Decimal("93.13"))
-    # a key task appears under 产出 and under 效益: one row per line of the tree, by its path
-    assert NodeScore.objects.filter(result=row, node="task:T1").count() == 2
-    assert NodeScore.objects.get(result=row, node="indicator:I102").score == Decimal("0.5")
+    # the framework's items, not the key tasks and indicators under them
+    assert NodeScore.objects.filter(result=row).count() == 19  # the root and its 18 items
+    assert not NodeScore.objects.filter(result=row, rule__in=["indicator", "key_task"]).exists()
+    execution = NodeScore.objects.get(result=row, node="budget_execution_rate")
+    path = "total/performance_effectiveness/budget_execution_rate"
+    assert (execution.path, execution.depth) == (path, 2)
+    assert (execution.points, execution.score) == (Decimal(5), Decimal("3.63"))
     assert_current(demo)
 
 

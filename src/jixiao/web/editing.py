@@ -33,11 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from jixiao.adapters.assemble import format_cell, read_rows
@@ -197,6 +198,28 @@ def rows_of(who: Who, record: SelfEvaluation, ledger: Ledger) -> QuerySet[Record
     return rows
 
 
+def row_counts(who: Who, record: SelfEvaluation, ledgers: Iterable[Ledger]) -> dict[str, int]:
+    """How many rows of each of ``ledgers`` ``who`` reads, counted in one query."""
+    counts = {
+        ledger.key: Coalesce(
+            Subquery(
+                rows_of(who, record, ledger)
+                .filter(evaluation=OuterRef("pk"))
+                .order_by()
+                .values("evaluation")
+                .annotate(rows=Count("pk"))
+                .values("rows")
+            ),
+            0,
+        )
+        for ledger in ledgers
+    }
+    if not counts:
+        return {}
+    found = cast(dict[str, Any], SelfEvaluation.objects.filter(pk=record.pk).values(**counts).get())
+    return {key: int(found[key]) for key in counts}
+
+
 def reads_whole_department(who: Who, record: SelfEvaluation) -> bool:
     """Whether ``who`` reads every row of every ledger of ``record``
     (:meth:`Actor.reads_whole_department`)."""
@@ -250,18 +273,21 @@ def readable(who: Who, record: SelfEvaluation) -> Readable:
     names: dict[str, set[str]] = {}
     unreadable: set[str] = set()
     for ledger in LEDGERS.values():
-        allowed = set(rows_of(actor, record, ledger).values_list("pk", flat=True))
-        if actor.scope_on(record, ledger.key).read:
+        scope = actor.scope_on(record, ledger.key)
+        if scope.read:
             sheets.add(ledger.title)
-        for row in ledger.model._default_manager.filter(evaluation=record):
-            labels = {getattr(row, "name", "")} - {""}
-            if row.pk not in allowed:
+        elif not ledger.by_division:
+            continue  # neither read nor cited by another division's name: nothing to gather
+        for row in _row_marks(record, ledger):
+            labels = {row.get("name") or ""} - {""}
+            own = scope.division is None or scope.division.pk == row.get("division")
+            if not (scope.read and own):
                 if ledger.by_division:  # others' rows are cited by reference, and refused so
                     unreadable |= labels
                 continue
-            rows.add((ledger.title, row.position))
-            references.add(str(row_location(ledger.table, row.position)))
-            codes.setdefault(ledger.key, set()).add(str(getattr(row, "code", "")))
+            rows.add((ledger.title, row["position"]))
+            references.add(str(row_location(ledger.table, row["position"])))
+            codes.setdefault(ledger.key, set()).add(str(row.get("code") or ""))
             names.setdefault(ledger.key, set()).update(labels)
     return Readable(
         whole=False,
@@ -273,6 +299,18 @@ def readable(who: Who, record: SelfEvaluation) -> Readable:
         names={key: frozenset(found) for key, found in names.items()},
         unreadable_names=frozenset(unreadable),
     )
+
+
+def _row_marks(record: SelfEvaluation, ledger: Ledger) -> list[dict[str, Any]]:
+    """What :func:`readable` needs of each row of ``ledger`` (one query): its position, name,
+    code and division (the division's id under ``division``)."""
+    present = {f.name for f in ledger.model._meta.get_fields()}
+    wanted = [name for name in ("position", "name", "code") if name in present]
+    rows = ledger.model._default_manager.filter(evaluation=record)
+    if "division" not in present:
+        return list(rows.values(*wanted))
+    marks = rows.values(*wanted, "division_id")
+    return [{**mark, "division": mark.pop("division_id")} for mark in marks]
 
 
 def row_or_not_found(who: Who, record: SelfEvaluation, ledger: Ledger, pk: int) -> Record:

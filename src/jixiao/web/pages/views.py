@@ -42,6 +42,7 @@ from jixiao.web.editing import (
     readable_ledgers,
     reconstructed_labels,
     row_cells,
+    row_counts,
     row_label,
     row_or_not_found,
     rows_of,
@@ -323,14 +324,11 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
     """The ledgers the user may read, with their number of rows."""
     actor = actor_of(request)
     record = actor.evaluation_or_404(pk)
+    readable = readable_ledgers(actor, record)
+    counts = row_counts(actor, record, (ledger for ledger, _scope in readable))
     ledgers = [
-        (
-            ledger,
-            scope,
-            rows_of(actor, record, ledger).count(),
-            may_change_now(actor, record, ledger),
-        )
-        for ledger, scope in readable_ledgers(actor, record)
+        (ledger, scope, counts[ledger.key], may_change_now(actor, record, ledger))
+        for ledger, scope in readable
     ]
     if not ledgers:
         raise Http404("没有这个页面")

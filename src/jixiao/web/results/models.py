@@ -50,10 +50,10 @@ class StoredResult(models.Model):
 
 
 class NodeScore(models.Model):
-    """One line of the score tree: ``node`` is the framework node's id (indicator nodes are
-    ``indicator:<code>``), so the same item can be summed or ranked across departments; ``path``
-    the ids from the root (a key task's node appears once under 产出 and once under 效益:
-    ``total/performance/output/task:T1``)."""
+    """One item of the framework in the score tree: ``node`` is its id in the framework, so
+    the same item can be summed or ranked across the departments scored by one framework;
+    ``path`` the ids from the root (``total/performance/execution``). The lines made from the
+    data under an item (its key tasks and indicators) are only in the result's JSON."""
 
     result = models.ForeignKey(
         StoredResult, on_delete=models.CASCADE, related_name="nodes", verbose_name="评价结果"

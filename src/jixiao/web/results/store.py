@@ -31,7 +31,7 @@ from jixiao.adapters.frameworks import load_versioned
 from jixiao.adapters.stored_json import JSON, decode, encode, shape_digest
 from jixiao.core.monitoring import MonthlyMonitoring
 from jixiao.core.problems import Problem
-from jixiao.core.result import Evaluation, NodeResult
+from jixiao.core.result import INDICATOR, KEY_TASK, Evaluation, NodeResult
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.results.models import NodeScore, StoredMonth, StoredResult, Subject
 from jixiao.web.services import Assessed, Computed, Monitored, compute
@@ -94,11 +94,18 @@ def _month_content(monitored: Monitored, computed: Computed) -> JSON:
     }
 
 
+# Lines of the tree made from the data (a key task's indicators) rather than from the framework:
+# the JSON keeps them; ``NodeScore`` holds the framework's items, the same in every department
+# scored by one framework, and as many per change whatever the number of indicators.
+DATA_LINES = frozenset({INDICATOR, KEY_TASK})
+
+
 def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
     def walk(node: NodeResult, path: str, depth: int) -> Iterator[tuple[NodeResult, str, int]]:
         yield node, path, depth
         for child in node.children:
-            yield from walk(child, f"{path}/{child.id}", depth + 1)
+            if child.kind not in DATA_LINES:
+                yield from walk(child, f"{path}/{child.id}", depth + 1)
 
     for position, (node, path, depth) in enumerate(walk(root, root.id, 0), start=1):
         yield NodeScore(
