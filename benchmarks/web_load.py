@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 PASSWORD = "jixiao-bench-2023"
@@ -239,11 +240,11 @@ def prepare(home: Path, database_url: str | None, readers: int, writers: int) ->
     return Setup(home, database_url, pk, names[:readers], names[readers:], indicators, pages, save)
 
 
-def _writable_indicators(found: object, count: int) -> list[tuple[int, Decimal]]:
+def _writable_indicators(found: Any, count: int) -> list[tuple[int, Decimal]]:
     """Quantitative indicators with a numeric actual value, one per writer (round again if the
     department has fewer)."""
     chosen: list[tuple[int, Decimal]] = []
-    for indicator in found.filter(comparison__in=("≥", "≤")).order_by("id"):  # type: ignore[attr-defined]
+    for indicator in found.filter(comparison__in=("≥", "≤")).order_by("id"):
         try:
             chosen.append((indicator.pk, Decimal(str(indicator.actual))))
         except InvalidOperation:
@@ -254,14 +255,14 @@ def _writable_indicators(found: object, count: int) -> list[tuple[int, Decimal]]
 
 
 def _count_queries(
-    user: object, pages: list[Page], save: Page, indicator: tuple[int, Decimal]
+    user: Any, pages: list[Page], save: Page, indicator: tuple[int, Decimal]
 ) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     for page in pages:
         with CaptureQueriesContext(connection) as captured:
             answer = client.get(page.path)
