@@ -16,7 +16,7 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 
 from jixiao.web.home import SetupProblem
-from jixiao.web.runtime import behind_proxy, check_workers, gunicorn_options
+from jixiao.web.runtime import _serve_workers, behind_proxy, check_workers, gunicorn_options
 
 from .live import Browser, api, jixiao, load_demo, start_server
 
@@ -56,6 +56,18 @@ def test_item7_gunicorn_takes_the_options_and_believes_no_forwarding_header_itse
     assert (config.bind, config.workers, config.threads) == (["[::1]:8001"], 3, 8)
     assert (config.forwarded_allow_ips, config.secure_scheme_headers) == ([], {})
     assert config.control_socket_disable is True
+
+
+def test_item7_without_gunicorn_the_workers_are_refused_in_chinese(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "gunicorn.app.base", None)  # as if it were not installed
+    with pytest.raises(SetupProblem) as refused:
+        _serve_workers("127.0.0.1", 1, 2)
+    assert str(refused.value) == (
+        "--workers 需要 gunicorn，但未安装：请按 requirements/dev.lock 重新安装 jixiao 的依赖"
+        "（make 或 pip install gunicorn）"
+    )
 
 
 def _seen(settings: dict[str, str], peer: str, **headers: str) -> dict[str, Any]:

@@ -123,11 +123,7 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     check_workers(workers, settings.DATABASES["default"]["ENGINE"])
     options = waitress_options(os.environ)  # refuses a bad proxy setting before anything runs
     if workers > 1:
-        print(
-            f"jixiao 已在 http://{host}:{port}/ 运行（{workers} 个工作进程，Ctrl+C 停止）。",
-            flush=True,
-        )
-        _serve_workers(gunicorn_options(host, port, workers))
+        _serve_workers(host, port, workers)
         return
     from waitress import serve as waitress_serve
 
@@ -137,13 +133,20 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     waitress_serve(application, host=host, port=port, **options)
 
 
-def _serve_workers(options: dict[str, Any]) -> None:
+def _serve_workers(host: str, port: int, workers: int) -> None:
     """Run gunicorn's master in this process; it forks the workers, each of which loads the
     application itself. The master's database connections (migrations) are closed first, so
     that no worker inherits a connection another process uses."""
     from django.db import connections
-    from gunicorn.app.base import BaseApplication
 
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:
+        raise SetupProblem(
+            "--workers 需要 gunicorn，但未安装：请按 requirements/dev.lock 重新安装 jixiao 的依赖"
+            "（make 或 pip install gunicorn）"
+        ) from None
+    options = gunicorn_options(host, port, workers)
     connections.close_all()
 
     class Workers(BaseApplication):
@@ -156,4 +159,7 @@ def _serve_workers(options: dict[str, Any]) -> None:
 
             return behind_proxy(application, os.environ)
 
+    print(
+        f"jixiao 已在 http://{host}:{port}/ 运行（{workers} 个工作进程，Ctrl+C 停止）。", flush=True
+    )
     Workers().run()
