@@ -149,7 +149,7 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
     options = gunicorn_options(host, port, workers)
     connections.close_all()
 
-    class Workers(BaseApplication):
+    class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
         def load_config(self) -> None:
             for name, value in options.items():
                 self.cfg.set(name, value)
