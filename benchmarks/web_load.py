@@ -417,11 +417,13 @@ def read_and_save(
             _one(saves, session, "POST", path, form, htmx=True)
 
     def writers_then_stop(threads: list[threading.Thread]) -> None:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        done.set()
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            done.set()  # the readers stop with the writers, whatever happened to them
 
     writing = [threading.Thread(target=writer, args=(n, s)) for n, s in enumerate(writers)]
     everyone = [threading.Thread(target=reader, args=(n, s)) for n, s in enumerate(readers)]
