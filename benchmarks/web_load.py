@@ -166,8 +166,10 @@ def _check_loopback(url: str) -> None:
     if host and host not in LOOPBACK and not host.startswith("127."):
         raise SystemExit(f"只对本机做负载测试：{host} 不是回环地址")
     name = urlsplit(url).path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"基准测试会新建并删除数据库 {name!r}：其名称须含 bench")
+    if "bench" not in name or not re.fullmatch(r"\w+", name, flags=re.ASCII):
+        raise SystemExit(
+            f"基准测试会新建并删除数据库 {name!r}：其名称须含 bench，只用字母、数字和 _"
+        )
 
 
 def _admin_url(url: str) -> str:
