@@ -15,6 +15,7 @@ RUNS = {
     "report_generation.py": ["--departments", "2", "--skip-pdf"],
     "monitoring_months.py": ["--departments", "5", "--repeat", "1"],
     "upload_bombs.py": ["--quick"],
+    "web_load.py": ["--quick"],  # a server of its own on SQLite, on 127.0.0.1
 }
 
 

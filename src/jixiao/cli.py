@@ -12,7 +12,7 @@
                    [--review OUT.xlsx|OUT.docx|OUT.html] [--framework NAME_OR_FILE]
     jixiao load PATH... [--replace] [--framework NAME_OR_FILE]
     jixiao demo [--no-serve] [--host HOST] [--port PORT] [--dataset FOLDER]
-    jixiao serve [--host HOST] [--port PORT]
+    jixiao serve [--host HOST] [--port PORT] [--workers N]
     jixiao audit verify
     jixiao backup OUT
     jixiao restore BACKUP [--replace]
@@ -149,6 +149,13 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (demo, serve):
         sub.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
         sub.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="工作进程数（默认 1：单进程多线程）；大于 1 时须使用 PostgreSQL（DATABASE_URL）",
+    )
     audit = command("audit", "审计日志")
     audit.add_argument(
         "action",
@@ -177,6 +184,12 @@ def _parser() -> argparse.ArgumentParser:
     command("sweep-uploads", "删除超过 1 小时仍未确认导入的上传工作簿")
     command("frameworks", "列出内置评价体系")
     return parser
+
+
+def _positive(given: str) -> int:
+    if not given.isdecimal() or int(given) < 1:
+        raise argparse.ArgumentTypeError(f"须为正整数，现为“{given}”")
+    return int(given)
 
 
 def _print_problems(problems: Sequence[Problem], output_format: str) -> None:
@@ -499,8 +512,11 @@ def _serve(arguments: argparse.Namespace) -> int:
     from jixiao.web import runtime
 
     runtime.setup()
+    from django.conf import settings
+
+    runtime.check_workers(arguments.workers, settings.DATABASES["default"]["ENGINE"])
     runtime.migrate()
-    runtime.serve(arguments.host, arguments.port)
+    runtime.serve(arguments.host, arguments.port, arguments.workers)
     return 0
 
 

@@ -74,9 +74,17 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def start_server(home: Path, *, database_url: str | None = None) -> Server:
-    """Start ``jixiao serve`` on a free port and wait until it accepts connections."""
+def start_server(
+    home: Path,
+    *,
+    database_url: str | None = None,
+    arguments: tuple[str, ...] = (),
+    variables: dict[str, str] | None = None,
+) -> Server:
+    """Start ``jixiao serve`` (with ``arguments``, e.g. ``--workers 2``, and environment
+    ``variables``) on a free port and wait until it accepts connections."""
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment |= variables or {}
     environment["JIXIAO_HOME"] = str(home)
     if database_url:
         environment["DATABASE_URL"] = database_url
@@ -84,7 +92,7 @@ def start_server(home: Path, *, database_url: str | None = None) -> Server:
     log = home / "server.log"
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jixiao.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "jixiao.cli", "serve", "--port", str(port), *arguments],
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -11,6 +11,7 @@ from typing import Any
 from jixiao.web.home import SetupProblem
 
 REFERENCE_NAME = "guangzhou-commerce-2023"
+THREADS = 8  # requests served at once by one process
 
 
 def reference_dataset() -> Path:
@@ -35,39 +36,130 @@ def migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def waitress_options(environ: Mapping[str, str]) -> dict[str, Any]:
-    """How waitress serves: several threads; behind a reverse proxy, the proxy's word on the
+def proxy_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Whom to believe about the client: behind a reverse proxy, the proxy's word on the
     client's address, the scheme and the host.
 
     ``JIXIAO_TRUSTED_PROXY`` names the proxy's IP address. Its X-Forwarded-For, -Proto and
-    -Host headers are believed only from that address (from anyone else waitress drops them),
-    so that the sign-in lockout counts the client's address rather than the proxy's, and
-    Django sees HTTPS where the proxy received HTTPS. (Django's SECURE_PROXY_SSL_HEADER would
-    believe the header from whoever reaches the port, so it is not used.) waitress speaks plain
-    HTTP only, so the HTTPS mode (``JIXIAO_HTTPS=1``) needs such a proxy."""
-    options: dict[str, Any] = {"threads": 8, "ident": "jixiao"}
+    -Host headers are believed only from that address (from anyone else they are dropped), so
+    that the sign-in lockout counts the client's address rather than the proxy's, and Django
+    sees HTTPS where the proxy received HTTPS. (Django's SECURE_PROXY_SSL_HEADER would believe
+    the header from whoever reaches the port, so it is not used.) jixiao speaks plain HTTP only,
+    so the HTTPS mode (``JIXIAO_HTTPS=1``) needs such a proxy. The options are waitress's, and
+    the worker processes apply them through waitress's own middleware (``behind_proxy``)."""
     proxy = environ.get("JIXIAO_TRUSTED_PROXY", "").strip()
     if proxy:
-        options |= {
+        return {
             "trusted_proxy": proxy,
             "trusted_proxy_count": 1,
             "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
             "clear_untrusted_proxy_headers": True,
         }
-    elif environ.get("JIXIAO_HTTPS") == "1":
+    if environ.get("JIXIAO_HTTPS") == "1":
         raise SetupProblem(
             "JIXIAO_HTTPS=1 须在 HTTPS 反向代理之后运行（jixiao 本身只提供 HTTP）："
             "请用 JIXIAO_TRUSTED_PROXY 指明代理的 IP 地址，例如 127.0.0.1"
         )
-    return options
+    return {}
 
 
-def serve(host: str, port: int) -> None:
-    """Serve with waitress, a production WSGI server in pure Python (several threads)."""
+def waitress_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """How waitress serves one process: several threads, and ``proxy_options``."""
+    return {"threads": THREADS, "ident": "jixiao"} | proxy_options(environ)
+
+
+def behind_proxy(application: Any, environ: Mapping[str, str]) -> Any:
+    """``application`` with the proxy's headers treated as waitress treats them
+    (``proxy_options``): believed from the trusted proxy, dropped from anyone else."""
+    from waitress.proxy_headers import proxy_headers_middleware
+
+    options = proxy_options(environ)
+    return proxy_headers_middleware(
+        application,
+        trusted_proxy=options.get("trusted_proxy"),
+        trusted_proxy_count=options.get("trusted_proxy_count", 1),
+        trusted_proxy_headers=options.get("trusted_proxy_headers"),
+        clear_untrusted=True,
+    )
+
+
+def check_workers(workers: int, engine: str) -> None:
+    """Several worker processes are for PostgreSQL only (decision 0018): SQLite lets one
+    process write at a time, and jixiao's single process is how it is run and tested there."""
+    if workers > 1 and engine != "django.db.backends.postgresql":
+        raise SetupProblem(
+            f"--workers {workers}（多个工作进程）须使用 PostgreSQL：请用环境变量 DATABASE_URL "
+            "指定 PostgreSQL 数据库；SQLite 数据库请以单进程运行（去掉 --workers）"
+        )
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """How gunicorn serves: ``workers`` processes of ``THREADS`` threads each, restarted by the
+    master if one dies. gunicorn itself believes no forwarding header from anyone (its
+    ``forwarded_allow_ips`` is empty and it knows no scheme header): ``behind_proxy`` decides,
+    as under waitress. No control socket, so that two servers of one user do not share one."""
+    address = f"[{host}]" if ":" in host else host
+    return {
+        "bind": [f"{address}:{port}"],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS,
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+        "control_socket_disable": True,
+        "proc_name": "jixiao",
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+
+
+def serve(host: str, port: int, workers: int = 1) -> None:
+    """Serve with waitress, a production WSGI server in pure Python (one process, several
+    threads); with ``workers`` above 1, with gunicorn's worker processes (decision 0018)."""
+    from django.conf import settings
+
+    check_workers(workers, settings.DATABASES["default"]["ENGINE"])
+    options = waitress_options(os.environ)  # refuses a bad proxy setting before anything runs
+    if workers > 1:
+        _serve_workers(host, port, workers)
+        return
     from waitress import serve as waitress_serve
 
     from jixiao.web.wsgi import application
 
-    options = waitress_options(os.environ)
     print(f"jixiao 已在 http://{host}:{port}/ 运行（Ctrl+C 停止）。", flush=True)
     waitress_serve(application, host=host, port=port, **options)
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    """Run gunicorn's master in this process; it forks the workers, each of which loads the
+    application itself. The master's database connections (migrations) are closed first, so
+    that no worker inherits a connection another process uses."""
+    from django.db import connections
+
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:
+        raise SetupProblem(
+            "--workers 需要 gunicorn，但未安装：请按 requirements/dev.lock 重新安装 jixiao 的依赖"
+            "（make 或 pip install gunicorn）"
+        ) from None
+    options = gunicorn_options(host, port, workers)
+    connections.close_all()
+
+    class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
+        def load_config(self) -> None:
+            for name, value in options.items():
+                self.cfg.set(name, value)
+
+        def load(self) -> Any:
+            from jixiao.web.wsgi import application
+
+            return behind_proxy(application, os.environ)
+
+    print(
+        f"jixiao 已在 http://{host}:{port}/ 运行（{workers} 个工作进程，Ctrl+C 停止）。", flush=True
+    )
+    Workers().run()
