@@ -254,3 +254,22 @@ def test_item1_a_page_reads_the_stored_result_without_reading_the_data(
         assert finance.get(f"/evaluations/{demo.pk}/tree/").status_code == 200
     read = " ".join(q["sql"] for q in queries.captured_queries)
     assert "records_indicator" not in read and "records_project" not in read
+
+
+def test_item1_renderings_kept_in_the_cache_change_with_the_data(
+    client_for: Any, demo: Any
+) -> None:
+    finance = client_for("demo-finance")
+    division = client_for("demo-division")
+    tree, ledger = f"/evaluations/{demo.pk}/tree/", f"/evaluations/{demo.pk}/data/indicators/"
+    for client in (finance, division):
+        assert "跨境电商进出口金额" in client.get(tree).content.decode()
+        assert "2004.7" in client.get(ledger).content.decode()
+    indicator = Indicator.objects.get(evaluation=demo, code="I102")
+    finance.post(f"/evaluations/{demo.pk}/indicators/{indicator.pk}/", {"actual": "1900"})
+    for client in (finance, division):
+        page = client.get(tree).content.decode()
+        assert "实际 1900" in page and "实际 2004.7" not in page
+        rows = client.get(ledger).content.decode()
+        assert ">1900<" in rows and ">2004.7<" not in rows
+    assert "93.63" in finance.get(tree).content.decode()

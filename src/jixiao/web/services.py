@@ -3,7 +3,7 @@ once and monitored month by month. ``results.store`` keeps what this computes; p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jixiao.adapters.frameworks import VersionedFramework, load_versioned
 from jixiao.core.evaluation import evaluate
@@ -30,6 +30,7 @@ class Assessed:
 
     evaluation: Evaluation | None
     problems: list[Problem]
+    version: str = field(default="", compare=False)  # of the stored result it was read from
 
     @property
     def assembled(self) -> bool:

@@ -9,9 +9,11 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from jixiao.web.audit_log import PAGE_SIZE, AuditFilter, events_for, export, rea
 from jixiao.web.downloads import DOWNLOADS, Download, produce, record_download
 from jixiao.web.editing import (
     LEDGERS,
+    Ledger,
     delete_row,
     editable_indicators,
     is_reconstructed,
@@ -61,9 +64,10 @@ from jixiao.web.monitoring import (
 from jixiao.web.monitoring import produce as produce_monitoring
 from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
-from jixiao.web.policy import actor_of
+from jixiao.web.policy import Actor, actor_of
 from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
+from jixiao.web.results.store import data_version
 from jixiao.web.results.store import stored_assessment as assess
 from jixiao.web.services import Assessed, compute
 from jixiao.web.uploads import confirm, receive
@@ -82,6 +86,10 @@ from jixiao.web.workflow import (
     open_return,
     take_step,
 )
+
+# Renderings of the data kept in the cache (per process), under keys that change with the data:
+# an hour bounds what an unused one occupies, never what a page shows.
+CACHED_FOR = 3600
 
 
 @login_required
@@ -165,13 +173,15 @@ def tree(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     record = actor.evaluation_or_404(pk)
     whole = assess(record)
-    assessed = seen_assessed(whole, readable(actor, record))
+    sight = readable(actor, record)
+    assessed = seen_assessed(whole, sight)
     return render(
         request,
         "pages/tree.html",
         {
             "record": record,
             "assessed": assessed,
+            "version": f"{whole.version}:{sight.key}",
             "membership": actor.member,
             "withheld": withheld_message(len(whole.problems) - len(assessed.problems)),
             **_problems(request, record, assessed.problems),
@@ -346,25 +356,34 @@ def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     """The rows of one table, each cell marked where its value is reconstructed."""
     actor = actor_of(request)
     record, chosen, scope = ledger_or_404(actor, pk, table)
-    columns = chosen.summary_columns
-    rows = [
-        (
-            row,
-            [(cells[c.key], is_reconstructed(row, c)) for c in columns],
-        )
-        for row in rows_of(actor, record, chosen)
-        for cells in (row_cells(row, chosen),)
-    ]
+    division = scope.division.pk if scope.division is not None else "all"
+    key = f"ledger:{data_version(record)}:{chosen.key}:{division}:{translation.get_language()}"
+    table = cache.get(key)
+    if table is None:
+        table = _ledger_table(actor, record, chosen)
+        cache.set(key, table, CACHED_FOR)
     context = {
         "record": record,
         "ledger": chosen,
-        "columns": columns,
-        "rows": rows,
+        "table": table,
         "writable": may_change_now(actor, record, chosen),
         "scope": scope,
         "membership": actor.member,
     }
     return render(request, "pages/ledger.html", context)
+
+
+def _ledger_table(actor: Actor, record: SelfEvaluation, chosen: Ledger) -> str:
+    """The ledger's table of rows as HTML: rendered once per version of the data, scope and
+    language (it holds no form, nothing of the user's own)."""
+    columns = chosen.summary_columns
+    rows = [
+        (row, [(cells[c.key], is_reconstructed(row, c)) for c in columns])
+        for row in rows_of(actor, record, chosen)
+        for cells in (row_cells(row, chosen),)
+    ]
+    context = {"record": record, "ledger": chosen, "columns": columns, "rows": rows}
+    return render_to_string("pages/ledger_table.html", context)
 
 
 @login_required

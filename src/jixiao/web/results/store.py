@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from django.db import transaction
@@ -126,7 +127,18 @@ def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
 
 def stored_assessment(record: SelfEvaluation) -> Assessed:
     """The stored result of ``record`` (computed now if it has none that is current)."""
-    return _assessment(_current_row(record))[0]
+    row = _current_row(record)
+    return replace(_assessment(row)[0], version=_version_of(row))
+
+
+def data_version(record: SelfEvaluation) -> str:
+    """A key that changes whenever ``record``'s data or result change (every change stores a
+    new result): what a page caches its rendering of the data under."""
+    return _version_of(_current_row(record))
+
+
+def _version_of(row: StoredResult) -> str:
+    return f"{row.pk}-{row.computed_at.timestamp()}-{row.data_digest[:16]}"
 
 
 def stored_data_problems(record: SelfEvaluation) -> list[Problem]:
