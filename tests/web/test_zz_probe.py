@@ -90,9 +90,8 @@ def test_time(client_for: Any, demo: Any) -> None:
 def test_profile(client_for: Any, demo: Any) -> None:
     import cProfile
     import io
-    import pstats
-
     import os
+    import pstats
 
     client = client_for("demo-finance")
     url = PAGES[os.environ["PAGE"]].format(pk=demo.pk)
