@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import docx
 import openpyxl
@@ -15,7 +16,7 @@ import pytest
 from jixiao.adapters.frameworks import load_framework
 from jixiao.core.framework import Framework, FrameworkInvalid
 from jixiao.core.model import Dataset, IndicatorForecast, Origin, SpendingPlan
-from jixiao.core.monitoring import Deviation, Level, monitor, monitor_month
+from jixiao.core.monitoring import Deviation, Level, monitor, monitor_month, monitor_year
 from jixiao.core.problems import ProblemsFound, SourceLocation
 from jixiao.core.validation import validate_dataset
 
@@ -276,3 +277,21 @@ def test_a_plan_belongs_to_its_projects_division() -> None:
     assert [(p.code, p.message) for p in validate_dataset(data)] == [
         ("E-DIVISION", "项目“项目A”属于对外贸易处，不是消费促进处")
     ]
+
+
+def test_a_year_monitored_at_once_is_each_month_monitored_alone(reference_dataset: Any) -> None:
+    """``monitor_year`` (what the web application stores) computes each month's report once;
+    every month is what ``monitor_month`` gives, and a month that cannot be monitored gives the
+    problems ``monitor_month`` raises."""
+    framework = load_framework("guangzhou-department-overall-2023")
+    year = monitor_year(reference_dataset, framework)
+    assert sorted(year) == list(range(1, 13))
+    for month in range(1, 13):
+        assert year[month] == monitor_month(reference_dataset, framework, month), month
+    without = replace(
+        reference_dataset,
+        projects=tuple(replace(p, monthly_spent=None) for p in reference_dataset.projects),
+    )
+    with pytest.raises(ProblemsFound) as raised:
+        monitor_month(without, framework, 6)
+    assert monitor_year(without, framework)[6] == tuple(raised.value.problems)

@@ -30,7 +30,7 @@ import enum
 import hashlib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -44,121 +44,205 @@ class StoredShapeChanged(ValueError):
     """A stored document does not fit the record type it should be read as."""
 
 
+Encoder = Callable[[Any], JSON]
+Decoder = Callable[[JSON], Any]
+
+
 def encode(value: object, hint: object) -> JSON:
     """``value``, a value of type ``hint``, as JSON data."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return _encode_union(value, typing.get_args(hint))
-    if hint is type(None):
-        return None
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = _field_hints(hint)
-        return {name: encode(getattr(value, name), field) for name, field in hints.items()}
-    if origin is tuple:
-        return [encode(item, item_hint) for item, item_hint in _tuple_items(value, hint)]
-    if origin is frozenset:
-        (item_hint,) = typing.get_args(hint)
-        return sorted((encode(item, item_hint) for item in cast(frozenset[Any], value)), key=repr)
-    if origin in (dict, Mapping):
-        key_hint, value_hint = typing.get_args(hint)
-        return [
-            [encode(key, key_hint), encode(item, value_hint)]
-            for key, item in cast(Mapping[Any, Any], value).items()
-        ]
-    return _encode_scalar(value, hint)
+    return _encoder(hint)(value)
 
 
 def decode(hint: type[T], data: JSON) -> T:
     """The value of type ``hint`` that :func:`encode` wrote as ``data``."""
     try:
-        return cast(T, _decode(hint, data))
+        return cast(T, _decoder(cast(Any, hint))(data))
     except (KeyError, TypeError, ValueError, InvalidOperation) as error:
         raise StoredShapeChanged(f"{getattr(hint, '__name__', hint)}: {error}") from error
 
 
-def _decode(hint: object, data: JSON) -> object:
+# Each type's encoder and decoder are made once from its hints and kept: a result of a few
+# thousand records is written and read without looking at a type hint again.
+
+
+@cache
+def _encoder(hint: object) -> Encoder:
     origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        return _decode_union(typing.get_args(hint), data)
+        return _union_encoder(arguments)
     if hint is type(None):
-        if data is not None:
-            raise TypeError(f"expected null, found {data!r}")
-        return None
+        return _none
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        fields = cast(dict[str, JSON], data)
-        hints = _field_hints(hint)
-        if set(fields) != set(hints):
-            raise KeyError(f"fields {sorted(fields)} are not {sorted(hints)}")
-        return hint(**{name: _decode(field, fields[name]) for name, field in hints.items()})
+        return _record_encoder(hint)
     if origin is tuple:
-        items = cast(list[JSON], data)
-        arguments = typing.get_args(hint)
-        if len(arguments) == 2 and arguments[1] is Ellipsis:
-            return tuple(_decode(arguments[0], item) for item in items)
-        if len(arguments) != len(items):
-            raise TypeError(f"expected {len(arguments)} items, found {len(items)}")
-        return tuple(_decode(a, item) for a, item in zip(arguments, items, strict=True))
+        return _tuple_encoder(arguments)
     if origin is frozenset:
-        (item_hint,) = typing.get_args(hint)
-        return frozenset(_decode(item_hint, item) for item in cast(list[JSON], data))
+        item = _encoder(arguments[0])
+        return lambda value: sorted((item(i) for i in value), key=repr)
     if origin in (dict, Mapping):
-        key_hint, value_hint = typing.get_args(hint)
-        pairs = cast(list[list[JSON]], data)
-        return {_decode(key_hint, key): _decode(value_hint, item) for key, item in pairs}
-    return _decode_scalar(hint, data)
+        key, item = _encoder(arguments[0]), _encoder(arguments[1])
+        return lambda value: [[key(k), item(v)] for k, v in value.items()]
+    return _scalar_encoder(hint)
 
 
-def _encode_scalar(value: object, hint: object) -> JSON:
-    if hint is Decimal and isinstance(value, Decimal):
-        return str(value)
-    if hint is date and isinstance(value, date):
-        return value.isoformat()
-    if isinstance(hint, type) and issubclass(hint, enum.Enum) and isinstance(value, hint):
-        return value.name
-    if hint is str and isinstance(value, str):  # a str-valued enum member is stored as its text
-        return str.__str__(value)
-    if hint in (int, bool) and type(value) is hint:
-        return cast(JSON, value)
-    raise TypeError(f"cannot store {value!r} as {hint!r}")
+@cache
+def _decoder(hint: object) -> Decoder:
+    origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return _union_decoder(arguments)
+    if hint is type(None):
+        return _null
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _record_decoder(hint)
+    if origin is tuple:
+        return _tuple_decoder(arguments)
+    if origin is frozenset:
+        item = _decoder(arguments[0])
+        return lambda data: frozenset(item(i) for i in cast(list[JSON], data))
+    if origin in (dict, Mapping):
+        key, item = _decoder(arguments[0]), _decoder(arguments[1])
+        return lambda data: {key(k): item(v) for k, v in cast(list[list[JSON]], data)}
+    return _scalar_decoder(hint)
 
 
-def _decode_scalar(hint: object, data: JSON) -> object:
-    if hint is Decimal and isinstance(data, str):
-        return Decimal(data)
-    if hint is date and isinstance(data, str):
-        return date.fromisoformat(data)
-    if isinstance(hint, type) and issubclass(hint, enum.Enum) and isinstance(data, str):
-        return hint[data]
-    if hint in (str, int, bool) and type(data) is hint:
-        return data
-    raise TypeError(f"{data!r} is not a stored {hint!r}")
+def _none(_value: object) -> JSON:
+    return None
 
 
-def _encode_union(value: object, members: tuple[object, ...]) -> JSON:
-    if value is None:
-        return None
+def _null(data: JSON) -> None:
+    if data is not None:
+        raise TypeError(f"expected null, found {data!r}")
+
+
+def _record_encoder(record: type) -> Encoder:
+    fields: list[tuple[str, Encoder]] = []  # filled at the first use: records may nest
+
+    def encode_record(value: Any) -> JSON:
+        if not fields:
+            fields.extend((name, _encoder(h)) for name, h in _field_hints(record).items())
+        return {name: encode_field(getattr(value, name)) for name, encode_field in fields}
+
+    return encode_record
+
+
+def _record_decoder(record: type) -> Decoder:
+    fields: list[tuple[str, Decoder]] = []
+
+    def decode_record(data: JSON) -> Any:
+        if not fields:
+            fields.extend((name, _decoder(h)) for name, h in _field_hints(record).items())
+        given = cast(dict[str, JSON], data)
+        if len(given) != len(fields):
+            names = [name for name, _decode in fields]
+            raise KeyError(f"fields {sorted(given)} are not {sorted(names)}")
+        return record(**{name: decode_field(given[name]) for name, decode_field in fields})
+
+    return decode_record
+
+
+def _tuple_encoder(arguments: tuple[object, ...]) -> Encoder:
+    if len(arguments) == 2 and arguments[1] is Ellipsis:
+        item = _encoder(arguments[0])
+        return lambda value: [item(i) for i in value]
+    items = [_encoder(a) for a in arguments]
+
+    def encode_fixed(value: Any) -> JSON:
+        if len(value) != len(items):
+            raise TypeError(f"{value!r} does not have {len(items)} items")
+        return [e(i) for e, i in zip(items, value, strict=True)]
+
+    return encode_fixed
+
+
+def _tuple_decoder(arguments: tuple[object, ...]) -> Decoder:
+    if len(arguments) == 2 and arguments[1] is Ellipsis:
+        item = _decoder(arguments[0])
+        return lambda data: tuple(item(i) for i in cast(list[JSON], data))
+    items = [_decoder(a) for a in arguments]
+
+    def decode_fixed(data: JSON) -> Any:
+        given = cast(list[JSON], data)
+        if len(given) != len(items):
+            raise TypeError(f"expected {len(items)} items, found {len(given)}")
+        return tuple(d(i) for d, i in zip(items, given, strict=True))
+
+    return decode_fixed
+
+
+def _union_encoder(members: tuple[object, ...]) -> Encoder:
     kinds = [member for member in members if member is not type(None)]
     if len(kinds) == 1:
-        return encode(value, kinds[0])
-    for member in kinds:
-        if _is_instance(value, member):
-            return {"type": _name(member), "value": encode(value, member)}
-    raise TypeError(f"{value!r} is none of {kinds!r}")
+        only = _encoder(kinds[0])
+        return lambda value: None if value is None else only(value)
+    tagged = [(member, _name(member), _encoder(member)) for member in kinds]
+
+    def encode_tagged(value: Any) -> JSON:
+        if value is None:
+            return None
+        for member, name, encode_member in tagged:
+            if _is_instance(value, member):
+                return {"type": name, "value": encode_member(value)}
+        raise TypeError(f"{value!r} is none of {kinds!r}")
+
+    return encode_tagged
 
 
-def _decode_union(members: tuple[object, ...], data: JSON) -> object:
-    if data is None:
-        if type(None) not in members:
-            raise TypeError("null where a value is required")
-        return None
+def _union_decoder(members: tuple[object, ...]) -> Decoder:
+    optional = type(None) in members
     kinds = [member for member in members if member is not type(None)]
-    if len(kinds) == 1:
-        return _decode(kinds[0], data)
-    tagged = cast(dict[str, JSON], data)
-    for member in kinds:
-        if _name(member) == tagged["type"]:
-            return _decode(member, tagged["value"])
-    raise TypeError(f"no member {tagged['type']!r} among {kinds!r}")
+    by_name = {_name(member): _decoder(member) for member in kinds}
+    only = _decoder(kinds[0]) if len(kinds) == 1 else None
+
+    def decode_union(data: JSON) -> Any:
+        if data is None:
+            if not optional:
+                raise TypeError("null where a value is required")
+            return None
+        if only is not None:
+            return only(data)
+        tagged = cast(dict[str, JSON], data)
+        decode_member = by_name.get(cast(str, tagged["type"]))
+        if decode_member is None:
+            raise TypeError(f"no member {tagged['type']!r} among {kinds!r}")
+        return decode_member(tagged["value"])
+
+    return decode_union
+
+
+def _scalar_encoder(hint: object) -> Encoder:
+    def refuse(value: object) -> JSON:
+        raise TypeError(f"cannot store {value!r} as {hint!r}")
+
+    if hint is Decimal:
+        return lambda value: str(value) if isinstance(value, Decimal) else refuse(value)
+    if hint is date:
+        return lambda value: value.isoformat() if isinstance(value, date) else refuse(value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        enum_type = hint
+        return lambda value: value.name if isinstance(value, enum_type) else refuse(value)
+    if hint is str:  # a str-valued enum member is stored as its text
+        return lambda value: str.__str__(value) if isinstance(value, str) else refuse(value)
+    if hint in (int, bool):
+        return lambda value: value if type(value) is hint else refuse(value)
+    return refuse
+
+
+def _scalar_decoder(hint: object) -> Decoder:
+    def refuse(data: JSON) -> Any:
+        raise TypeError(f"{data!r} is not a stored {hint!r}")
+
+    if hint is Decimal:
+        return lambda data: Decimal(data) if isinstance(data, str) else refuse(data)
+    if hint is date:
+        return lambda data: date.fromisoformat(data) if isinstance(data, str) else refuse(data)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        members = hint.__members__
+        return lambda data: members[data] if isinstance(data, str) else refuse(data)
+    if hint in (str, int, bool):
+        return lambda data: data if type(data) is hint else refuse(data)
+    return refuse
 
 
 def _is_instance(value: object, hint: object) -> bool:
@@ -172,16 +256,6 @@ def _is_instance(value: object, hint: object) -> bool:
 
 def _name(hint: object) -> str:
     return getattr(hint, "__name__", None) or repr(hint)
-
-
-def _tuple_items(value: object, hint: object) -> list[tuple[object, object]]:
-    items = list(cast(tuple[Any, ...], value))
-    arguments = typing.get_args(hint)
-    if len(arguments) == 2 and arguments[1] is Ellipsis:
-        return [(item, arguments[0]) for item in items]
-    if len(arguments) != len(items):
-        raise TypeError(f"{value!r} does not have {len(arguments)} items")
-    return list(zip(items, arguments, strict=True))
 
 
 def shape_digest(*records: type) -> str:

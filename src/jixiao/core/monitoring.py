@@ -447,3 +447,39 @@ def monitor_month(dataset: Dataset, framework: Framework, month: int) -> Monthly
         for m in range(1, month + 1)
     )
     return MonthlyMonitoring(report, changes, by_month)
+
+
+def monitor_year(
+    dataset: Dataset, framework: Framework
+) -> dict[int, MonthlyMonitoring | tuple[Problem, ...]]:
+    """:func:`monitor_month` for each month of the year — what a stored result keeps —, each
+    month's report computed once (it is also the next month's "month before"), so the year
+    costs twelve reports, not twenty-three. A month that cannot be monitored is given as the
+    problems ``monitor_month`` would raise (no monthly spending, say)."""
+    reports: dict[int, MonitoringReport | ProblemsFound] = {}
+    for month in range(1, 13):
+        try:
+            reports[month] = monitor(dataset, framework, month)
+        except ProblemsFound as error:
+            reports[month] = error
+    by_month: list[Progress] = []
+    unmeasured: ProblemsFound | None = None  # a month's progress failed: so do all after it
+    months: dict[int, MonthlyMonitoring | tuple[Problem, ...]] = {}
+    for month in range(1, 13):
+        if unmeasured is None:
+            try:
+                measure = _Measure(dataset, framework.parameters, month)
+                by_month.append(measure.progress(dataset.projects))
+            except ProblemsFound as error:
+                unmeasured = error
+        report, previous = reports[month], reports.get(month - 1)
+        if isinstance(report, ProblemsFound):
+            months[month] = tuple(report.problems)
+        elif isinstance(previous, ProblemsFound):
+            months[month] = tuple(previous.problems)
+        elif unmeasured is not None:
+            months[month] = tuple(unmeasured.problems)
+        else:
+            changes = () if previous is None else tuple(changes_since(previous, report))
+            months[month] = MonthlyMonitoring(report, changes, tuple(by_month))
+    return months

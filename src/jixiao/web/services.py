@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jixiao.adapters.frameworks import VersionedFramework, load_versioned
+from jixiao.adapters.frameworks import load_versioned
 from jixiao.core.evaluation import evaluate
 from jixiao.core.model import Dataset
-from jixiao.core.monitoring import MonthlyMonitoring, monitor_month
-from jixiao.core.problems import Problem, ProblemsFound, errors_in
+from jixiao.core.monitoring import MonthlyMonitoring, monitor_year
+from jixiao.core.problems import Problem, errors_in
 from jixiao.core.result import Evaluation
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.mapping import read_stored
@@ -78,22 +78,19 @@ def compute(record: SelfEvaluation, *, monitor: bool = True) -> Computed:
     else:
         evaluation = evaluate(stored.dataset, versioned.framework)
         assessed = Assessed(evaluation, [*stored.problems, *evaluation.problems])
-        months = {
-            month: _monitor(stored.dataset, versioned, month, stored.problems)
-            for month in (MONTHS if monitor else ())
-        }
+        year = monitor_year(stored.dataset, versioned.framework) if monitor else {}
+        months = {month: _monitored(found, stored.problems) for month, found in year.items()}
     return Computed(
         stored.dataset, stored.problems, assessed, months, stored.digest, versioned.version
     )
 
 
-def _monitor(
-    dataset: Dataset, versioned: VersionedFramework, month: int, problems: list[Problem]
+def _monitored(
+    found: MonthlyMonitoring | tuple[Problem, ...], problems: list[Problem]
 ) -> Monitored:
-    try:
-        return Monitored(monitor_month(dataset, versioned.framework, month), problems)
-    except ProblemsFound as error:
-        return Monitored(None, [*problems, *error.problems])
+    if isinstance(found, MonthlyMonitoring):
+        return Monitored(found, problems)
+    return Monitored(None, [*problems, *found])
 
 
 def draft_mark(errors: int) -> str:
