@@ -608,11 +608,17 @@ def test_what_people_type_is_shown_escaped(client_for, demo: SelfEvaluation) -> 
     assert b"<script>alert(1)" not in page
     source = Path(__file__).resolve().parents[2] / "src" / "jixiao" / "web"
     unescaped = [
-        path.name
+        f"{path.name}: {line.strip()}"
         for path in [*source.rglob("*.html"), *source.rglob("*.py")]
-        if re.search(r"\|safe\b|autoescape off|mark_safe|format_html", path.read_text("utf-8"))
+        for line in path.read_text("utf-8").splitlines()
+        if re.search(r"\|safe\b|autoescape off|mark_safe|format_html", line)
     ]
-    assert unescaped == []
+    # the one exception, reviewed: a rendering of the escaping template engine kept in the cache
+    # with a placeholder for the user's CSRF token (letters and digits), put in on the way out
+    assert unescaped == [
+        "views.py: from django.utils.safestring import mark_safe",
+        "views.py: return mark_safe(rendering.replace(CSRF_PLACEHOLDER, get_token(request)))",
+    ]
 
 
 def test_the_security_page_names_only_tests_that_exist() -> None:

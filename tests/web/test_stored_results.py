@@ -273,3 +273,27 @@ def test_item1_renderings_kept_in_the_cache_change_with_the_data(
         rows = client.get(ledger).content.decode()
         assert ">1900<" in rows and ">2004.7<" not in rows
     assert "93.63" in finance.get(tree).content.decode()
+
+
+def test_item1_a_cached_rendering_carries_each_users_own_csrf_token(demo: Any) -> None:
+    """The indicators page keeps its rows in the cache for every user of one kind; each form in
+    them carries the token of the user it is shown to, so it saves under the CSRF check."""
+    from django.test import Client
+
+    from jixiao.web.demo import PASSWORD
+
+    url = f"/evaluations/{demo.pk}/indicators/"
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for client in (first, second):
+        assert client.login(username="demo-finance", password=PASSWORD)
+    first_page = first.get(url).content.decode()
+    second_page = second.get(url).content.decode()  # the rows come from the cache now
+    token = second_page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert token not in first_page and "csrf-" not in second_page
+    indicator = Indicator.objects.get(evaluation=demo, code="I102")
+    saved = second.post(
+        f"/evaluations/{demo.pk}/indicators/{indicator.pk}/",
+        {"actual": "1900", "csrfmiddlewaretoken": token},
+    )
+    assert saved.status_code == 302
+    assert Indicator.objects.get(pk=indicator.pk).actual == "1900"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import TypeVar
 from urllib.parse import quote
@@ -12,10 +13,12 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -90,6 +93,8 @@ from jixiao.web.workflow import (
 # Renderings of the data kept in the cache (per process), under keys that change with the data:
 # an hour bounds what an unused one occupies, never what a page shows.
 CACHED_FOR = 3600
+# Stands for the user's CSRF token in a rendering kept for many users; replaced on the way out.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 
 @login_required
@@ -221,20 +226,42 @@ def _indicators_page(
     status: int = 200,
 ) -> HttpResponse:
     """The indicators page; ``errors`` maps an indicator to (the value given, why refused)."""
+    actor = actor_of(request)
     assessed = assess(record)
-    found, total = _indicator_rows(request, record, assessed)
-    errors = errors or {}
-    seen = seen_problems(assessed.problems, readable(actor_of(request), record))
+    editable = may_change_now(actor, record, LEDGERS["indicators"])
+    seen = seen_problems(assessed.problems, readable(actor, record))
+    division = actor.division.pk if actor.division is not None else "all"
+    language = translation.get_language()
+    key = f"indicators:{assessed.version}:{actor.role}:{division}:{editable}:{language}"
+    table_rows = None if errors else cache.get(key)
+    if table_rows is None:
+        found, _total = _indicator_rows(request, record, assessed)
+        given = errors or {}
+        rows = [(indicator, node, given.get(indicator.pk)) for indicator, node in found]
+        context = {"record": record, "rows": rows, "editable": editable}
+        table_rows = render_to_string(
+            "pages/indicator_rows.html", {**context, "csrf_token": CSRF_PLACEHOLDER}
+        )
+        if not errors:
+            cache.set(key, table_rows, CACHED_FOR)
+    evaluation = assessed.evaluation
     context = {
         "record": record,
-        "rows": [(indicator, node, errors.get(indicator.pk)) for indicator, node in found],
-        "total": total,
-        "editable": may_change_now(actor_of(request), record, LEDGERS["indicators"]),
+        "table_rows": _with_token(request, table_rows),
+        "total": format_score(evaluation.score) if evaluation else None,
+        "editable": editable,
         "membership": actor_of(request).member,
         "withheld": withheld_message(len(assessed.problems) - len(seen)),
         **_problems(request, record, seen),
     }
     return render(request, "pages/indicators.html", context, status=status)
+
+
+def _with_token(request: HttpRequest, rendering: str) -> str:
+    """A rendering kept for many users (the escaping template engine's output, with
+    ``CSRF_PLACEHOLDER`` where a form's token goes) with this user's token put in: the token is
+    letters and digits, so the result is as safe as the rendering."""
+    return mark_safe(rendering.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _indicator_row(
