@@ -262,11 +262,20 @@ def test_item1_renderings_kept_in_the_cache_change_with_the_data(
     finance = client_for("demo-finance")
     division = client_for("demo-division")
     tree, ledger = f"/evaluations/{demo.pk}/tree/", f"/evaluations/{demo.pk}/data/indicators/"
+    dashboard = f"/evaluations/{demo.pk}/"
+
+    def items(client: Any) -> str:
+        page = client.get(dashboard).content.decode()
+        return page.split("各评价项得分")[1].split("</section>")[0]
+
     for client in (finance, division):
         assert "跨境电商进出口金额" in client.get(tree).content.decode()
         assert "2004.7" in client.get(ledger).content.decode()
+    before = {client: items(client) for client in (finance, division)}
     indicator = Indicator.objects.get(evaluation=demo, code="I102")
     finance.post(f"/evaluations/{demo.pk}/indicators/{indicator.pk}/", {"actual": "1900"})
+    for client in (finance, division):
+        assert items(client) != before[client]
     for client in (finance, division):
         page = client.get(tree).content.decode()
         assert "实际 1900" in page and "实际 2004.7" not in page

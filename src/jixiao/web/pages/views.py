@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,8 +28,9 @@ from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.adapters.tables import CONTROL_CHARACTERS
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.core.monitoring import GroupProgress
+from jixiao.core.monitoring import Warning as MonitoringWarning
 from jixiao.core.problems import Problem
-from jixiao.core.result import NodeResult
+from jixiao.core.result import Evaluation, NodeResult
 from jixiao.core.rules import has_children
 from jixiao.web.audit.display import changes_of
 from jixiao.web.audit.events import SIGN_IN_ACTIONS
@@ -38,6 +40,7 @@ from jixiao.web.downloads import DOWNLOADS, Download, produce, record_download
 from jixiao.web.editing import (
     LEDGERS,
     Ledger,
+    Readable,
     delete_row,
     editable_indicators,
     is_reconstructed,
@@ -132,45 +135,68 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring_month": default_month(record),
         **_problems(request, record, assessed.problems),
     }
-    if assessed.assembled:
-        warnings = warnings_at(record, default_month(record))
-        context["warnings"] = seen_warnings(warnings, sight)
+    month = default_month(record)
+    context["version"] = f"{whole.version}:{sight.key}:{month}"
     evaluation = assessed.evaluation
     if evaluation is not None:
         execution = evaluation.execution
-        average = execution.annual_average
         context.update(
             score=format_score(evaluation.score),
             grade=evaluation.grade,
             budget=format_wan(execution.overall.budget),
             spent=format_wan(execution.overall.spent),
             rate=format_percent(execution.overall.rate) if execution.overall.rate else "—",
-            progress=[
-                {
-                    "month": month,
-                    "rate": format_percent(rate),
-                    "time": format_percent(Decimal(month) / 12),
-                    "width": f"{min(rate, Decimal(1)) * 100:.1f}",
-                    "behind": rate < Decimal(month) / 12,
-                }
-                for month, rate in (average.cumulative_rates if average else ())
-            ],
-            lagging=[
-                {
-                    "name": p.name,
-                    "rate": format_percent(p.execution.rate),
-                    "unspent": format_wan(p.execution.budget - p.execution.spent),
-                }
-                for p in execution.projects
-                if p.execution.rate is not None and p.execution.rate < 1
-            ],
-            items=[
-                (node, format_score(node.score), format_score(node.points))
-                for top in evaluation.root.children
-                for node in (top.children if has_children(top.kind) else (top,))
-            ],
+            figures=DashboardFigures(record, evaluation, sight, month),
         )
     return render(request, "pages/dashboard.html", context)
+
+
+class DashboardFigures:
+    """The dashboard's tables of results, computed only when the page's cached fragment of them
+    is rendered (once per version of the result, sight and month)."""
+
+    def __init__(
+        self, record: SelfEvaluation, evaluation: Evaluation, sight: Readable, month: int
+    ) -> None:
+        self.record, self.evaluation, self.sight, self.month = record, evaluation, sight, month
+
+    @cached_property
+    def warnings(self) -> tuple[MonitoringWarning, ...]:
+        return seen_warnings(warnings_at(self.record, self.month), self.sight)
+
+    @cached_property
+    def progress(self) -> list[dict[str, object]]:
+        average = self.evaluation.execution.annual_average
+        return [
+            {
+                "month": month,
+                "rate": format_percent(rate),
+                "time": format_percent(Decimal(month) / 12),
+                "width": f"{min(rate, Decimal(1)) * 100:.1f}",
+                "behind": rate < Decimal(month) / 12,
+            }
+            for month, rate in (average.cumulative_rates if average else ())
+        ]
+
+    @cached_property
+    def lagging(self) -> list[dict[str, str]]:
+        return [
+            {
+                "name": p.name,
+                "rate": format_percent(p.execution.rate),
+                "unspent": format_wan(p.execution.budget - p.execution.spent),
+            }
+            for p in self.evaluation.execution.projects
+            if p.execution.rate is not None and p.execution.rate < 1
+        ]
+
+    @cached_property
+    def items(self) -> list[tuple[NodeResult, str, str]]:
+        return [
+            (node, format_score(node.score), format_score(node.points))
+            for top in self.evaluation.root.children
+            for node in (top.children if has_children(top.kind) else (top,))
+        ]
 
 
 @login_required
