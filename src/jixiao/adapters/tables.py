@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from jixiao.core.fields import FieldReader
 from jixiao.core.model import (
@@ -147,6 +147,17 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _plain_decimal(value: object, minimum: Decimal | None) -> bool:
+    """Whether ``value`` is a finite Decimal that ``FieldReader.number`` would take as it is
+    (read back from the database, say)."""
+    return (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and within_range(value)
+        and (minimum is None or value >= minimum)
+    )
+
+
 class RowReader:
     """Typed access to one row's cells; every problem is recorded at the cell it concerns."""
 
@@ -215,9 +226,11 @@ class RowReader:
         if self._missing(key):
             return None
         column = self.columns[key]
-        value = self.read.number(
-            self.raw(key), self.where(key), label=column.label, minimum=minimum
-        )
+        raw = self.raw(key)
+        if _plain_decimal(raw, minimum):  # a stored number: nothing to report, no location made
+            value: Decimal | None = cast(Decimal, raw)
+        else:
+            value = self.read.number(raw, self.where(key), label=column.label, minimum=minimum)
         if value is None:
             return None
         bound, places = column.number_limits

@@ -84,6 +84,7 @@ class StoredMonth(models.Model):
     )
     month = models.PositiveSmallIntegerField("监控月份")
     content = models.JSONField("监控结果")
+    digest = models.CharField("监控结果摘要（SHA-256）", max_length=64)
 
     class Meta:
         verbose_name = "月度监控结果"

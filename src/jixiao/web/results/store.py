@@ -19,6 +19,8 @@ computed again on first read — how a database written before stored results ca
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -69,12 +71,25 @@ def refresh(record: SelfEvaluation) -> Computed:
     NodeScore.objects.filter(result=result).delete()
     if evaluation is not None:
         NodeScore.objects.bulk_create(_node_scores(result, evaluation.root))
-    StoredMonth.objects.filter(result=result).delete()
-    StoredMonth.objects.bulk_create(
-        StoredMonth(result=result, month=month, content=_month_content(monitored, computed))
-        for month, monitored in computed.months.items()
-    )
+    _store_months(result, computed)
     return computed
+
+
+def _store_months(result: StoredResult, computed: Computed) -> None:
+    """Each month's report, written only where it differs from the one stored (a change of
+    an indicator's actual value leaves spending, and so every month, as it was)."""
+    stored = dict(StoredMonth.objects.filter(result=result).values_list("month", "digest"))
+    changed = []
+    for month, monitored in computed.months.items():
+        content = _month_content(monitored, computed)
+        digest = hashlib.sha256(
+            json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        if stored.get(month) != digest:
+            changed.append(StoredMonth(result=result, month=month, content=content, digest=digest))
+    StoredMonth.objects.filter(result=result).exclude(month__in=computed.months).delete()
+    StoredMonth.objects.filter(result=result, month__in=[m.month for m in changed]).delete()
+    StoredMonth.objects.bulk_create(changed)
 
 
 def _content(computed: Computed) -> JSON:
