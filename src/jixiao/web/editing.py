@@ -670,6 +670,13 @@ def editable_rows(who: Who, record: SelfEvaluation, ledger: Ledger) -> list[Reco
     return list(rows_of(actor, record, ledger))
 
 
+def fills_indicators(who: Who, record: SelfEvaluation) -> bool:
+    """Whether ``who`` has indicators to fill in ``record`` (one query, no row read)."""
+    actor = as_actor(who)
+    ledger = LEDGERS["indicators"]
+    return actor.scope_on(record, ledger.key).write and rows_of(actor, record, ledger).exists()
+
+
 def editable_indicators(who: Who, record: SelfEvaluation) -> list[Indicator]:
     return [
         row
