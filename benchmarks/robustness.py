@@ -87,6 +87,9 @@ SECOND_CODE = "gz-commerce-copy"
 SECOND_NAME = "广州市商务局（压力测试副本）"
 CONNECTION_ERRORS = (OSError, http.client.HTTPException)  # the server went away mid-request
 
+# Each indicator's actual value as stored: a number or a text (decision 0020).
+ACTUALS = "SELECT id, COALESCE(actual_number, actual_text) FROM records_indicator"
+
 
 # 1. Mutated workbooks.
 
@@ -551,7 +554,7 @@ class Stored:
         return cls(
             Counter(reason for (reason,) in reasons),
             dict(site.rows("SELECT id, note FROM records_project")),
-            {k: str(v) for k, v in site.rows("SELECT id, actual FROM records_indicator")},
+            {k: str(v) for k, v in site.rows(ACTUALS)},
             Counter(code for (code,) in codes),
         )
 

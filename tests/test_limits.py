@@ -131,19 +131,33 @@ def test_item11_every_text_fits_its_database_column() -> None:
         for column in table.columns:
             if column.key == "division":
                 continue  # a division's name, checked against the department's divisions
-            field = model._meta.get_field(field_of(column))
-            if isinstance(field, django_models.CharField) and column.kind in (
-                Kind.TEXT,
-                Kind.VALUE,
-                Kind.RECONSTRUCTED,
-            ):
-                assert column.max_length <= field.max_length, (table.key, column.key)
-            if isinstance(field, django_models.DecimalField):
-                bound, places = column.number_limits
-                unit_places = places if column.kind is not Kind.WAN else places - 4
-                digits = len(str(int(bound))) - 1 + (4 if column.kind is Kind.WAN else 0)
-                assert unit_places <= field.decimal_places, (table.key, column.key)
-                assert digits + field.decimal_places <= field.max_digits, (table.key, column.key)
+            for field in _fields_of(model, field_of(column)):
+                if isinstance(field, django_models.CharField) and column.kind in (
+                    Kind.TEXT,
+                    Kind.VALUE,
+                    Kind.RECONSTRUCTED,
+                ):
+                    assert column.max_length <= field.max_length, (table.key, column.key)
+                if isinstance(field, django_models.DecimalField):
+                    bound, places = column.number_limits
+                    unit_places = places if column.kind is not Kind.WAN else places - 4
+                    digits = len(str(int(bound))) - 1 + (4 if column.kind is Kind.WAN else 0)
+                    assert unit_places <= field.decimal_places, (table.key, column.key)
+                    assert digits + field.decimal_places <= field.max_digits, (
+                        table.key,
+                        column.key,
+                    )
+
+
+def _fields_of(model: Any, name: str) -> list[Any]:
+    """The model's field for a column, or the two fields of a value that may be a number or a
+    text (``actual_number`` and ``actual_text``, decision 0020)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return [model._meta.get_field(name)]
+    except FieldDoesNotExist:
+        return [model._meta.get_field(f"{name}_number"), model._meta.get_field(f"{name}_text")]
 
 
 def test_item11_the_reference_data_set_is_within_every_limit(tmp_path: Path) -> None:
