@@ -272,6 +272,8 @@ def test_item1_renderings_kept_in_the_cache_change_with_the_data(
         assert "跨境电商进出口金额" in client.get(tree).content.decode()
         assert "2004.7" in client.get(ledger).content.decode()
     before = {client: items(client) for client in (finance, division)}
+    api = f"/api/evaluations/{demo.pk}/evaluation/"
+    assert finance.get(api).json()["total"]["score"] == "93.13"
     indicator = Indicator.objects.get(evaluation=demo, code="I102")
     finance.post(f"/evaluations/{demo.pk}/indicators/{indicator.pk}/", {"actual": "1900"})
     for client in (finance, division):
@@ -282,6 +284,7 @@ def test_item1_renderings_kept_in_the_cache_change_with_the_data(
         rows = client.get(ledger).content.decode()
         assert ">1900<" in rows and ">2004.7<" not in rows
     assert "93.63" in finance.get(tree).content.decode()
+    assert finance.get(api).json()["total"]["score"] == "93.63"
 
 
 def test_item1_a_cached_rendering_carries_each_users_own_csrf_token(demo: Any) -> None:

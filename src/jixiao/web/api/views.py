@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.cache import cache
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -85,14 +87,19 @@ def evaluation_result(request: Request, pk: int) -> Response:
     actor = actor_of(request)
     record = actor.evaluation_or_404(pk)
     whole = assess(record)
-    assessed = seen_assessed(whole, readable(actor, record))
+    sight = readable(actor, record)
+    assessed = seen_assessed(whole, sight)
     problems = [p.as_dict() for p in placed(actor, record, assessed.problems)]
     if assessed.evaluation is None:
         return Response(
             {"detail": _("数据无法汇总成数据集，暂不能评分"), "problems": problems},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    result = evaluation_as_dict(assessed.evaluation)
+    key = f"api-evaluation:{whole.version}:{sight.key}:{translation.get_language()}"
+    result = cache.get(key)
+    if result is None:  # the tree as JSON data, made once per version of the result and sight
+        result = evaluation_as_dict(assessed.evaluation)
+        cache.set(key, result, 3600)
     return Response(result | {"draft": bool(whole.errors), "problems": problems})
 
 
