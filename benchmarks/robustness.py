@@ -88,7 +88,7 @@ SECOND_NAME = "广州市商务局（压力测试副本）"
 CONNECTION_ERRORS = (OSError, http.client.HTTPException)  # the server went away mid-request
 
 # Each indicator's actual value as stored: a number or a text (decision 0020).
-ACTUALS = "SELECT id, COALESCE(actual_number, actual_text) FROM records_indicator"
+ACTUALS = "SELECT id, COALESCE(CAST(actual_number AS TEXT), actual_text) FROM records_indicator"
 
 
 # 1. Mutated workbooks.

@@ -73,7 +73,9 @@ def test_item1_concurrent_saves_on_sqlite_all_wait_and_are_stored(tmp_path: Path
     assert form_statuses == [200] * (THREADS // 2 * SAVES)  # the redirect to the list, followed
     with sqlite3.connect(tmp_path / "jixiao.sqlite3") as database:
         notes = dict(database.execute("SELECT id, note FROM records_project").fetchall())
-        stored = "SELECT id, COALESCE(actual_number, actual_text) FROM records_indicator"
+        stored = (
+            "SELECT id, COALESCE(CAST(actual_number AS TEXT), actual_text) FROM records_indicator"
+        )
         actuals = dict(database.execute(stored).fetchall())
         saves = database.execute(
             "SELECT count(*) FROM audit_auditevent WHERE reason = '并发测试'"
