@@ -621,10 +621,17 @@ def _recompute(arguments: argparse.Namespace) -> int:
 
     records = list(SelfEvaluation.objects.select_related("department").order_by("pk"))
     chosen = [r for r in records if arguments.all or needs_refresh(r)]
+    failed = 0
     for record in tqdm(chosen, desc="计算", unit="个", file=sys.stderr, disable=len(chosen) < 2):
-        refresh_now(record)
-    print(f"已重新计算 {len(chosen)} 个部门年度的评价结果（共 {len(records)} 个）。")
-    return 0
+        try:
+            refresh_now(record)
+        except ProblemsFound as error:  # its framework cannot be read: the others go on
+            failed += 1
+            print(f"{record}：未能计算", file=sys.stderr)
+            _print_problems(error.problems, "text")
+    done = len(chosen) - failed
+    print(f"已重新计算 {done} 个部门年度的评价结果（共 {len(records)} 个）。")
+    return 1 if failed else 0
 
 
 def _sweep_uploads(_: argparse.Namespace) -> int:

@@ -309,3 +309,33 @@ def test_item1_a_cached_rendering_carries_each_users_own_csrf_token(demo: Any) -
     )
     assert saved.status_code == 302
     assert Indicator.objects.get(pk=indicator.pk).actual == "1900"
+
+
+def test_item1_a_renamed_department_is_stored_under_its_new_name(tmp_path: Path) -> None:
+    """The department's name is part of every result (reports, bulletins, the API): a change
+    that renames it stores the result under the new name, and its other years are computed
+    again at their next read."""
+    copy = tmp_path / "reference"
+    shutil.copytree(REFERENCE, copy)
+    created = load(copy, replace=False)
+    assert created.evaluation is not None
+    other_year = SelfEvaluation.objects.create(
+        department=created.evaluation.department,
+        fiscal_year=2022,
+        framework=created.evaluation.framework,
+    )
+    assert stored_assessment(other_year).evaluation is not None  # stored, with the old name
+    folder = copy / "dataset.yaml"
+    folder.write_text(
+        folder.read_text(encoding="utf-8").replace(
+            "name: 广州市商务局", "name: 广州市商务局（更名）"
+        ),
+        encoding="utf-8",
+    )
+    assert load(copy, replace=True).outcome is Outcome.CHANGED
+    evaluation = stored_assessment(created.evaluation).evaluation
+    assert evaluation is not None and evaluation.department == "广州市商务局（更名）"
+    assert_current(created.evaluation)
+    assert needs_refresh(other_year)
+    renamed = stored_assessment(other_year).evaluation
+    assert renamed is not None and renamed.department == "广州市商务局（更名）"

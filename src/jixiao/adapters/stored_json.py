@@ -120,8 +120,8 @@ def _record_encoder(record: type) -> Encoder:
     fields: list[tuple[str, Encoder]] = []  # filled at the first use: records may nest
 
     def encode_record(value: Any) -> JSON:
-        if not fields:
-            fields.extend((name, _encoder(h)) for name, h in _field_hints(record).items())
+        if not fields:  # built whole, then put in one step: threads may race here harmlessly
+            fields[:] = [(name, _encoder(h)) for name, h in _field_hints(record).items()]
         return {name: encode_field(getattr(value, name)) for name, encode_field in fields}
 
     return encode_record
@@ -131,8 +131,8 @@ def _record_decoder(record: type) -> Decoder:
     fields: list[tuple[str, Decoder]] = []
 
     def decode_record(data: JSON) -> Any:
-        if not fields:
-            fields.extend((name, _decoder(h)) for name, h in _field_hints(record).items())
+        if not fields:  # built whole, then put in one step: threads may race here harmlessly
+            fields[:] = [(name, _decoder(h)) for name, h in _field_hints(record).items()]
         given = cast(dict[str, JSON], data)
         if len(given) != len(fields):
             names = [name for name, _decode in fields]

@@ -36,7 +36,7 @@ from jixiao.web.editing import LEDGERS, Ledger, division_lock, row_cells, row_la
 from jixiao.web.organizations.models import Department, Division, SelfEvaluation
 from jixiao.web.records.mapping import TABLES, cells_of, division_names, field_of, fields_of
 from jixiao.web.records.models import Record
-from jixiao.web.results.store import refresh
+from jixiao.web.results.store import forget_department, refresh
 from jixiao.web.workflow import is_editable
 
 
@@ -187,7 +187,9 @@ def apply_changes(
     ``expected`` is the digest of the plan the person confirmed; a different plan now (someone
     changed the data meanwhile, a division submitted) is refused with :class:`PlanChanged`."""
     record = (
-        SelfEvaluation.objects.select_for_update().select_related("department").get(pk=record.pk)
+        SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("department")
+        .get(pk=record.pk)
     )
     plan = plan_changes(record, dataset)
     if expected is not None and plan.digest() != expected:
@@ -207,6 +209,7 @@ def apply_changes(
         SelfEvaluation.objects.filter(pk=record.pk).update(
             special_fund_name=dataset.special_fund_name
         )
+        forget_department(record)  # its other years print the department's name too
     problems = [p for p in refresh(record).data_problems if p.severity is Severity.ERROR]
     events.changes_applied(actor, record, plan.as_record(), reason, action=action)
     return Applied(plan, problems)

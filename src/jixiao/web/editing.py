@@ -31,8 +31,10 @@ taken off the row's list of reconstructed fields (unless the same change edits t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -242,12 +244,25 @@ class Readable:
     names: Mapping[str, frozenset[str]] = field(default_factory=dict)  # by table key
     unreadable_names: frozenset[str] = frozenset()  # other divisions' tasks, projects, …
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """What the results shown to this sight depend on: everything, or one division's rows."""
+        """What the results shown to this sight depend on: everything, or exactly these rows
+        of one division (so a rendering cut for the rows as they were is never shown for the
+        rows as they are)."""
         if self.whole:
             return "whole"
-        return f"division-{self.division.pk if self.division is not None else 'none'}"
+        division = self.division.pk if self.division is not None else "none"
+        content = repr(
+            (
+                sorted(self.sheets),
+                sorted(self.rows),
+                sorted(self.references),
+                sorted((k, sorted(v)) for k, v in self.codes.items()),
+                sorted((k, sorted(v)) for k, v in self.names.items()),
+                sorted(self.unreadable_names),
+            )
+        )
+        return f"division-{division}-{hashlib.sha256(content.encode()).hexdigest()[:32]}"
 
     def reads_row(self, sheet: str | None, position: int | None) -> bool:
         return self.whole or (sheet, position) in self.rows
@@ -399,7 +414,7 @@ class Saved:
 def _writable(who: Who, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfEvaluation, Scope]:
     """The self-evaluation locked for the change, and the user's scope; refused when the user
     may not change the ledger (404) or the data are locked (409)."""
-    locked = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
+    locked = SelfEvaluation.objects.select_for_update(no_key=True).get(pk=record.pk)
     scope = scope_of(who, locked, ledger)
     if not scope.write:
         raise NotFound(_("没有这个表，或您无权修改%(table)s") % {"table": ledger.title})

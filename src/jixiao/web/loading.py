@@ -115,7 +115,7 @@ def store(
     records the creation in its own words, as the demo does.)"""
     with transaction.atomic():
         existing = (
-            SelfEvaluation.objects.select_for_update()
+            SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
             .filter(department__code=dataset.department.code, fiscal_year=dataset.fiscal_year)
             .first()
         )

@@ -191,7 +191,7 @@ def take_step(
     open to the actor now, (:class:`Invalid`) when a reason or a division is missing."""
     actor = as_actor(who)
     user = actor.signed_in
-    record = SelfEvaluation.objects.select_for_update().get(pk=record.pk)
+    record = SelfEvaluation.objects.select_for_update(no_key=True).get(pk=record.pk)
     step = next((s for s in available_steps(actor, record) if s.action == action), None)
     if step is None:
         raise Conflict(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 from typing import TypeVar
 from urllib.parse import quote
@@ -18,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -98,7 +98,8 @@ from jixiao.web.workflow import (
 # an hour bounds what an unused one occupies, never what a page shows.
 CACHED_FOR = 3600
 # Stands for the user's CSRF token in a rendering kept for many users; replaced on the way out.
-CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+# Derived from the secret key, so every worker process (and a shared cache) agrees on it.
+CSRF_PLACEHOLDER = "csrf-" + salted_hmac("jixiao.csrf-placeholder", "").hexdigest()[:32]
 
 
 @login_required
@@ -118,8 +119,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     record = actor.evaluation_or_404(pk)
-    sight = readable(actor, record)
     whole = assess(record)
+    sight = readable(actor, record)  # the cached fragments' key names the result and the sight
     assessed = seen_assessed(whole, sight)
     context: dict[str, object] = {
         "record": record,

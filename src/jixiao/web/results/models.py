@@ -30,14 +30,15 @@ class StoredResult(models.Model):
     subject = models.CharField("评价对象", max_length=32, choices=Subject.choices)
     subject_code = models.CharField("对象编码", max_length=64, blank=True)
     data_digest = models.CharField("数据摘要（SHA-256）", max_length=64)
-    framework = models.CharField("评价体系", max_length=200)
+    framework = models.TextField("评价体系")
     framework_version = models.CharField("评价体系版本（SHA-256）", max_length=64)
     codec_version = models.CharField("存储格式（记录结构的 SHA-256）", max_length=64)
     total = models.DecimalField("总分", max_digits=8, decimal_places=2, null=True, blank=True)
-    grade = models.CharField("等级", max_length=32, blank=True)
+    grade = models.TextField("等级", blank=True)
     errors = models.PositiveIntegerField("未解决的错误数")
     content = models.JSONField("评价结果")
     computed_at = models.DateTimeField("计算时间")
+    revision = models.BigIntegerField("计算编号")  # a new random number at every computation
 
     class Meta:
         verbose_name = "评价结果"
@@ -58,12 +59,12 @@ class NodeScore(models.Model):
     result = models.ForeignKey(
         StoredResult, on_delete=models.CASCADE, related_name="nodes", verbose_name="评价结果"
     )
-    node = models.CharField("评价项编号", max_length=100, db_index=True)
-    path = models.CharField("评价项路径", max_length=1000)
+    node = models.TextField("评价项编号", db_index=True)
+    path = models.TextField("评价项路径")
     position = models.PositiveIntegerField("顺序")
     depth = models.PositiveSmallIntegerField("层级")
-    name = models.CharField("评价项", max_length=300)
-    rule = models.CharField("评分规则", max_length=64)
+    name = models.TextField("评价项")
+    rule = models.TextField("评分规则")
     points = models.DecimalField("分值", max_digits=8, decimal_places=2)
     score = models.DecimalField("得分", max_digits=8, decimal_places=2)
 

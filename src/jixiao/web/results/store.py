@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from django.db import transaction
 from django.utils import timezone
 
 from jixiao.adapters.frameworks import load_versioned
-from jixiao.adapters.stored_json import JSON, decode, encode, shape_digest
+from jixiao.adapters.stored_json import JSON, StoredShapeChanged, decode, encode, shape_digest
 from jixiao.core.monitoring import MonthlyMonitoring
 from jixiao.core.problems import Problem
 from jixiao.core.result import INDICATOR, KEY_TASK, Evaluation, NodeResult
@@ -39,9 +41,33 @@ from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.results.models import NodeScore, StoredMonth, StoredResult, Subject
 from jixiao.web.services import Assessed, Computed, Monitored, compute
 
-# The shape of the stored records: a version that changes a result record's fields makes every
-# stored result be computed again at its next read, with no version number to remember.
-CODEC_VERSION = shape_digest(Evaluation, MonthlyMonitoring, Problem)
+# What a stored result was computed by: the shape of its records and the source of the code that
+# reads the data back, scores and monitors them. An upgrade that changes either makes every stored
+# result be computed again at its next read, with no version number to remember.
+RESULT_CODE = (
+    "jixiao/core",
+    "jixiao/adapters/tables.py",
+    "jixiao/adapters/assemble.py",
+    "jixiao/adapters/stored_json.py",
+    "jixiao/web/records/mapping.py",
+    "jixiao/web/records/numbers.py",
+    "jixiao/web/services.py",
+)
+
+
+def _code_digest() -> str:
+    root = Path(__file__).resolve().parents[3]  # the folder holding the package jixiao/
+    digest = hashlib.sha256(shape_digest(Evaluation, MonthlyMonitoring, Problem).encode())
+    for part in RESULT_CODE:
+        path = root / part
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode() + b"\0")
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+CODEC_VERSION = _code_digest()
 T = TypeVar("T")
 
 
@@ -49,7 +75,7 @@ T = TypeVar("T")
 def refresh(record: SelfEvaluation) -> Computed:
     """Compute ``record``'s result from its data as they are now and store it, replacing the
     one before (inside the caller's transaction)."""
-    SelfEvaluation.objects.select_for_update().filter(pk=record.pk).exists()
+    record = _locked(record)
     computed = compute(record)
     evaluation = computed.assessed.evaluation
     result, _created = StoredResult.objects.update_or_create(
@@ -66,6 +92,7 @@ def refresh(record: SelfEvaluation) -> Computed:
             "errors": len(computed.assessed.errors),
             "content": _content(computed),
             "computed_at": timezone.now(),
+            "revision": secrets.randbits(62),
         },
     )
     NodeScore.objects.filter(result=result).delete()
@@ -73,6 +100,21 @@ def refresh(record: SelfEvaluation) -> Computed:
         NodeScore.objects.bulk_create(_node_scores(result, evaluation.root))
     _store_months(result, computed)
     return computed
+
+
+def _locked(record: SelfEvaluation) -> SelfEvaluation:
+    """``record`` read again under its row's lock (``FOR NO KEY UPDATE``: an audit event citing
+    it may still be inserted meanwhile): its department's name and special fund's name as the
+    caller's transaction has just made them."""
+    rows = SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
+    return rows.select_related("department").get(pk=record.pk)
+
+
+def forget_department(record: SelfEvaluation) -> None:
+    """The stored results of ``record``'s department's other years, dropped when its name
+    changes (they print it): each is computed again at its next read."""
+    others = StoredResult.objects.filter(evaluation__department_id=record.department_id)
+    others.exclude(evaluation_id=record.pk).delete()
 
 
 def _store_months(result: StoredResult, computed: Computed) -> None:
@@ -130,7 +172,7 @@ def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
             path=path,
             position=position,
             depth=depth,
-            name=node.name[:300],
+            name=node.name,
             rule=node.kind,
             points=node.points,
             score=node.score,
@@ -142,8 +184,7 @@ def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
 
 def stored_assessment(record: SelfEvaluation) -> Assessed:
     """The stored result of ``record`` (computed now if it has none that is current)."""
-    row = _current_row(record)
-    return replace(_assessment(row)[0], version=_version_of(row))
+    return _read(record, lambda row: replace(_assessment(row)[0], version=_version_of(row)))
 
 
 def data_version(record: SelfEvaluation) -> str:
@@ -153,39 +194,56 @@ def data_version(record: SelfEvaluation) -> str:
 
 
 def _version_of(row: StoredResult) -> str:
-    return f"{row.pk}-{row.computed_at.timestamp()}-{row.data_digest[:16]}"
+    """Which stored result and which computation of it: a new one at every refresh."""
+    return f"{row.pk}-{row.revision}"
 
 
 def stored_data_problems(record: SelfEvaluation) -> list[Problem]:
     """The problems found reading ``record``'s stored data, before evaluating them."""
-    return _assessment(_current_row(record))[1]
+    return _read(record, lambda row: _assessment(row)[1])
 
 
 def stored_month(record: SelfEvaluation, month: int) -> Monitored:
     """The stored monitoring report at the end of ``month`` (1–12)."""
-    row = _current_row(record)
-    data_problems = _assessment(row)[1]
 
-    def load() -> Any:
-        months = StoredMonth.objects.filter(result_id=row.pk, month=month)
-        return months.values_list("content", flat=True).first()
+    def read(row: StoredResult) -> Monitored:
+        data_problems = _assessment(row)[1]
 
-    return _decoded(
-        (row.pk, row.computed_at, month), load, lambda c: _monitored_of(c, data_problems)
-    )
+        def load() -> Any:
+            months = StoredMonth.objects.filter(result_id=row.pk, month=month)
+            return months.values_list("content", flat=True).first()
+
+        return _decoded((_version_of(row), month), load, lambda c: _monitored_of(c, data_problems))
+
+    return _read(record, read)
+
+
+def _read(record: SelfEvaluation, read: Callable[[StoredResult], T]) -> T:
+    """``read`` of the current stored result; one that cannot be read (written by other code,
+    cut short) is computed again once."""
+    try:
+        return read(_current_row(record))
+    except (StoredShapeChanged, StoredResult.DoesNotExist):
+        refresh_now(record)
+        return read(_current_row(record))
 
 
 def _assessment(row: StoredResult) -> tuple[Assessed, list[Problem]]:
     def load() -> Any:
         return StoredResult.objects.filter(pk=row.pk).values_list("content", flat=True).first()
 
-    return _decoded((row.pk, row.computed_at, 0), load, _assessment_of)
+    return _decoded((_version_of(row), 0), load, _assessment_of)
 
 
-def refresh_now(record: SelfEvaluation) -> Computed:
-    """:func:`refresh` in a transaction of its own (``jixiao recompute``, a first read)."""
+def refresh_now(record: SelfEvaluation, *, if_stale: bool = False) -> None:
+    """:func:`refresh` in a transaction of its own (``jixiao recompute``, a first read); with
+    ``if_stale``, only if the result is still stale once the row is locked (the readers who
+    found it stale together compute it once)."""
     with transaction.atomic():
-        return refresh(record)
+        locked = _locked(record)
+        if if_stale and not _is_stale(locked, _row_of(locked)):
+            return
+        refresh(locked)
 
 
 def needs_refresh(record: SelfEvaluation) -> bool:
@@ -198,7 +256,7 @@ def _current_row(record: SelfEvaluation) -> StoredResult:
     """The stored result's row (without its content), computed first when it is stale."""
     row = _row_of(record)
     if row is None or _is_stale(record, row):
-        refresh_now(record)
+        refresh_now(record, if_stale=True)
         row = _row_of(record)
         assert row is not None
     return row
@@ -220,12 +278,12 @@ def _is_stale(record: SelfEvaluation, row: StoredResult | None) -> bool:
     )
 
 
-_cache: OrderedDict[tuple[int, object, int], Any] = OrderedDict()
+_cache: OrderedDict[tuple[str, int], Any] = OrderedDict()
 _cache_lock = threading.Lock()
 CACHE_SIZE = 512
 
 
-def _decoded(key: tuple[int, object, int], load: Callable[[], Any], build: Callable[[Any], T]) -> T:
+def _decoded(key: tuple[str, int], load: Callable[[], Any], build: Callable[[Any], T]) -> T:
     """``build(load())``, once per process and stored version of the result."""
     with _cache_lock:
         if key in _cache:
