@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -41,6 +40,7 @@ from jixiao.web.policy import Actor, actor_of
 from jixiao.web.problem_places import placed
 from jixiao.web.records.mapping import read_stored
 from jixiao.web.records.models import Record
+from jixiao.web.results.store import kept
 from jixiao.web.results.store import stored_assessment as assess
 from jixiao.web.visibility import seen_assessed, seen_monitored, seen_problems, seen_tables
 
@@ -96,10 +96,8 @@ def evaluation_result(request: Request, pk: int) -> Response:
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     key = f"api-evaluation:{whole.version}:{sight.key}:{translation.get_language()}"
-    result = cache.get(key)
-    if result is None:  # the tree as JSON data, made once per version of the result and sight
-        result = evaluation_as_dict(assessed.evaluation)
-        cache.set(key, result, 3600)
+    evaluation = assessed.evaluation  # the tree as JSON data, once per version and sight
+    result = kept(key, lambda: evaluation_as_dict(evaluation))
     return Response(result | {"draft": bool(whole.errors), "problems": problems})
 
 

@@ -9,7 +9,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -74,7 +73,7 @@ from jixiao.web.pages.forms import RowForm
 from jixiao.web.policy import Actor, actor_of
 from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
-from jixiao.web.results.store import data_version
+from jixiao.web.results.store import data_version, kept
 from jixiao.web.results.store import stored_assessment as assess
 from jixiao.web.services import Assessed, compute
 from jixiao.web.uploads import confirm, receive
@@ -94,9 +93,6 @@ from jixiao.web.workflow import (
     take_step,
 )
 
-# Renderings of the data kept in the cache (per process), under keys that change with the data:
-# an hour bounds what an unused one occupies, never what a page shows.
-CACHED_FOR = 3600
 # Stands for the user's CSRF token in a rendering kept for many users; replaced on the way out.
 # Derived from the secret key, so every worker process (and a shared cache) agrees on it.
 CSRF_PLACEHOLDER = "csrf-" + salted_hmac("jixiao.csrf-placeholder", "").hexdigest()[:32]
@@ -261,17 +257,17 @@ def _indicators_page(
     division = actor.division.pk if actor.division is not None else "all"
     language = translation.get_language()
     key = f"indicators:{assessed.version}:{actor.role}:{division}:{editable}:{language}"
-    table_rows = None if errors else cache.get(key)
-    if table_rows is None:
+
+    def render_rows(given: dict[int, tuple[str, str]]) -> str:
         found, _total = _indicator_rows(request, record, assessed)
-        given = errors or {}
         rows = [(indicator, node, given.get(indicator.pk)) for indicator, node in found]
         context = {"record": record, "rows": rows, "editable": editable}
-        table_rows = render_to_string(
+        return render_to_string(
             "pages/indicator_rows.html", {**context, "csrf_token": CSRF_PLACEHOLDER}
         )
-        if not errors:
-            cache.set(key, table_rows, CACHED_FOR)
+
+    # refused values are shown once, never kept
+    table_rows = render_rows(errors) if errors else kept(key, lambda: render_rows({}))
     evaluation = assessed.evaluation
     context = {
         "record": record,
@@ -413,10 +409,7 @@ def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     record, chosen, scope = ledger_or_404(actor, pk, table)
     division = scope.division.pk if scope.division is not None else "all"
     key = f"ledger:{data_version(record)}:{chosen.key}:{division}:{translation.get_language()}"
-    table = cache.get(key)
-    if table is None:
-        table = _ledger_table(actor, record, chosen)
-        cache.set(key, table, CACHED_FOR)
+    table = kept(key, lambda: _ledger_table(actor, record, chosen))
     context = {
         "record": record,
         "ledger": chosen,

@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -69,6 +70,16 @@ def _code_digest() -> str:
 
 CODEC_VERSION = _code_digest()
 T = TypeVar("T")
+# How long a page's rendering of a stored result is kept in Django's cache (per process), under a
+# key naming the result's version: an hour bounds what an unused one occupies, never what a page
+# shows.
+CACHED_FOR = 3600
+
+
+def kept(key: str, make: Callable[[], T]) -> T:
+    """``make()``, made once and kept in Django's cache under ``key`` — a key that names the
+    stored result's version (or the data's), so a change is never hidden by it."""
+    return cast(T, cache.get_or_set(key, make, CACHED_FOR))
 
 
 @transaction.atomic
