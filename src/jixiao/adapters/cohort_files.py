@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.adapters.dataset_files import read_dataset_folder
+from jixiao.adapters.dataset_files import MANIFEST, read_dataset_folder
 from jixiao.adapters.workbook import read_workbook
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, ProblemCode, SourceLocation, errors_in
@@ -58,6 +58,9 @@ def read_member(path: Path) -> tuple[Dataset | None, list[Problem]]:
     """One member: a workbook or a data-set folder."""
     if path.suffix.lower() == WORKBOOK_SUFFIX and not path.is_dir():
         return read_workbook(path)
+    if not (path / MANIFEST).is_file():
+        message = f"子目录中没有 {MANIFEST}，不是数据集目录"
+        return None, [Problem(ProblemCode.E_NOT_DATASET, message, SourceLocation(str(path)))]
     return read_dataset_folder(path)
 
 
