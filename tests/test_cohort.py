@@ -558,3 +558,21 @@ def test_a_framework_without_cohort_items_needs_no_cohort(
     assert all(n.measures.cohort is None for n in reference_evaluation.root.walk())
     assert not [p for p in reference_evaluation.problems if p.code.startswith("W-COHORT")]
     assert ProblemCode.W_COHORT_PENDING == "W-COHORT-PENDING"
+
+
+def test_the_briefs_example_twenty_departments() -> None:
+    """ "预算执行率 98.50%，在 20 个部门中排名第 3（前 15%），得满分 5 分"."""
+    ranked = framework(rank_node(0, metric="execution_rate", bands=[*BANDS, {"score": 0}]))
+    spent = ["100000", "99000", "98500", *(str(90000 + step * 100) for step in range(17))]
+    datasets = [department(f"D{index:02}", amount, "100") for index, amount in enumerate(spent)]
+    cohort = cohort_figures(datasets, ranked, name="二十个部门", cut_off=CUT_OFF)
+    third = node(evaluate(datasets[2], ranked, cohort), "r0")
+    assert third.explanation == "预算执行率 98.50%，在 20 个部门中排名第 3（前 15%），得满分 5 分"
+    assert (third.score, third.deductions) == (D(5), ())
+
+
+def test_an_evaluation_with_standings_is_stored_and_read_back(
+    members: dict[str, Dataset], cohort: Cohort, cohort_framework: Framework
+) -> None:
+    evaluation = evaluate(members["B"], cohort_framework, cohort)
+    assert decode(Evaluation, encode(evaluation, Evaluation)) == evaluation
