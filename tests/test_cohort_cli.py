@@ -238,3 +238,16 @@ def test_a_wrong_cut_off_is_refused_by_the_parser(
         evaluate_b(run_cli, folder, "--cut-off", "2024-13-01")
     assert caught.value.code == 2
     assert "须为日期 YYYY-MM-DD，现为“2024-13-01”" in capsys.readouterr().err
+
+
+def test_cohort_options_without_a_cohort_are_refused(
+    run_cli: Callable[..., CliResult], folder: Path
+) -> None:
+    result = run_cli(
+        "evaluate", str(folder / "b"), "--framework", FRAMEWORK, "--cut-off", "2024-03-31"
+    )
+    assert (result.code, result.out, result.err) == (
+        1,
+        "",
+        "--cut-off 须与 --cohort FOLDER 一起使用。\n",
+    )

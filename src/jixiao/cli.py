@@ -267,6 +267,18 @@ def _cohort(
     out; ``None`` with every problem printed when the cohort cannot be used."""
     folder: Path | None = getattr(arguments, "cohort", None)
     if folder is None:
+        alone = [
+            option
+            for option, given in (
+                ("--cohort-name", getattr(arguments, "cohort_name", None)),
+                ("--cut-off", getattr(arguments, "cut_off", None)),
+                ("--skip-unreadable", getattr(arguments, "skip_unreadable", False)),
+            )
+            if given
+        ]
+        if alone:
+            print(f"{'、'.join(alone)} 须与 --cohort FOLDER 一起使用。", file=sys.stderr)
+            return None
         return None, []
     read = read_cohort_folder(folder)
     if read.problems:

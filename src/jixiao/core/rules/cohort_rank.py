@@ -15,8 +15,8 @@ values share a rank and the next rank skips (1, 2, 2, 4).
 
 **Percentile.** ``top share = rank ÷ ranked``: the 3rd of 20 is in the top 15%. Equal values
 share the best rank of their group, so they share a top share and always fall in the same band
-(6 ranked, two tied 2nd: both 2 ÷ 6 = 33.33%, in a "top 50%" band though the second of them is
-the 3rd department).
+(6 ranked, three tied 3rd: all 3 ÷ 6 = 50%, in a "top 50%" band, though two of them are the 4th
+and 5th departments).
 
 **Bands** are data, the first that contains the department gives the score, none 0:
 
