@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jixiao.adapters.frameworks import load_framework
 from jixiao.adapters.stored_json import decode, encode
@@ -576,3 +578,43 @@ def test_an_evaluation_with_standings_is_stored_and_read_back(
 ) -> None:
     evaluation = evaluate(members["B"], cohort_framework, cohort)
     assert decode(Evaluation, encode(evaluation, Evaluation)) == evaluation
+
+
+PERCENTILE = framework(rank_node(0, metric="execution_rate", bands=[*BANDS, {"score": 1}]))
+BY_RANK = framework(
+    rank_node(
+        0,
+        metric="execution_rate",
+        by="rank",
+        bands=[{"top": 1, "score": 5}, {"top": 2, "score": 4}, {"top": 4, "score": 2}],
+    )
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    spent=st.lists(
+        st.sampled_from(["100000", "99000", "95000", "95004", "80000"]), min_size=2, max_size=9
+    ),
+    by_rank=st.booleans(),
+)
+def test_equal_values_score_alike_and_a_better_one_never_less(
+    spent: list[str], by_rank: bool
+) -> None:
+    ranked = BY_RANK if by_rank else PERCENTILE
+    datasets = [department(f"D{index}", amount, "100") for index, amount in enumerate(spent)]
+    cohort = cohort_figures(datasets, ranked, name="批", cut_off=CUT_OFF)
+    found = []
+    for member in datasets:
+        result = node(evaluate(member, ranked, cohort), "r0")
+        standing = result.measures.cohort
+        assert standing is not None and standing.value is not None and standing.rank is not None
+        found.append((standing.value, standing.rank, result.score))
+    for value, rank, score in found:
+        assert rank == 1 + sum(1 for other, _, _ in found if other > value)
+        assert D(0) <= score <= D(5)
+        for other, _, other_score in found:
+            if other == value:
+                assert other_score == score
+            elif other > value:
+                assert other_score >= score
