@@ -142,9 +142,10 @@ def test_item1_rows_saved_and_deleted_by_forms_and_the_api(client_for: Any, demo
 def test_item1_a_change_of_one_table_reuses_the_others_and_stays_exact(
     client_for: Any, demo: Any
 ) -> None:
-    """A row saved re-reads only its own table when this process computed the stored result;
-    a change of spending rewrites the months it moves, and a save in a process that did not
-    compute the stored result (another worker) reads everything."""
+    """A row saved re-reads only its own table when this process has read the others in the
+    versions the stored result records — whether it computed that result or another worker
+    did —; a change of spending rewrites the months it moves; a process that never read the
+    data (just started) reads every table."""
     finance = client_for("demo-finance")
     from django.contrib.auth.models import User
 
@@ -155,26 +156,28 @@ def test_item1_a_change_of_one_table_reuses_the_others_and_stays_exact(
     months_before = dict(
         StoredMonth.objects.filter(result__evaluation=demo).values_list("month", "digest")
     )
-    with CaptureQueriesContext(connection) as queries:
-        save_row(person, demo, LEDGERS["projects"], project.pk, moved_to_june, "核对")
-    read_back = [q["sql"] for q in queries.captured_queries if '"records_' in q["sql"]]
-    assert all('FROM "records_project"' in sql for sql in read_back if sql.startswith("SELECT"))
-    assert_current(demo)
+
+    def tables_read(change: dict[str, str]) -> set[str]:
+        with CaptureQueriesContext(connection) as queries:
+            save_row(person, demo, LEDGERS["projects"], project.pk, change, "核对")
+        assert_current(demo)
+        return {
+            q["sql"].split('FROM "')[1].split('"')[0]
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT") and 'FROM "records_' in q["sql"]
+        }
+
+    assert tables_read(moved_to_june) == {"records_project"}
     months_after = dict(
         StoredMonth.objects.filter(result__evaluation=demo).values_list("month", "digest")
     )
     # every month: the monthly figures are no longer marked reconstructed
     assert [m for m in range(1, 13) if months_before[m] != months_after[m]] == list(range(1, 13))
     store._previous.clear()  # as in a worker that did not compute the stored result
-    with CaptureQueriesContext(connection) as queries:
-        save_row(person, demo, LEDGERS["projects"], project.pk, back_to_march, "核对")
-    tables = {
-        q["sql"].split('FROM "')[1].split('"')[0]
-        for q in queries.captured_queries
-        if q["sql"].startswith("SELECT") and 'FROM "records_' in q["sql"]
-    }
-    assert len(tables) == 15
-    assert_current(demo)
+    assert tables_read(back_to_march) == {"records_project"}
+    store._previous.clear()
+    store._tables_read.clear()  # as in a worker just started
+    assert len(tables_read(moved_to_june)) == 15
 
 
 def test_item1_a_refused_change_leaves_the_stored_result(client_for: Any, demo: Any) -> None:

@@ -150,8 +150,8 @@ def division_lock(record: SelfEvaluation, *divisions: Division | None) -> str | 
     """Why rows of these divisions cannot be changed by anyone now: one of them has submitted
     its part (until the finance office returns it); None when none has. The same rule holds for
     a form, the API and a workbook upload."""
-    for division in divisions:
-        if division is not None and not may_change_division(record, division):
+    for division in dict.fromkeys(d for d in divisions if d is not None):  # each once
+        if not may_change_division(record, division):
             return _("%(division)s已提交，其数据已锁定；退回该处室后才能修改") % {
                 "division": division.name
             }
@@ -476,7 +476,11 @@ def save_row(
     read = FieldReader()
     built = read_rows(table, [(cells, where)], read)
     division_name = str(cells.get("division") or "")
-    division = _division_named(record, division_name) if division_name else None
+    current = getattr(row, "division", None)  # read with the row
+    if current is not None and current.name == division_name:
+        division: Division | None = current
+    else:
+        division = _division_named(record, division_name) if division_name else None
     if division_name and division is None:
         names = "、".join(
             Division.objects.filter(department_id=record.department_id).values_list(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,12 +11,11 @@ from typing import Any
 from jixiao.web.home import SetupProblem
 
 REFERENCE_NAME = "guangzhou-commerce-2023"
-THREADS = 8  # requests served at once by one process
-# How long a thread may keep the interpreter while others wait for it (Python's default: 5 ms).
-# A change holds its department-year's lock across some twenty queries, and after each query it
-# waits for the interpreter again behind the threads rendering pages: 1 ms makes that wait
-# short, so changes hold their lock for less time under load (docs/performance.md).
-SWITCH_INTERVAL = 0.001
+# Requests served at once by one process. They are CPU work in one Python interpreter: more
+# threads than this only share it more thinly, so a change holding its department-year's lock
+# takes longer (under 50 readers and 5 writers, a save held it 182 ms with 8 threads, 82 ms
+# with 4; docs/performance.md); the requests beyond these wait in the server's queue in turn.
+THREADS = 4
 
 
 def reference_dataset() -> Path:
@@ -128,7 +126,6 @@ def serve(host: str, port: int, workers: int = 1) -> None:
 
     check_workers(workers, settings.DATABASES["default"]["ENGINE"])
     options = waitress_options(os.environ)  # refuses a bad proxy setting before anything runs
-    sys.setswitchinterval(SWITCH_INTERVAL)  # the workers forked by gunicorn inherit it
     if workers > 1:
         _serve_workers(host, port, workers)
         return

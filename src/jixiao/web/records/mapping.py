@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db import models, transaction
@@ -172,7 +173,7 @@ class TableRead:
     unread: frozenset[str]
     blind: bool
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Changes whenever the table's rows or their ids change (a page listing the rows,
         with links to each, is kept under it)."""

@@ -105,20 +105,18 @@ def refresh(
     one before (inside the caller's transaction).
 
     ``changed`` names the only tables whose rows the caller changed (a row saved or deleted):
-    when this process computed the result being replaced, the other tables are taken as read
-    then, and node scores and months equal to that result's are left as stored. ``locked``
+    the other tables are taken as this process last read them, if the stored result records
+    the same version of them; when this process computed the result being replaced, node
+    scores and months equal to that result's are left as stored too. ``locked``
     says the caller has already locked ``record``'s row in this transaction and read it (with
     its department) after its own changes to it."""
     record = record if locked else _locked(record)
     row = _row_of(record)
-    previous = None
+    previous, earlier = None, None
     if changed is not None and row is not None and not _is_stale(record, row):
         previous = _recall(_version_of(row))
-    computed = compute(
-        record,
-        earlier=None if previous is None else previous.tables,
-        changed=frozenset(changed or ()),
-    )
+        earlier = previous.tables if previous is not None else _tables_as_read(record, row)
+    computed = compute(record, earlier=earlier, changed=frozenset(changed or ()))
     evaluation = computed.assessed.evaluation
     revision = secrets.randbits(62)
     fields = {
@@ -145,7 +143,7 @@ def refresh(
         NodeScore.objects.filter(result_id=row.pk).delete()
         NodeScore.objects.bulk_create(NodeScore(result_id=row.pk, **line) for line in nodes)
     _store_months(row.pk, computed, previous)
-    _remember(_version_of(row), computed, nodes)
+    _remember(record, _version_of(row), computed, nodes)
     return computed
 
 
@@ -168,7 +166,27 @@ def _recall(version: str) -> _Previous | None:
         return _previous.get(version)
 
 
-def _remember(version: str, computed: Computed, nodes: tuple[dict[str, Any], ...]) -> None:
+# Each table as this process last read it, by self-evaluation, table and the table's version
+# (its cells and row ids): what a change of another table reuses, even when another process
+# computed the stored result since (the result records the version of each table it read).
+_tables_read: OrderedDict[tuple[int, str, str], TableRead] = OrderedDict()
+TABLES_KEPT = PREVIOUS_KEPT * 15
+
+
+def _tables_as_read(record: SelfEvaluation, row: StoredResult) -> dict[str, TableRead]:
+    """The tables of the stored result that this process has read in the same version."""
+    versions = StoredResult.objects.filter(pk=row.pk).values_list("content__tables", flat=True)
+    found = versions.first()
+    if not isinstance(found, dict):
+        return {}
+    with _cache_lock:
+        kept = {key: _tables_read.get((record.pk, key, str(v))) for key, v in found.items()}
+    return {key: read for key, read in kept.items() if read is not None}
+
+
+def _remember(
+    record: SelfEvaluation, version: str, computed: Computed, nodes: tuple[dict[str, Any], ...]
+) -> None:
     """Keep what was computed for ``version``: for the next change of one table, and decoded
     for every reader in this process (they would decode the same from the stored content). A
     version whose transaction rolls back is never read: its revision is never stored."""
@@ -176,6 +194,11 @@ def _remember(version: str, computed: Computed, nodes: tuple[dict[str, Any], ...
         _previous[version] = _Previous(computed.tables, nodes, computed.months)
         while len(_previous) > PREVIOUS_KEPT:
             _previous.popitem(last=False)
+        for key, read in computed.tables.items():
+            _tables_read[(record.pk, key, read.version)] = read
+            _tables_read.move_to_end((record.pk, key, read.version))
+        while len(_tables_read) > TABLES_KEPT:
+            _tables_read.popitem(last=False)
     _keep((version, 0), _Decoded(computed.assessed, computed.data_problems, _tables(computed)))
     for month, monitored in computed.months.items():
         _keep((version, month), monitored)
