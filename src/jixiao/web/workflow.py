@@ -132,7 +132,7 @@ STEPS = (
     ),
     Step(
         "accept",
-        gettext_lazy("审核通过"),
+        gettext_lazy("财政局审核通过"),
         Role.BUREAU_REVIEWER,
         B,
         C,
