@@ -14,6 +14,8 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
@@ -437,3 +439,58 @@ def test_the_review_page_in_english(client_for, sent) -> None:  # type: ignore[n
     refused = rescore(bureau, sent, "carryover_rate", score="", reason="")
     assert refused.status_code == 400
     assert "Review score: required" in refused.content.decode()
+
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sampled_from(
+    ["0", "2", "2.00", "2.001", "-0", "1e1", "NaN", "Infinity", "１", " 1.5 ", "\x00", "1,5"]
+)
+json_value = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
+    max_leaves=6,
+)
+
+
+def written() -> tuple[object, ...]:
+    return (
+        tuple(ReviewItem.objects.values_list()),
+        tuple(SelfEvaluation.objects.values_list("status")),
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(score=text, reason=text, findings=text)
+def test_any_input_to_the_form_is_saved_or_refused_at_its_fields(  # type: ignore[no-untyped-def]
+    client_for, sent, score: str, reason: str, findings: str
+) -> None:
+    bureau = client_for("demo-bureau")
+    before = written()
+    answer = rescore(bureau, sent, "carryover_rate", score=score, reason=reason, findings=findings)
+    assert answer.status_code in (302, 400), (score, reason, findings)
+    if answer.status_code == 400:
+        assert written() == before
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.dictionaries(st.sampled_from(["score", "reason", "findings"]), json_value))
+def test_any_json_to_the_api_is_saved_or_refused(client_for, sent, body) -> None:  # type: ignore[no-untyped-def]
+    bureau = client_for("demo-bureau")
+    before = written()
+    url = f"/api/evaluations/{sent.pk}/review/items/carryover_rate/"
+    answer = bureau.put(url, json.dumps(body), content_type="application/json")
+    assert answer.status_code in (200, 400), (body, answer.content[:300])
+    if answer.status_code == 400:
+        assert answer.json()["code"] == "E-INVALID" and answer.json()["problems"]
+        assert written() == before
