@@ -215,7 +215,7 @@ def test_the_department_reads_the_review_a_division_without_reasons(client_for, 
         assert "结转结余率测算口径有误" in page and "<li>台账不全</li>" in page
         assert "保存复核" not in page and "审核通过" not in page  # read-only
         dashboard = client.get(f"/evaluations/{sent.pk}/").content.decode()
-        assert "复核得分 92.63（自评 93.13，差异 0.5），已复核 1 项。" in dashboard
+        assert "复核得分 92.63（自评 93.13，差异 0.50），已复核 1 项。" in dashboard
         item = by_node(api(client, sent))["carryover_rate"]
         assert item == ("2.00", "1.50", "0.50")
     division = client_for("demo-division")

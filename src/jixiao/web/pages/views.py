@@ -75,6 +75,7 @@ from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
 from jixiao.web.results.store import kept, table_version
 from jixiao.web.results.store import stored_assessment as assess
+from jixiao.web.reviews.arithmetic import shown
 from jixiao.web.reviews.reading import REVIEWED_STATUSES, review_summary
 from jixiao.web.services import Assessed, compute
 from jixiao.web.uploads import confirm, receive
@@ -139,9 +140,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     context["review_page"] = review is not None or record.status in REVIEWED_STATUSES
     if review is not None:
         context["review_figures"] = {
-            "review": format_score(review.review_total),
-            "self": format_score(review.self_total),
-            "difference": format_score(review.difference),
+            "review": shown(review.review_total),
+            "self": shown(review.self_total),
+            "difference": shown(review.difference),
         }
     month = default_month(record)
     context["version"] = f"{whole.version}:{sight.key}:{month}"

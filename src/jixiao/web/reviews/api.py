@@ -17,9 +17,9 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from jixiao.core.money import round_half_up
 from jixiao.web.policy import actor_of
 from jixiao.web.reviews import actions
+from jixiao.web.reviews.arithmetic import shown
 from jixiao.web.reviews.models import ReviewItem
 from jixiao.web.reviews.reading import ReviewSheet, review_sheet
 
@@ -27,7 +27,7 @@ from jixiao.web.reviews.reading import ReviewSheet, review_sheet
 def _score(value: Decimal | None) -> str | None:
     """A score as the API gives it: two decimals, rounded half-up (exact here: every score
     and re-score has two places)."""
-    return None if value is None else f"{round_half_up(value, 2):f}"
+    return None if value is None else shown(value)
 
 
 def _item(item: ReviewItem, reasons: bool) -> dict[str, Any]:

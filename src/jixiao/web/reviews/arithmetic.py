@@ -14,7 +14,7 @@ framework's rules; a 复核得分 is given with at most two decimals), so the ar
 and nothing is rounded: an item's 复核得分 is its 自评得分 plus the changes (复核 − 自评) of the
 re-scored leaves at or below it; the total 复核得分 is the self-evaluation's total plus all the
 changes; the difference shown is 自评 − 复核 (positive: the department scored itself higher than
-the bureau does). Display rounds half-up to two places (``format_score``), which changes no
+the bureau does). Display rounds half-up to two places (:func:`shown`), which changes no
 value here.
 
 Worked example (the reference department, 93.13 in its self-evaluation). The bureau re-scores
@@ -49,6 +49,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from jixiao.core.money import round_half_up
 
 ZERO = Decimal(0)
 SCORE_TEXT = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,2})?")  # what a 复核得分 may be written as
@@ -121,3 +123,9 @@ def review_total(self_total: Decimal, items: Iterable[tuple[Decimal, Decimal]]) 
     """The total 复核得分: the self-evaluation's total with each re-scored item's 自评得分
     replaced by its 复核得分 (``items``: (自评得分, 复核得分) of each re-scored leaf)."""
     return self_total + sum((score - self_score for self_score, score in items), ZERO)
+
+
+def shown(value: Decimal) -> str:
+    """A score as the review shows it: two decimals, rounded half-up (``92.00``, ``0.50``), so
+    that 自评, 复核 and their difference line up."""
+    return f"{round_half_up(value, 2):f}"

@@ -10,6 +10,7 @@ the problems at the form's fields, nothing written; a refusal of state 409, outs
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -19,11 +20,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jixiao.core.money import format_score
 from jixiao.web.errors import Invalid, status_of
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.policy import actor_of
 from jixiao.web.reviews import actions
+from jixiao.web.reviews.arithmetic import shown
 from jixiao.web.reviews.reading import review_sheet
 from jixiao.web.workflow import available_steps
 
@@ -69,8 +70,8 @@ def _page(
     return render(request, "reviews/review.html", context, status=status)
 
 
-def _score(value: Any) -> str:
-    return "—" if value is None else format_score(value)
+def _score(value: Decimal | None) -> str:
+    return "—" if value is None else shown(value)
 
 
 @login_required
@@ -97,7 +98,7 @@ def rescore(request: HttpRequest, pk: int, node: str) -> HttpResponse:
     except Invalid as refusal:
         given = {"node": node, "score": score, "reason": reason, "findings": findings}
         return _refused(request, record, refusal, **given)
-    done = {"name": item.name, "score": format_score(item.score)}
+    done = {"name": item.name, "score": shown(item.score)}
     messages.success(request, _("已保存“%(name)s”的复核得分 %(score)s。") % done)
     return redirect("review", pk=record.pk)
 
