@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -284,6 +285,15 @@ def test_acceptance_locks_the_data_and_can_be_returned(client_for, sent) -> None
     finance = client_for("demo-finance")
     answer = finance.post(f"/evaluations/{sent.pk}/indicators/{indicator.pk}/", {"actual": "1"})
     assert answer.status_code == 409
+    patched = finance.patch(
+        f"/api/evaluations/{sent.pk}/indicators/{indicator.pk}/actual/",
+        {"actual": "1"},
+        content_type="application/json",
+    )
+    assert (patched.status_code, patched.json()["code"]) == (409, "E-LOCKED")
+    workbook = SimpleUploadedFile("工作簿.xlsx", b"PK")
+    upload = finance.post(f"/evaluations/{sent.pk}/upload/", {"workbook": workbook})
+    assert "数据已锁定，退回后才能上传" in upload.content.decode()
     dashboard = finance.get(f"/evaluations/{sent.pk}/").content.decode()
     assert "上传工作簿" not in dashboard and "财政局审核通过" in dashboard
     assert rescore(bureau, sent, "procurement", score="8", reason="x").status_code == 409
