@@ -37,6 +37,7 @@ from jixiao.web.audit import events
 from jixiao.web.errors import Conflict, Forbidden, Invalid, NotFound
 from jixiao.web.organizations.models import Role, SelfEvaluation, Status, Transition
 from jixiao.web.policy import Actor, Who, as_actor, may_review
+from jixiao.web.results.models import StoredResult
 from jixiao.web.reviews.arithmetic import (
     FINDING_LENGTH,
     FINDINGS,
@@ -211,13 +212,14 @@ def _shown(item: ReviewItem | None) -> dict[str, str] | None:
     }
 
 
-def _review_for(locked: SelfEvaluation, actor: Actor) -> Review:
-    """The current review of ``locked``, or a new one of the version it is at."""
+def _review_for(locked: SelfEvaluation, actor: Actor, result: StoredResult | None) -> Review:
+    """The current review of ``locked``, or a new one of the version it is at (``result``, its
+    stored result)."""
     review = current_review(locked)
     if review is not None:
         return review
-    result, _lines = stored_lines(locked)
-    assert result is not None and result.total is not None  # a sent year's data are clean
+    if result is None or result.total is None:  # a sent year's data are clean: not met
+        raise Conflict(_("本年度暂无评分结果，不能复核"))
     submission = (
         Transition.objects.filter(evaluation=locked, to_status=Status.SUBMITTED_TO_BUREAU)
         .order_by("-at", "-id")
@@ -241,10 +243,10 @@ def rescore(who: Who, record: SelfEvaluation, node: str, given: Rescore) -> Revi
     """Re-score the item ``node`` of ``record`` (or change its re-score)."""
     actor = as_actor(who)
     locked = _locked(actor, record)
-    _result, lines = stored_lines(locked)
+    result, lines = stored_lines(locked)
     line = _line(lines, node)
     score, reason, findings = _checked(given, line)
-    review = _review_for(locked, actor)
+    review = _review_for(locked, actor, result)
     item = ReviewItem.objects.filter(review=review, node=node).first()
     before = _shown(item)
     if item is None:
