@@ -27,6 +27,10 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/evaluations/{id}/tables/",
         "/api/evaluations/{id}/tables/{table}/",
         "/api/evaluations/{id}/tables/{table}/{row}/",
+        "/api/evaluations/{id}/review/",
+        "/api/evaluations/{id}/review/items/{node}/",
+        "/api/evaluations/{id}/review/accept/",
+        "/api/evaluations/{id}/review/return/",
     }
 
 

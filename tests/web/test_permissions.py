@@ -65,6 +65,7 @@ def page_urls(evaluation: SelfEvaluation) -> list[str]:
         f"/evaluations/{pk}/data/",
         f"/evaluations/{pk}/data/projects/",
         f"/evaluations/{pk}/monitoring/6/",
+        f"/evaluations/{pk}/review/",
     ]
 
 
@@ -90,6 +91,7 @@ def api_urls(evaluation: SelfEvaluation) -> list[str]:
         f"/api/evaluations/{pk}/monitoring/6/",
         f"/api/evaluations/{pk}/tables/",
         f"/api/evaluations/{pk}/tables/projects/",
+        f"/api/evaluations/{pk}/review/",
     ]
 
 

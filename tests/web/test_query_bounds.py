@@ -30,6 +30,9 @@ PAGES = {
     "monitoring": ("/evaluations/{pk}/monitoring/6/", 5, 10),
     "api-evaluation": ("/api/evaluations/{pk}/evaluation/", 5, 10),
     "api-tables": ("/api/evaluations/{pk}/tables/", 5, 8),
+    # the bureau's review: the stored result's items, the latest review and its re-scores
+    "review": ("/evaluations/{pk}/review/", 9, 10),
+    "api-review": ("/api/evaluations/{pk}/review/", 8, 8),
 }
 # An indicator's actual value saved: its change, its table read back, the result, its changed
 # node scores and months, the audit event (measured 20 with node scores changed).

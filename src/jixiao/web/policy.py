@@ -11,7 +11,8 @@ built once per request (:func:`actor_of`). The roles:
 - the **finance reviewer** reads and changes every ledger of their department, uploads
   workbooks, takes the finance office's steps;
 - the **unit leader** reads their department's and takes the leader's steps;
-- the **bureau reviewer** reads every department's and takes the bureau's return;
+- the **bureau reviewer** reads every department's, takes the bureau's return and, where
+  :func:`may_review` says so, re-scores a submitted self-evaluation (复核) and accepts it;
 - the **system administrator** manages users, reads no data set, and reads the audit events of
   no self-evaluation (user administration, sign-ins).
 
@@ -214,6 +215,19 @@ class Actor:
         if self.is_system_admin:
             in_scope |= Q(evaluation__isnull=True)
         return AuditEvent.objects.filter(in_scope)
+
+
+def may_review(actor: Actor, record: SelfEvaluation) -> bool:  # noqa: ARG001 — assignments
+    """Whether ``actor`` may re-score ``record``'s items and accept it (the bureau's 复核 and
+    审核通过). Every bureau reviewer reads every department; only the reviewer assigned to the
+    department re-scores and accepts — until reviewer assignments exist (the bureau's
+    overview), any bureau reviewer may. The one place to change when they come::
+
+        return actor.role == Role.BUREAU_REVIEWER and is_assigned(actor, record)
+
+    A department's users never review (their refusal is 404, as for any change outside a
+    scope); a bureau reviewer who may not is refused with 409 (they see the department)."""
+    return actor.role == Role.BUREAU_REVIEWER
 
 
 Who = User | Actor  # what the use cases accept: an actor, or a user (whose actor is built)

@@ -38,6 +38,7 @@ urlpatterns = [
         name="monitoring_download",
     ),
     path("evaluations/<int:pk>/steps/<str:action>/", views.step, name="step"),
+    path("evaluations/<int:pk>/review/", include("jixiao.web.reviews.urls")),
     path("evaluations/<int:pk>/download/<str:kind>/", views.download, name="download"),
     path("evaluations/<int:pk>/upload/", views.upload, name="upload"),
     path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),

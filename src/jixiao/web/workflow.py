@@ -1,4 +1,5 @@
-"""The self-evaluation's workflow: 填报中 → 处室已提交 → 财务已审核 → 单位已审定 → 已报送财政局.
+"""The self-evaluation's workflow: 填报中 → 处室已提交 → 财务已审核 → 单位已审定 → 已报送财政局 →
+财政局审核通过.
 
 While 填报中 each division submits its own part: a division filler's 提交 locks that division's
 rows for its fillers, and when every division that has a filler account has submitted, the year
@@ -7,6 +8,10 @@ which unlocks it, or close the filling for all (汇总提交) when a division is
 step forward is taken by one role, and each step back (退回) by the role that would take the next
 step, always with a reason; data change only while 填报中, so a return to 填报中 unlocks every
 division. Every step is a :class:`Transition` and an audit event, in one transaction.
+
+At the bureau the reviewer re-scores items (``web/reviews``, 复核) and accepts (审核通过, the
+reviewer :func:`~jixiao.web.policy.may_review` allows) or returns to 单位已审定; an accepted
+year is locked like a submitted one, and the bureau may still return it with a reason.
 
 While the data have errors (a budget line whose projects no longer add up…) the year may still
 be filled in and submitted by the divisions — the pages show the score with the problems and
@@ -43,7 +48,7 @@ from jixiao.web.organizations.models import (
     Status,
     Transition,
 )
-from jixiao.web.policy import Who, as_actor
+from jixiao.web.policy import Who, as_actor, may_review
 from jixiao.web.results.store import stored_assessment
 
 
@@ -59,12 +64,13 @@ class Step:
     audit: AuditAction = AuditAction.RETURNED  # what the audit log calls it (its label)
 
 
-D, S, F, A, B = (
+D, S, F, A, B, C = (
     Status.DRAFTING,
     Status.DIVISIONS_SUBMITTED,
     Status.FINANCE_REVIEWED,
     Status.APPROVED,
     Status.SUBMITTED_TO_BUREAU,
+    Status.BUREAU_ACCEPTED,
 )
 RETURN = gettext_lazy("退回")
 CLEAN_DATA_STEPS = frozenset({"review", "approve", "send"})  # refused while errors stand
@@ -124,11 +130,22 @@ STEPS = (
         needs_reason=False,
         audit=AuditAction.SENT_TO_BUREAU,
     ),
+    Step(
+        "accept",
+        gettext_lazy("财政局审核通过"),
+        Role.BUREAU_REVIEWER,
+        B,
+        C,
+        needs_reason=False,
+        audit=AuditAction.BUREAU_ACCEPTED,
+    ),
     Step("return", RETURN, Role.FINANCE_REVIEWER, S, D, needs_reason=True),
     Step("return", RETURN, Role.UNIT_LEADER, F, S, needs_reason=True),
     Step("return", RETURN, Role.UNIT_LEADER, A, F, needs_reason=True),
     Step("return", RETURN, Role.BUREAU_REVIEWER, B, A, needs_reason=True),
+    Step("return", RETURN, Role.BUREAU_REVIEWER, C, A, needs_reason=True),
 )
+REVIEWER_STEPS = frozenset({"accept"})  # only for the reviewer policy.may_review allows
 
 
 def is_editable(record: SelfEvaluation) -> bool:
@@ -174,6 +191,8 @@ def available_steps(who: Who, record: SelfEvaluation) -> list[Step]:
     steps = [s for s in STEPS if s.role == role and s.source == record.status]
     if role == Role.DIVISION_FILLER and submission_of(record, actor.division) is not None:
         return []  # already submitted: only a return opens it again
+    if role == Role.BUREAU_REVIEWER and not may_review(actor, record):
+        steps = [s for s in steps if s.action not in REVIEWER_STEPS]
     if not record.division_submissions.exists():
         steps = [s for s in steps if not s.needs_division]
     return steps

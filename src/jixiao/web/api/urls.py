@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from jixiao.web.api import views
+from jixiao.web.reviews import api as reviews
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -23,5 +24,17 @@ urlpatterns = [
         "evaluations/<int:pk>/indicators/<int:indicator>/actual/",
         views.indicator_actual,
         name="api-indicator-actual",
+    ),
+    path("evaluations/<int:pk>/review/", reviews.review, name="api-review"),
+    path(
+        "evaluations/<int:pk>/review/items/<str:node>/",
+        reviews.review_item,
+        name="api-review-item",
+    ),
+    path("evaluations/<int:pk>/review/accept/", reviews.accept, name="api-review-accept"),
+    path(
+        "evaluations/<int:pk>/review/return/",
+        reviews.return_to_department,
+        name="api-review-return",
     ),
 ]

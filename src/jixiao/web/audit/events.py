@@ -43,6 +43,10 @@ class AuditAction(StrEnum):
     APPROVED = "审定"
     SENT_TO_BUREAU = "报送财政局"
     RETURNED = "退回"
+    BUREAU_ACCEPTED = "财政局审核通过"
+    # the finance bureau's review (复核)
+    ITEM_RESCORED = "复核评分"
+    RESCORE_WITHDRAWN = "撤回复核评分"
     # documents and the log
     DOWNLOADED = "下载"
     AUDIT_LOG_EXPORTED = "导出审计日志"
@@ -207,6 +211,46 @@ def division_returned(
         after={"处室": division.name, "状态": "填报中"},
         reason=reason,
         division=division,
+    )
+
+
+# --- the finance bureau's review ---------------------------------------------------------------
+
+
+def item_rescored(
+    actor: User,
+    record: SelfEvaluation,
+    item: str,
+    *,
+    before: dict[str, str] | None,
+    after: dict[str, str],
+    reason: str,
+) -> AuditEvent:
+    """A framework item of ``record`` re-scored by the bureau (``before`` None: its first
+    re-score in this review; else the re-score it replaced): the 自评得分, the 复核得分 and the
+    findings, by their Chinese labels."""
+    return record_event(
+        actor,
+        AuditAction.ITEM_RESCORED,
+        f"{record} 复核 {item}",
+        evaluation=record,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def rescore_withdrawn(
+    actor: User, record: SelfEvaluation, item: str, *, before: dict[str, str], reason: str
+) -> AuditEvent:
+    """A re-score withdrawn: the item counts with its 自评得分 again."""
+    return record_event(
+        actor,
+        AuditAction.RESCORE_WITHDRAWN,
+        f"{record} 复核 {item}",
+        evaluation=record,
+        before=before,
+        reason=reason,
     )
 
 

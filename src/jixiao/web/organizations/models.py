@@ -48,6 +48,7 @@ class Status(models.TextChoices):
     FINANCE_REVIEWED = "finance_reviewed", _("财务已审核")
     APPROVED = "approved", _("单位已审定")
     SUBMITTED_TO_BUREAU = "submitted_to_bureau", _("已报送财政局")
+    BUREAU_ACCEPTED = "bureau_accepted", _("财政局审核通过")  # the bureau's review done
 
 
 class SelfEvaluation(models.Model):

@@ -75,6 +75,8 @@ from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
 from jixiao.web.results.store import kept, table_version
 from jixiao.web.results.store import stored_assessment as assess
+from jixiao.web.reviews.arithmetic import shown
+from jixiao.web.reviews.reading import REVIEWED_STATUSES, review_summary
 from jixiao.web.services import Assessed, compute
 from jixiao.web.uploads import confirm, receive
 from jixiao.web.users import EditUserForm, NewUserForm, UsernameTaken, change_user, create_user
@@ -133,6 +135,15 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring_month": default_month(record),
         **_problems(request, record, assessed.problems),
     }
+    review = review_summary(record)  # the bureau's review (复核), when it has re-scored
+    context["review"] = review
+    context["review_page"] = review is not None or record.status in REVIEWED_STATUSES
+    if review is not None:
+        context["review_figures"] = {
+            "review": shown(review.review_total),
+            "self": shown(review.self_total),
+            "difference": shown(review.difference),
+        }
     month = default_month(record)
     context["version"] = f"{whole.version}:{sight.key}:{month}"
     evaluation = assessed.evaluation
