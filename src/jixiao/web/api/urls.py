@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from jixiao.web.api import views
+from jixiao.web.api import jobs, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -19,6 +19,8 @@ urlpatterns = [
         views.table_row,
         name="api-table-row",
     ),
+    path("jobs/<int:pk>/", jobs.job, name="api-job"),
+    path("evaluations/<int:pk>/jobs/report-pdf/", jobs.report_pdf, name="api-report-pdf"),
     path(
         "evaluations/<int:pk>/indicators/<int:indicator>/actual/",
         views.indicator_actual,

@@ -1,0 +1,102 @@
+"""What each kind of job does, reporting as it goes (``running.Progress``); each answers the
+closing step's text. Steps, items' errors and failures are Chinese, as the job's page shows
+them.
+
+- The **PDF report** of one self-evaluation: read and evaluate its data, write the Word
+  document, have LibreOffice convert it (the long step), keep the file under
+  ``JIXIAO_JOBS_FOLDER`` — four steps.
+- **Recompute all**: every department-year's stored result computed again from its data
+  (``results.store.refresh_now``), one after the other, each in a transaction of its own, so the
+  job never holds other writers waiting longer than one department-year takes, and a crash
+  loses at most the one in hand. A department-year that cannot be computed (its framework
+  cannot be read) is reported and the others go on. Resumed after an interruption, it skips the
+  department-years already done.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+
+from jixiao.adapters.files import replace_atomically
+from jixiao.adapters.report.charts import NoChineseFont
+from jixiao.adapters.report.content import build_report
+from jixiao.adapters.report.pdf import PdfUnavailable, convert_docx_to_pdf
+from jixiao.adapters.report.word import write_docx
+from jixiao.core.problems import ProblemsFound
+from jixiao.web.downloads import drafted
+from jixiao.web.jobs.models import Job, JobKind
+from jixiao.web.jobs.running import JobFailed, Progress, Runner, pause
+from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.results.store import refresh_now
+from jixiao.web.services import compute
+
+PROBLEMS_SHOWN = 3  # of an item's problems, in its error
+
+
+def report_pdf(job: Job, progress: Progress) -> str:
+    record = job.evaluation
+    if record is None:
+        raise JobFailed("这个年度绩效自评已不存在")
+    progress.start(4, "读取数据并评价")
+    computed = compute(record, monitor=False)
+    dataset, evaluation = computed.dataset, computed.assessed.evaluation
+    if dataset is None or evaluation is None:
+        raise JobFailed("数据无法汇总成数据集，暂不能生成报告；问题见该年度的自评页面")
+    pause()
+    progress.advance("生成 Word 文稿")
+    report = drafted(build_report(dataset, evaluation), computed.assessed.errors)
+    with tempfile.TemporaryDirectory(prefix="jixiao-job-") as scratch:
+        folder = Path(scratch)
+        document = folder / "report.docx"
+        try:
+            write_docx(report, document)
+            pause()
+            progress.advance("转换为 PDF（LibreOffice）")
+            convert_docx_to_pdf([document], folder)
+        except (NoChineseFont, PdfUnavailable) as error:
+            raise JobFailed(str(error)) from error
+        progress.advance("保存文件")
+        name = f"{job.pk}-{secrets.token_hex(8)}.pdf"
+        target = Path(settings.JIXIAO_JOBS_FOLDER) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomically(target, (folder / "report.pdf").read_bytes())
+    progress.file(name)
+    progress.advance("已生成，可以下载")
+    return "已生成，可以下载"
+
+
+def recompute_all(job: Job, progress: Progress) -> str:
+    records = SelfEvaluation.objects.select_related("department").order_by("pk")
+    if job.fiscal_year is not None:
+        records = records.filter(fiscal_year=job.fiscal_year)
+    chosen = list(records)
+    done = progress.done_keys()
+    progress.start(len(chosen), "开始重新计算")
+    for record in chosen:
+        if record.pk in done:
+            continue
+        progress.step(f"正在计算 {record}")
+        try:
+            refresh_now(record)
+        except ProblemsFound as error:
+            problems = "；".join(str(problem) for problem in error.problems[:PROBLEMS_SHOWN])
+            more = len(error.problems) - PROBLEMS_SHOWN
+            extra = f"（另有 {more} 个问题）" if more > 0 else ""
+            progress.item(record.pk, str(record), f"未能计算：{problems}{extra}")
+        else:
+            progress.item(record.pk, str(record))
+        pause()
+    failed = len(progress.job.failures)
+    if failed:
+        return f"已完成：{len(chosen) - failed} 个部门年度已重新计算，{failed} 个未能计算"
+    return f"已完成：{len(chosen)} 个部门年度已重新计算"
+
+
+RUNNERS: dict[str, Runner] = {
+    JobKind.REPORT_PDF: report_pdf,
+    JobKind.RECOMPUTE_ALL: recompute_all,
+}

@@ -1,0 +1,318 @@
+"""Background jobs in this process (issue 12, item 5): asking for one queues it with its audit
+event in one transaction; running it reports progress and each item's result in Chinese; who
+sees a job, its page, its API and its file; interrupted jobs resumed, then reported. The same
+with real worker processes: tests/web/test_job_workers.py."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from jixiao.core.model import Department as CoreDepartment
+from jixiao.web.audit.models import AuditEvent
+from jixiao.web.demo import PASSWORD
+from jixiao.web.jobs import running
+from jixiao.web.jobs.models import Job, JobKind, JobState
+from jixiao.web.jobs.running import recover, run
+from jixiao.web.jobs.services import request_recompute_all, request_report_pdf
+from jixiao.web.organizations.models import Membership, Role, SelfEvaluation
+from jixiao.web.records.mapping import save_dataset
+from jixiao.web.results.models import StoredResult
+
+pytestmark = pytest.mark.django_db
+FAKE_PDF = b"%PDF-1.7 test"
+
+
+@pytest.fixture(autouse=True)
+def jobs_folder(settings: Any, tmp_path: Path) -> Path:
+    settings.JIXIAO_JOBS_FOLDER = tmp_path / "jobs"
+    return tmp_path / "jobs"
+
+
+@pytest.fixture
+def fast_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LibreOffice's conversion replaced by a file written at once (the real one runs in
+    tests/web/test_job_workers.py)."""
+
+    def convert(documents: list[Path], folder: Path) -> None:
+        for document in documents:
+            (folder / f"{document.stem}.pdf").write_bytes(FAKE_PDF)
+
+    monkeypatch.setattr("jixiao.web.jobs.kinds.convert_docx_to_pdf", convert)
+
+
+@pytest.fixture
+def other(demo: SelfEvaluation, reference_dataset) -> SelfEvaluation:  # type: ignore[no-untyped-def]
+    """The same data as another department's self-evaluation, with its finance reviewer."""
+    dataset = replace(reference_dataset, department=CoreDepartment("other", "另一个局"))
+    record = save_dataset(dataset, demo.framework)
+    user = User.objects.create_user("other-finance", password=PASSWORD)
+    Membership.objects.create(user=user, role=Role.FINANCE_REVIEWER, department=record.department)
+    return record
+
+
+def _user(name: str) -> User:
+    return User.objects.get(username=name)
+
+
+def _client(name: str) -> Client:
+    client = Client()
+    assert client.login(username=name, password=PASSWORD)
+    return client
+
+
+def test_asking_for_the_pdf_queues_the_job_its_task_and_its_audit_event_together(
+    demo: SelfEvaluation,
+) -> None:
+    client = _client("demo-finance")
+    events = AuditEvent.objects.count()
+    answer = client.post(f"/evaluations/{demo.pk}/jobs/report-pdf/")
+    job = Job.objects.get()
+    assert (answer.status_code, answer["Location"]) == (302, f"/jobs/{job.pk}/")
+    assert (job.kind, job.state, job.requested_by, job.evaluation) == (
+        JobKind.REPORT_PDF,
+        JobState.QUEUED,
+        _user("demo-finance"),
+        demo,
+    )
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.args_kwargs) == (
+        "jixiao.web.jobs.queue.run_job",
+        {"args": [job.pk], "kwargs": {}},
+    )
+    event = AuditEvent.objects.order_by("sequence").last()
+    assert event is not None
+    assert AuditEvent.objects.count() == events + 1
+    assert (event.action, event.target, event.actor, event.evaluation, event.after) == (
+        "提交后台任务",
+        f"广州市商务局 2023 年度 自评报告（PDF） #{job.pk}",
+        _user("demo-finance"),
+        demo,
+        {"任务": job.pk},
+    )
+
+
+def test_a_failing_enqueue_leaves_neither_job_nor_event(
+    demo: SelfEvaluation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_job: Job) -> None:
+        raise RuntimeError("queue down")
+
+    monkeypatch.setattr("jixiao.web.jobs.services.enqueue", broken)
+    events = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError):
+        request_report_pdf(_user("demo-finance"), demo)
+    assert (Job.objects.count(), AuditEvent.objects.count()) == (0, events)
+
+
+@pytest.mark.usefixtures("other", "fast_pdf")
+def test_the_pdf_job_reports_its_steps_and_its_file_goes_only_to_the_departments_readers(
+    demo: SelfEvaluation, jobs_folder: Path
+) -> None:
+    job = request_report_pdf(_user("demo-finance"), demo)
+    seen: list[tuple[int, int, str]] = []
+    original = running.Progress._write
+
+    def watched(self: running.Progress, **fields: Any) -> None:
+        original(self, **fields)
+        seen.append((self.job.done, self.job.total, self.job.step))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(running.Progress, "_write", watched)
+        run(job.pk)
+    assert [step for *_, step in seen] == [
+        "读取数据并评价",
+        "生成 Word 文稿",
+        "转换为 PDF（LibreOffice）",
+        "保存文件",
+        "保存文件",
+        "已生成，可以下载",
+    ]
+    assert [(done, total) for done, total, _ in seen][-1] == (4, 4)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total, job.attempts, job.error) == (
+        JobState.DONE,
+        4,
+        4,
+        1,
+        "",
+    )
+    assert (jobs_folder / job.file).read_bytes() == FAKE_PDF
+    for reader in ("demo-finance", "demo-leader", "demo-bureau"):
+        answer = _client(reader).get(f"/jobs/{job.pk}/file/")
+        assert answer.status_code == 200, reader
+        assert b"".join(answer.streaming_content) == FAKE_PDF  # type: ignore[attr-defined]
+        assert answer["Content-Disposition"] == (
+            "attachment; filename*=UTF-8''"
+            "%E5%B9%BF%E5%B7%9E%E5%B8%82%E5%95%86%E5%8A%A1%E5%B1%802023%E5%B9%B4%E5%BA%A6"
+            "%E8%87%AA%E8%AF%84%E6%8A%A5%E5%91%8A%EF%BC%88PDF%EF%BC%89.pdf"
+        )
+    downloaded = AuditEvent.objects.filter(action="下载").values_list("actor__username", "target")
+    assert sorted(downloaded) == [
+        (name, "广州市商务局 2023 年度 自评报告（PDF）")
+        for name in ("demo-bureau", "demo-finance", "demo-leader")
+    ]
+    for outsider in ("other-finance", "demo-division", "demo-admin"):
+        client = _client(outsider)
+        for url in (f"/jobs/{job.pk}/file/", f"/jobs/{job.pk}/", f"/jobs/{job.pk}/progress/"):
+            assert client.get(url).status_code == 404, (outsider, url)
+        assert client.get(f"/api/jobs/{job.pk}/").status_code == 404, outsider
+        assert f"#{job.pk}" not in client.get("/jobs/").content.decode()
+    assert Client().get(f"/jobs/{job.pk}/file/").status_code == 302  # to the sign-in page
+
+
+def test_the_job_page_polls_while_running_and_stops_when_finished(demo: SelfEvaluation) -> None:
+    job = request_report_pdf(_user("demo-finance"), demo)
+    client = _client("demo-leader")
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'hx-get="/jobs/{job.pk}/progress/" hx-trigger="every 2s"' in page
+    assert "排队中，等待工作进程" in page and "<script>" not in page and "style=" not in page
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, error="未找到 LibreOffice，无法生成 PDF。"
+    )
+    fragment = client.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert "hx-trigger" not in fragment
+    assert '<p class="error" id="job-error">未找到 LibreOffice，无法生成 PDF。</p>' in fragment
+    assert "/file/" not in fragment
+    state = client.get(f"/api/jobs/{job.pk}/").json()
+    assert {k: state[k] for k in ("kind", "state", "state_label", "error", "file")} == {
+        "kind": "report_pdf",
+        "state": "failed",
+        "state_label": "失败",
+        "error": "未找到 LibreOffice，无法生成 PDF。",
+        "file": None,
+    }
+
+
+@pytest.mark.usefixtures("other")
+def test_the_api_queues_the_pdf_and_refuses_those_without_the_documents(
+    demo: SelfEvaluation,
+) -> None:
+    answer = _client("demo-leader").post(f"/api/evaluations/{demo.pk}/jobs/report-pdf/")
+    assert answer.status_code == 202
+    assert {k: answer.json()[k] for k in ("kind", "state", "evaluation", "done", "total")} == {
+        "kind": "report_pdf",
+        "state": "queued",
+        "evaluation": demo.pk,
+        "done": 0,
+        "total": 0,
+    }
+    for name, record in (("demo-division", demo), ("other-finance", demo), ("demo-admin", demo)):
+        refused = _client(name).post(f"/api/evaluations/{record.pk}/jobs/report-pdf/")
+        assert refused.status_code == 404, name
+        assert _client(name).post(f"/evaluations/{record.pk}/jobs/report-pdf/").status_code == 404
+    assert Job.objects.count() == 1
+
+
+def test_recompute_all_goes_department_by_department_and_reports_a_failure_in_chinese(
+    demo: SelfEvaluation, other: SelfEvaluation
+) -> None:
+    for name in ("demo-finance", "demo-leader", "demo-division", "other-finance"):
+        assert _client(name).post("/jobs/recompute-all/").status_code == 404, name
+    assert "重新计算全部评价结果" not in _client("demo-finance").get("/jobs/").content.decode()
+    SelfEvaluation.objects.filter(pk=other.pk).update(framework="no-such-framework")
+    StoredResult.objects.all().delete()
+    answer = _client("demo-bureau").post("/jobs/recompute-all/")
+    job = Job.objects.get()
+    assert answer["Location"] == f"/jobs/{job.pk}/"
+    run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (JobState.DONE, 2, 2)
+    assert job.step == "已完成：1 个部门年度已重新计算，1 个未能计算"
+    assert job.items == [
+        {"key": demo.pk, "name": "广州市商务局 2023 年度", "ok": True, "error": ""},
+        {
+            "key": other.pk,
+            "name": "另一个局 2023 年度",
+            "ok": False,
+            "error": "未能计算：no-such-framework：找不到评价体系“no-such-framework”：既不是内置"
+            "评价体系（guangzhou-department-overall-2023、national-project-2020），也不是文件",
+        },
+    ]
+    assert list(StoredResult.objects.values_list("evaluation", flat=True).distinct()) == [demo.pk]
+    page = _client("demo-admin").get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert "1 项未能完成" in page and "找不到评价体系“no-such-framework”" in page
+    assert job.pk in [j["id"] for j in [_client("demo-admin").get(f"/api/jobs/{job.pk}/").json()]]
+
+
+def test_a_resumed_recompute_skips_the_department_years_done_before(
+    demo: SelfEvaluation, other: SelfEvaluation
+) -> None:
+    job = request_recompute_all(_user("demo-admin"))
+    done = {"key": demo.pk, "name": "广州市商务局 2023 年度", "ok": True, "error": ""}
+    Job.objects.filter(pk=job.pk).update(items=[done], done=1, attempts=1)
+    StoredResult.objects.all().delete()
+    run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.attempts) == (JobState.DONE, 2, 2)
+    assert [item["key"] for item in job.items] == [demo.pk, other.pk]
+    assert list(StoredResult.objects.values_list("evaluation", flat=True).distinct()) == [other.pk]
+
+
+def _running(job: Job, worker: str, *, attempts: int = 1, silent: int = 0) -> None:
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING,
+        worker=worker,
+        attempts=attempts,
+        done=1,
+        total=4,
+        heartbeat_at=timezone.now() - timedelta(seconds=silent),
+    )
+
+
+def _dead_pid() -> int:
+    pid = 4_000_000  # above Linux's largest pid
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    return pid
+
+
+def test_a_job_whose_worker_died_is_resumed_then_after_three_runs_reported_interrupted(
+    demo: SelfEvaluation,
+) -> None:
+    host = socket.gethostname()
+    job = request_report_pdf(_user("demo-finance"), demo)
+    _running(job, f"{host}:{os.getpid()}")  # this process: alive
+    assert recover() == []
+    _running(job, f"{host}:{_dead_pid()}")  # its process gone on this machine: resumed at once
+    tasks = DBTaskResult.objects.count()
+    assert recover() == [(job.pk, JobState.QUEUED)]
+    job.refresh_from_db()
+    assert (job.state, job.worker, job.attempts) == (JobState.QUEUED, "", 1)
+    assert job.step == "工作进程中断（第 1 次运行），任务已重新排队，将从中断处继续"
+    assert DBTaskResult.objects.count() == tasks + 1  # queued again
+    _running(job, "another-machine:12", attempts=2, silent=5)  # another machine, beating
+    assert recover() == []
+    _running(job, "another-machine:12", attempts=2, silent=31)  # silent past JIXIAO_JOB_STALE
+    assert recover() == [(job.pk, JobState.QUEUED)]
+    _running(job, f"{host}:{_dead_pid()}", attempts=3)
+    assert recover() == [(job.pk, JobState.INTERRUPTED)]
+    job.refresh_from_db()
+    assert job.state == JobState.INTERRUPTED and job.finished_at is not None
+    assert job.error == "工作进程中断，任务已运行 3 次仍未完成，不再重试；已完成 1 / 4，请重新提交"
+    run(job.pk)  # a task left for it does nothing
+    job.refresh_from_db()
+    assert job.state == JobState.INTERRUPTED
+
+
+def test_a_stopping_worker_queues_its_job_again(demo: SelfEvaluation) -> None:
+    job = request_report_pdf(_user("demo-finance"), demo)
+    running.STOPPING.set()
+    try:
+        run(job.pk)
+    finally:
+        running.STOPPING.clear()
+    job.refresh_from_db()
+    assert (job.state, job.worker, job.attempts, job.done) == (JobState.QUEUED, "", 1, 0)
+    assert job.step == "工作进程停止，任务已重新排队，将从中断处继续"
+    assert DBTaskResult.objects.count() == 2
