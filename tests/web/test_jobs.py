@@ -18,9 +18,11 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from jixiao.cli import main
 from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import PASSWORD
+from jixiao.web.home import SetupProblem
 from jixiao.web.jobs import running
 from jixiao.web.jobs.models import Job, JobKind, JobState
 from jixiao.web.jobs.running import recover, run
@@ -28,6 +30,7 @@ from jixiao.web.jobs.services import request_recompute_all, request_report_pdf
 from jixiao.web.organizations.models import Membership, Role, SelfEvaluation
 from jixiao.web.records.mapping import save_dataset
 from jixiao.web.results.models import StoredResult
+from jixiao.web.runtime import check_job_workers
 
 pytestmark = pytest.mark.django_db
 FAKE_PDF = b"%PDF-1.7 test"
@@ -316,3 +319,46 @@ def test_a_stopping_worker_queues_its_job_again(demo: SelfEvaluation) -> None:
     assert (job.state, job.worker, job.attempts, job.done) == (JobState.QUEUED, "", 1, 0)
     assert job.step == "工作进程停止，任务已重新排队，将从中断处继续"
     assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.usefixtures("demo")
+def test_jixiao_recompute_all_in_the_background_queues_the_job_for_the_bureau(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["recompute", "--background"]) == 1
+    assert capsys.readouterr().err == "--background 须与 --all 同用\n"
+    assert main(["recompute", "--all", "--background"]) == 0
+    job = Job.objects.get()
+    assert capsys.readouterr().out == (
+        f"已提交后台任务 #{job.pk}：由工作进程逐个部门年度重新计算"
+        "（进度见网页“后台任务”，财政局审核人和系统管理员可见）。\n"
+    )
+    assert (job.kind, job.requested_by, job.state, job.evaluation) == (
+        JobKind.RECOMPUTE_ALL,
+        None,
+        JobState.QUEUED,
+        None,
+    )
+    event = AuditEvent.objects.order_by("sequence").last()
+    assert event is not None
+    assert (event.action, event.actor, event.target) == (
+        "提交后台任务",
+        None,
+        f"重新计算全部评价结果 #{job.pk}",
+    )
+    for reader in ("demo-bureau", "demo-admin"):
+        assert "命令行" in _client(reader).get(f"/jobs/{job.pk}/").content.decode()
+    assert _client("demo-finance").get(f"/jobs/{job.pk}/").status_code == 404
+    assert main(["recompute", "--all"]) == 0  # as before: at once, in this process
+    assert capsys.readouterr().out == "已重新计算 1 个部门年度的评价结果（共 1 个）。\n"
+
+
+def test_several_job_workers_are_for_postgresql() -> None:
+    check_job_workers(1, "django.db.backends.sqlite3")
+    check_job_workers(3, "django.db.backends.postgresql")
+    with pytest.raises(SetupProblem) as refused:
+        check_job_workers(2, "django.db.backends.sqlite3")
+    assert str(refused.value) == (
+        "--processes 2（多个后台任务进程）须使用 PostgreSQL：请用环境变量 DATABASE_URL 指定 "
+        "PostgreSQL 数据库；SQLite 数据库由 jixiao serve 自带的工作进程运行后台任务"
+    )

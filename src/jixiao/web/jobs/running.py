@@ -90,7 +90,9 @@ class Progress:
             setattr(self.job, name, value)
 
     def start(self, total: int, step: str) -> None:
-        self._write(total=total, step=step[:STEP_LENGTH])
+        """The job begins (or begins again): ``total`` items or steps, of which those done in
+        an earlier run count as done (a job of steps starts them over)."""
+        self._write(total=total, done=len(self.job.items), step=step[:STEP_LENGTH])
 
     def step(self, text: str) -> None:
         self._write(step=text[:STEP_LENGTH])

@@ -31,7 +31,7 @@ from django.db import close_old_connections, connection
 
 logger = logging.getLogger("jixiao.jobs")
 POLL_SECONDS = 0.5  # how often an idle worker looks for a queued job
-RESTART_SECONDS = 2  # how long a supervisor waits before starting a worker that ended again
+RESTART_SECONDS = 1  # how long a supervisor waits before starting a worker that ended again
 
 
 def run_one() -> None:
