@@ -182,6 +182,12 @@ def test_item5_real_workers_run_resume_after_kill_9_and_guard_the_file(
         ]
         assert recomputed["step"] == "已完成：1 个部门年度已重新计算"
         last_worker = _worker_of(home, database, 2)
+        tasks = query(
+            home,
+            "SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status",
+            database_url=database,
+        )
+        assert sorted(tasks) == [("FAILED", 1), ("SUCCESSFUL", 2)]  # the killed worker's: failed
     finally:
         server.stop()
         if workers is not None:

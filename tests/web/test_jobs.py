@@ -287,9 +287,17 @@ def test_a_job_whose_worker_died_is_resumed_then_after_three_runs_reported_inter
     job = request_report_pdf(_user("demo-finance"), demo)
     _running(job, f"{host}:{os.getpid()}")  # this process: alive
     assert recover() == []
-    _running(job, f"{host}:{_dead_pid()}")  # its process gone on this machine: resumed at once
+    dead = f"{host}:{_dead_pid()}"
+    _running(job, dead)  # its process gone on this machine: resumed at once
+    DBTaskResult.objects.update(status="RUNNING", worker_ids=["earlier", dead])
     tasks = DBTaskResult.objects.count()
     assert recover() == [(job.pk, JobState.QUEUED)]
+    left = DBTaskResult.objects.get(worker_ids=["earlier", dead])
+    assert (left.status, left.exception_class_path, left.traceback) == (
+        "FAILED",
+        "jixiao.web.jobs.running.WorkerInterrupted",
+        f"工作进程 {dead} 中断",
+    )
     job.refresh_from_db()
     assert (job.state, job.worker, job.attempts) == (JobState.QUEUED, "", 1)
     assert job.step == "工作进程中断（第 1 次运行），任务已重新排队，将从中断处继续"

@@ -226,9 +226,29 @@ def recover() -> list[tuple[int, str]]:
                     f"已完成 {job.done} / {job.total}，请重新提交"
                 )
                 job.save()
+            _close_tasks_of(gone, now)
             logger.warning("任务 %s 的工作进程 %s 已中断：%s", job.pk, gone, job.state)
             changed.append((job.pk, job.state))
     return changed
+
+
+class WorkerInterrupted(Exception):
+    """What the queue's row of a dead worker's task says it failed of."""
+
+
+def _close_tasks_of(gone: str, now: Any) -> None:
+    """The queue's own rows of the dead worker's tasks, left running by it, marked failed
+    (its job's fate is the job row's: resumed or interrupted)."""
+    from django_tasks_db.models import DBTaskResult
+
+    running = DBTaskResult.objects.filter(status="RUNNING").only("pk", "worker_ids")
+    dead = [row.pk for row in running if row.worker_ids and row.worker_ids[-1] == gone[:64]]
+    DBTaskResult.objects.filter(pk__in=dead).update(
+        status="FAILED",
+        finished_at=now,
+        exception_class_path=f"{__name__}.{WorkerInterrupted.__qualname__}",
+        traceback=f"工作进程 {gone} 中断",
+    )
 
 
 def beat(worker: str) -> None:
