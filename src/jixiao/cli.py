@@ -549,6 +549,7 @@ def _worker(arguments: argparse.Namespace) -> int:
     from django.conf import settings
 
     runtime.check_job_workers(arguments.processes, settings.DATABASES["default"]["ENGINE"])
+    runtime.check_migrated()
     from jixiao.web.jobs.worker import run_many, run_one
 
     if arguments.processes == 1:

@@ -32,6 +32,8 @@ from jixiao.web.records.mapping import save_dataset
 from jixiao.web.results.models import StoredResult
 from jixiao.web.runtime import check_job_workers
 
+from .live import jixiao
+
 pytestmark = pytest.mark.django_db
 FAKE_PDF = b"%PDF-1.7 test"
 
@@ -369,4 +371,16 @@ def test_several_job_workers_are_for_postgresql() -> None:
     assert str(refused.value) == (
         "--processes 2（多个后台任务进程）须使用 PostgreSQL：请用环境变量 DATABASE_URL 指定 "
         "PostgreSQL 数据库；SQLite 数据库由 jixiao serve 自带的工作进程运行后台任务"
+    )
+
+
+@pytest.mark.own_sqlite
+def test_a_worker_waits_for_the_web_server_to_migrate_the_database(tmp_path: Path) -> None:
+    worker = jixiao(tmp_path, "worker")
+    out, error = worker.communicate(timeout=120)
+    assert (worker.returncode, out, error.strip()) == (
+        1,
+        "",
+        "jixiao 无法启动：数据库尚未迁移到本版本：请先启动 jixiao serve（启动时迁移数据库），"
+        "再启动工作进程",
     )

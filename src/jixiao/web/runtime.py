@@ -37,6 +37,19 @@ def migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def check_migrated() -> None:
+    """Refuse to run against a database not migrated to this version (a worker started before
+    the web server that migrates it, or after an upgrade of the code only)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise SetupProblem(
+            "数据库尚未迁移到本版本：请先启动 jixiao serve（启动时迁移数据库），再启动工作进程"
+        )
+
+
 def proxy_options(environ: Mapping[str, str]) -> dict[str, Any]:
     """Whom to believe about the client: behind a reverse proxy, the proxy's word on the
     client's address, the scheme and the host.
