@@ -27,6 +27,9 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/evaluations/{id}/tables/",
         "/api/evaluations/{id}/tables/{table}/",
         "/api/evaluations/{id}/tables/{table}/{row}/",
+        "/api/evaluations/{id}/jobs/report-pdf/",
+        "/api/jobs/{id}/",
+        "/api/jobs/recompute-all/",
     }
 
 

@@ -224,6 +224,8 @@ def test_recompute_all_goes_department_by_department_and_reports_a_failure_in_ch
 ) -> None:
     for name in ("demo-finance", "demo-leader", "demo-division", "other-finance"):
         assert _client(name).post("/jobs/recompute-all/").status_code == 404, name
+        assert _client(name).post("/api/jobs/recompute-all/").status_code == 404, name
+    assert Job.objects.count() == 0
     assert "重新计算全部评价结果" not in _client("demo-finance").get("/jobs/").content.decode()
     SelfEvaluation.objects.filter(pk=other.pk).update(framework="no-such-framework")
     StoredResult.objects.all().delete()
@@ -247,7 +249,13 @@ def test_recompute_all_goes_department_by_department_and_reports_a_failure_in_ch
     assert list(StoredResult.objects.values_list("evaluation", flat=True).distinct()) == [demo.pk]
     page = _client("demo-admin").get(f"/jobs/{job.pk}/progress/").content.decode()
     assert "1 项未能完成" in page and "找不到评价体系“no-such-framework”" in page
-    assert job.pk in [j["id"] for j in [_client("demo-admin").get(f"/api/jobs/{job.pk}/").json()]]
+    assert _client("demo-admin").get(f"/api/jobs/{job.pk}/").json()["items"] == job.items
+    queued = _client("demo-admin").post("/api/jobs/recompute-all/")
+    assert (queued.status_code, queued.json()["kind"], queued.json()["state"]) == (
+        202,
+        "recompute_all",
+        "queued",
+    )
 
 
 def test_a_resumed_recompute_skips_the_department_years_done_before(

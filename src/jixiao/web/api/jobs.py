@@ -1,5 +1,5 @@
-"""The API of background jobs: ask for the PDF report, read a job's state — with the pages'
-checks (``jobs.services``): a job outside the user's sight answers 404."""
+"""The API of background jobs: ask for the PDF report or recompute-all, read a job's state —
+with the pages' checks (``jobs.services``): a job outside the user's sight answers 404."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jixiao.web.jobs.models import Job
-from jixiao.web.jobs.services import job_or_404, may_take_file, request_report_pdf
+from jixiao.web.jobs.services import (
+    job_or_404,
+    may_take_file,
+    request_recompute_all,
+    request_report_pdf,
+)
 from jixiao.web.policy import actor_of
 
 
@@ -53,6 +58,17 @@ def job(request: Request, pk: int) -> Response:
 def report_pdf(request: Request, pk: int) -> Response:
     actor = actor_of(request)
     queued = request_report_pdf(actor, actor.evaluation_or_404(pk))
+    return Response(
+        JobState(queued, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
+    )
+
+
+@extend_schema(
+    request=None, responses={202: JobState}, summary="在后台重新计算全部部门年度的评价结果"
+)
+@api_view(["POST"])
+def recompute_all(request: Request) -> Response:
+    queued = request_recompute_all(actor_of(request))
     return Response(
         JobState(queued, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
     )

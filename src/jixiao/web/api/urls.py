@@ -20,6 +20,7 @@ urlpatterns = [
         name="api-table-row",
     ),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
+    path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
     path("evaluations/<int:pk>/jobs/report-pdf/", jobs.report_pdf, name="api-report-pdf"),
     path(
         "evaluations/<int:pk>/indicators/<int:indicator>/actual/",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from jixiao.web.audit import events
@@ -68,22 +68,41 @@ def queue_recompute_all(who: Who | None) -> Job:
     return _queued(who, JobKind.RECOMPUTE_ALL)
 
 
-def visible_jobs(who: Who) -> QuerySet[Job]:
-    """The jobs ``who`` may see (see the module's docstring)."""
+def may_see(actor: Actor, job: Job) -> bool:
+    """Whether ``actor`` sees ``job`` (see the module's docstring)."""
+    if actor.user is None:
+        return False
+    if job.requested_by_id == actor.user.pk:
+        return True
+    if job.kind == JobKind.REPORT_PDF:
+        return job.evaluation is not None and actor.may_download(job.evaluation)
+    return actor.may_recompute_all()
+
+
+def visible_jobs(who: Who, limit: int) -> list[Job]:
+    """The newest ``limit`` jobs ``who`` may see: those that may concern them, asked by the
+    policy one by one."""
     actor = as_actor(who)
     if actor.user is None:
-        return Job.objects.none()
-    seen = Q(requested_by=actor.user)
-    readable = [r.pk for r in actor.visible_evaluations() if actor.may_download(r)]
-    seen |= Q(kind=JobKind.REPORT_PDF, evaluation__in=readable)
+        return []
+    maybe = Q(requested_by=actor.user) | Q(
+        kind=JobKind.REPORT_PDF, evaluation__in=actor.visible_evaluations().values("pk")
+    )
     if actor.may_recompute_all():
-        seen |= Q(kind=JobKind.RECOMPUTE_ALL)
-    return Job.objects.filter(seen).select_related("evaluation__department", "requested_by")
+        maybe |= Q(kind=JobKind.RECOMPUTE_ALL)
+    jobs = Job.objects.filter(maybe).select_related("evaluation__department", "requested_by")
+    seen: list[Job] = []
+    for job in jobs.iterator(chunk_size=limit):
+        if may_see(actor, job):
+            seen.append(job)
+            if len(seen) == limit:
+                break
+    return seen
 
 
 def job_or_404(who: Who, pk: int) -> Job:
-    job = visible_jobs(who).filter(pk=pk).first()
-    if job is None:
+    job = Job.objects.select_related("evaluation__department", "requested_by").filter(pk=pk).first()
+    if job is None or not may_see(as_actor(who), job):
         raise NotFound(_("没有这个后台任务，或您无权查看"))
     return job
 

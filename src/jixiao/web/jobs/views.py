@@ -36,7 +36,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
         request,
         "jobs/jobs.html",
         {
-            "jobs": visible_jobs(actor)[:LISTED],
+            "jobs": visible_jobs(actor, LISTED),
             "may_recompute": actor.may_recompute_all(),
             "membership": actor.member,
         },
