@@ -36,6 +36,7 @@ from jixiao.web.jobs.models import STEP_LENGTH, Job, JobState
 
 logger = logging.getLogger("jixiao.jobs")
 STOPPING = threading.Event()  # set when this worker process is asked to stop
+RUNNING: set[int] = set()  # the job this worker process runs now, if any
 
 
 class JobFailed(Exception):
@@ -137,6 +138,7 @@ def run(job_id: int) -> None:
         job.heartbeat_at = now
         job.save()
     progress = Progress(job, worker)
+    RUNNING.add(job.pk)
     try:
         closing = runners()[job.kind](job, progress)
     except Requeue:
@@ -155,6 +157,8 @@ def run(job_id: int) -> None:
         )
     else:
         _finish(job, worker, JobState.DONE, step=closing)
+    finally:
+        RUNNING.discard(job.pk)
 
 
 def _finish(job: Job, worker: str, state: str, *, error: str = "", step: str = "") -> None:
@@ -252,5 +256,8 @@ def _close_tasks_of(gone: str, now: Any) -> None:
 
 
 def beat(worker: str) -> None:
-    """Mark this worker's running jobs alive."""
-    Job.objects.filter(state=JobState.RUNNING, worker=worker).update(heartbeat_at=timezone.now())
+    """Mark this worker's running job alive (no write while it runs none)."""
+    if RUNNING:
+        Job.objects.filter(pk__in=list(RUNNING), state=JobState.RUNNING, worker=worker).update(
+            heartbeat_at=timezone.now()
+        )

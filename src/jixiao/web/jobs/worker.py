@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 logger = logging.getLogger("jixiao.jobs")
-POLL_SECONDS = 0.5  # how often an idle worker looks for a queued job
+POLL_SECONDS = 1.0  # how often an idle worker looks for a queued job
 RESTART_SECONDS = 1  # how long a supervisor waits before starting a worker that ended again
 
 
@@ -109,6 +110,7 @@ class Supervisor:
 
     def __init__(self, count: int) -> None:
         self.count = count
+        self.owner = os.getpid()  # a process forked from this one (gunicorn's) has no say
         self.children: list[subprocess.Popen[bytes]] = []
         self.stopping = threading.Event()
         self.lock = threading.Lock()
@@ -129,6 +131,8 @@ class Supervisor:
                         self.children[index] = start_child()
 
     def stop(self) -> None:
+        if os.getpid() != self.owner:
+            return
         with self.lock:
             self.stopping.set()
             for child in self.children:
