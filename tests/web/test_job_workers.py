@@ -178,7 +178,7 @@ def test_item5_real_workers_run_resume_after_kill_9_and_guard_the_file(
             lambda: (s := _state(server.base, "demo-bureau", 2))["state"] == "done" and s,
         )
         assert recomputed["items"] == [
-            {"key": 1, "name": "广州市商务局 2023 年度", "ok": True, "error": ""}
+            {"key": "1", "name": "广州市商务局 2023 年度", "ok": True, "error": ""}
         ]
         assert recomputed["step"] == "已完成：1 个部门年度已重新计算"
         last_worker = _worker_of(home, database, 2)

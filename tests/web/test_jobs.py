@@ -24,7 +24,7 @@ from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import PASSWORD
 from jixiao.web.home import SetupProblem
 from jixiao.web.jobs import running
-from jixiao.web.jobs.models import Job, JobKind, JobState
+from jixiao.web.jobs.models import Job, JobItem, JobKind, JobState
 from jixiao.web.jobs.running import recover, run
 from jixiao.web.jobs.services import request_recompute_all, request_report_pdf
 from jixiao.web.organizations.models import Membership, Role, SelfEvaluation
@@ -236,20 +236,21 @@ def test_recompute_all_goes_department_by_department_and_reports_a_failure_in_ch
     job.refresh_from_db()
     assert (job.state, job.done, job.total) == (JobState.DONE, 2, 2)
     assert job.step == "已完成：1 个部门年度已重新计算，1 个未能计算"
-    assert job.items == [
-        {"key": demo.pk, "name": "广州市商务局 2023 年度", "ok": True, "error": ""},
+    items = [
+        {"key": str(demo.pk), "name": "广州市商务局 2023 年度", "ok": True, "error": ""},
         {
-            "key": other.pk,
+            "key": str(other.pk),
             "name": "另一个局 2023 年度",
             "ok": False,
             "error": "未能计算：no-such-framework：找不到评价体系“no-such-framework”：既不是内置"
             "评价体系（guangzhou-department-overall-2023、national-project-2020），也不是文件",
         },
     ]
+    assert list(job.items.values("key", "name", "ok", "error")) == items
     assert list(StoredResult.objects.values_list("evaluation", flat=True).distinct()) == [demo.pk]
     page = _client("demo-admin").get(f"/jobs/{job.pk}/progress/").content.decode()
     assert "1 项未能完成" in page and "找不到评价体系“no-such-framework”" in page
-    assert _client("demo-admin").get(f"/api/jobs/{job.pk}/").json()["items"] == job.items
+    assert _client("demo-admin").get(f"/api/jobs/{job.pk}/").json()["items"] == items
     queued = _client("demo-admin").post("/api/jobs/recompute-all/")
     assert (queued.status_code, queued.json()["kind"], queued.json()["state"]) == (
         202,
@@ -262,13 +263,13 @@ def test_a_resumed_recompute_skips_the_department_years_done_before(
     demo: SelfEvaluation, other: SelfEvaluation
 ) -> None:
     job = request_recompute_all(_user("demo-admin"))
-    done = {"key": demo.pk, "name": "广州市商务局 2023 年度", "ok": True, "error": ""}
-    Job.objects.filter(pk=job.pk).update(items=[done], done=1, attempts=1)
+    JobItem.objects.create(job=job, key=str(demo.pk), name="广州市商务局 2023 年度", ok=True)
+    Job.objects.filter(pk=job.pk).update(done=1, attempts=1)
     StoredResult.objects.all().delete()
     run(job.pk)
     job.refresh_from_db()
     assert (job.state, job.done, job.attempts) == (JobState.DONE, 2, 2)
-    assert [item["key"] for item in job.items] == [demo.pk, other.pk]
+    assert list(job.items.values_list("key", flat=True)) == [str(demo.pk), str(other.pk)]
     assert list(StoredResult.objects.values_list("evaluation", flat=True).distinct()) == [other.pk]
 
 
@@ -392,3 +393,32 @@ def test_a_worker_waits_for_the_web_server_to_migrate_the_database(tmp_path: Pat
         "jixiao 无法启动：数据库尚未迁移到本版本：请先启动 jixiao serve（启动时迁移数据库），"
         "再启动工作进程",
     )
+
+
+@pytest.mark.usefixtures("other")
+def test_a_stop_in_the_middle_of_an_item_leaves_neither_its_result_nor_its_record(
+    demo: SelfEvaluation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The item's result and its record as done are one transaction: stopped after computing
+    the first department-year but before recording it, neither is kept, and the resumed job
+    computes it again."""
+    job = request_recompute_all(_user("demo-admin"))
+    StoredResult.objects.all().delete()
+    original = running.Progress.item
+
+    def stop_first(self: running.Progress, key: object, name: str, error: str = "") -> None:
+        running.STOPPING.set()
+        original(self, key, name, error)
+
+    monkeypatch.setattr(running.Progress, "item", stop_first)
+    try:
+        run(job.pk)
+    finally:
+        running.STOPPING.clear()
+    job.refresh_from_db()
+    assert (job.state, job.done, job.items.count()) == (JobState.QUEUED, 0, 0)
+    assert not StoredResult.objects.filter(evaluation=demo).exists()  # rolled back with it
+    monkeypatch.setattr(running.Progress, "item", original)
+    run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.attempts, job.items.count()) == (JobState.DONE, 2, 2, 2)

@@ -10,7 +10,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from jixiao.web.jobs.models import Job
+from jixiao.web.jobs.models import Job, JobItem
 from jixiao.web.jobs.services import (
     job_or_404,
     may_take_file,
@@ -18,6 +18,13 @@ from jixiao.web.jobs.services import (
     request_report_pdf,
 )
 from jixiao.web.policy import actor_of
+
+
+class JobItemState(serializers.Serializer[JobItem]):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    ok = serializers.BooleanField()
+    error = serializers.CharField()
 
 
 class JobState(serializers.Serializer[Job]):
@@ -31,7 +38,7 @@ class JobState(serializers.Serializer[Job]):
     total = serializers.IntegerField()
     step = serializers.CharField()
     error = serializers.CharField()
-    items = serializers.ListField(child=serializers.DictField())
+    items = JobItemState(many=True)
     attempts = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)

@@ -8,7 +8,8 @@ them.
 - **Recompute all**: every department-year's stored result computed again from its data
   (``results.store.refresh_now``), one after the other, each in a transaction of its own, so the
   job never holds other writers waiting longer than one department-year takes, and a crash
-  loses at most the one in hand. A department-year that cannot be computed (its framework
+  loses at most the one in hand (each item is recorded done in the transaction of its own
+  work). A department-year that cannot be computed (its framework
   cannot be read) is reported and the others go on. Resumed after an interruption, it skips the
   department-years already done.
 """
@@ -20,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from jixiao.adapters.files import replace_atomically
 from jixiao.adapters.report.charts import NoChineseFont
@@ -77,20 +79,20 @@ def recompute_all(job: Job, progress: Progress) -> str:
     done = progress.done_keys()
     progress.start(len(chosen), "开始重新计算")
     for record in chosen:
-        if record.pk in done:
+        if str(record.pk) in done:
             continue
         progress.step(f"正在计算 {record}")
         try:
-            refresh_now(record)
+            with transaction.atomic():  # the result and its item recorded done, or neither
+                refresh_now(record)
+                progress.item(record.pk, str(record))
         except ProblemsFound as error:
             problems = "；".join(str(problem) for problem in error.problems[:PROBLEMS_SHOWN])
             more = len(error.problems) - PROBLEMS_SHOWN
             extra = f"（另有 {more} 个问题）" if more > 0 else ""
             progress.item(record.pk, str(record), f"未能计算：{problems}{extra}")
-        else:
-            progress.item(record.pk, str(record))
         pause()
-    failed = len(progress.job.failures)
+    failed = progress.job.items.filter(ok=False).count()
     if failed:
         return f"已完成：{len(chosen) - failed} 个部门年度已重新计算，{failed} 个未能计算"
     return f"已完成：{len(chosen)} 个部门年度已重新计算"

@@ -53,8 +53,6 @@ class Job(models.Model):
     done = models.PositiveIntegerField("已完成", default=0)
     total = models.PositiveIntegerField("总数", default=0)
     step = models.CharField("当前步骤", max_length=STEP_LENGTH, blank=True)
-    # One entry per item done: {"key": …, "name": "广州市商务局 2023 年度", "ok": bool, "error": …}
-    items = models.JSONField("各项结果", default=list, blank=True)
     error = models.TextField("错误", blank=True)
     file = models.CharField(  # a name under settings.JIXIAO_JOBS_FOLDER, never a public path
         "文件", max_length=FILE_NAME_LENGTH, blank=True
@@ -80,11 +78,38 @@ class Job(models.Model):
         return self.state in FINISHED
 
     @property
-    def failures(self) -> list[dict[str, object]]:
-        return [item for item in self.items if not item.get("ok")]
+    def failures(self) -> list[JobItem]:
+        return list(self.items.filter(ok=False))
 
     @property
     def percent(self) -> int:
         if self.state == JobState.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+KEY_LENGTH = 100
+NAME_LENGTH = 300
+
+
+class JobItem(models.Model):
+    """One item of a batch job done — a department-year recomputed —, written in the same
+    transaction as the item's own work, so a resumed job skips exactly the items whose work
+    was committed."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    key = models.CharField("编号", max_length=KEY_LENGTH)  # e.g. the self-evaluation's id
+    name = models.CharField("对象", max_length=NAME_LENGTH)  # e.g. 广州市商务局 2023 年度
+    ok = models.BooleanField("完成")
+    error = models.TextField("原因", blank=True)  # Chinese, when not ok
+
+    class Meta:
+        verbose_name = "后台任务的一项"
+        verbose_name_plural = "后台任务的各项"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "key"], name="jobs_one_result_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}：{'完成' if self.ok else self.error}"

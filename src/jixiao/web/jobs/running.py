@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.web.jobs.models import STEP_LENGTH, Job, JobState
+from jixiao.web.jobs.models import KEY_LENGTH, NAME_LENGTH, STEP_LENGTH, Job, JobItem, JobState
 
 logger = logging.getLogger("jixiao.jobs")
 STOPPING = threading.Event()  # set when this worker process is asked to stop
@@ -93,7 +93,7 @@ class Progress:
     def start(self, total: int, step: str) -> None:
         """The job begins (or begins again): ``total`` items or steps, of which those done in
         an earlier run count as done (a job of steps starts them over)."""
-        self._write(total=total, done=len(self.job.items), step=step[:STEP_LENGTH])
+        self._write(total=total, done=self.job.items.count(), step=step[:STEP_LENGTH])
 
     def step(self, text: str) -> None:
         self._write(step=text[:STEP_LENGTH])
@@ -103,13 +103,21 @@ class Progress:
         self._write(done=self.job.done + 1, step=step[:STEP_LENGTH])
 
     def item(self, key: object, name: str, error: str = "") -> None:
-        """An item done: ``error`` (Chinese) empty when it went well."""
-        items = [*self.job.items, {"key": key, "name": name, "ok": not error, "error": error}]
-        self._write(items=items, done=len(items))
+        """An item done: ``error`` (Chinese) empty when it went well. Call it inside the item's
+        own transaction, so that the item is recorded done exactly when its work is committed."""
+        with transaction.atomic():
+            JobItem.objects.create(
+                job=self.job,
+                key=str(key)[:KEY_LENGTH],
+                name=name[:NAME_LENGTH],
+                ok=not error,
+                error=error,
+            )
+            self._write(done=self.job.done + 1)
 
-    def done_keys(self) -> set[object]:
-        """The items done in an earlier run of this job (it was interrupted and resumed)."""
-        return {item["key"] for item in self.job.items}
+    def done_keys(self) -> set[str]:
+        """The keys of the items done in an earlier run (the job was interrupted and resumed)."""
+        return set(self.job.items.values_list("key", flat=True))
 
     def file(self, name: str) -> None:
         self._write(file=name)
