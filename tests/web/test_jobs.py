@@ -422,3 +422,31 @@ def test_a_stop_in_the_middle_of_an_item_leaves_neither_its_result_nor_its_recor
     run(job.pk)
     job.refresh_from_db()
     assert (job.state, job.done, job.attempts, job.items.count()) == (JobState.DONE, 2, 2, 2)
+
+
+def test_the_files_of_jobs_finished_a_week_ago_are_deleted(
+    demo: SelfEvaluation, jobs_folder: Path
+) -> None:
+    jobs_folder.mkdir()
+    now = timezone.now()
+    old, recent = (request_report_pdf(_user("demo-finance"), demo) for _ in range(2))
+    for job, days in ((old, 8), (recent, 6)):
+        (jobs_folder / f"{job.pk}.pdf").write_bytes(FAKE_PDF)
+        Job.objects.filter(pk=job.pk).update(
+            state=JobState.DONE, file=f"{job.pk}.pdf", finished_at=now - timedelta(days=days)
+        )
+    (jobs_folder / "left-by-a-killed-worker.pdf").write_bytes(FAKE_PDF)
+    os.utime(jobs_folder / "left-by-a-killed-worker.pdf", (0, now.timestamp() - 7200))
+    (jobs_folder / "being-saved.pdf").write_bytes(FAKE_PDF)  # a worker saving it now
+    assert running.sweep_files(now) == 2
+    assert sorted(p.name for p in jobs_folder.iterdir()) == sorted(
+        ["being-saved.pdf", f"{recent.pk}.pdf"]
+    )
+    assert list(Job.objects.order_by("pk").values_list("file", flat=True)) == [
+        "",
+        f"{recent.pk}.pdf",
+    ]
+    client = _client("demo-finance")
+    assert client.get(f"/jobs/{old.pk}/file/").status_code == 404
+    assert "/file/" not in client.get(f"/jobs/{old.pk}/").content.decode()
+    assert client.get(f"/jobs/{recent.pk}/file/").status_code == 200

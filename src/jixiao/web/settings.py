@@ -98,6 +98,7 @@ JIXIAO_JOB_HEARTBEAT = 2
 JIXIAO_JOB_STALE = whole_number("JIXIAO_JOB_STALE_SECONDS", 30)
 JIXIAO_JOB_ATTEMPTS = 3
 JIXIAO_JOBS_FOLDER = HOME / "jobs"  # the files jobs produce, served only through a checked view
+JIXIAO_JOB_FILE_DAYS = whole_number("JIXIAO_JOB_FILE_DAYS", 7)  # then the workers delete them
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # New passwords (user administration): not like the username, at least 10 characters, not a
 # common password, not only digits. The demo accounts are made by `jixiao demo` without these

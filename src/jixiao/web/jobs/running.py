@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -269,3 +270,25 @@ def beat(worker: str) -> None:
         Job.objects.filter(pk__in=list(RUNNING), state=JobState.RUNNING, worker=worker).update(
             heartbeat_at=timezone.now()
         )
+
+
+def sweep_files(now: Any = None) -> int:
+    """Delete the files of jobs finished more than ``JIXIAO_JOB_FILE_DAYS`` days ago (their
+    pages then say the file is gone: ask again), and files no job names (left by a worker
+    killed while saving). Answers how many files were deleted."""
+    now = now or timezone.now()
+    folder = Path(settings.JIXIAO_JOBS_FOLDER)
+    if not folder.is_dir():
+        return 0
+    cutoff = now - timedelta(days=settings.JIXIAO_JOB_FILE_DAYS)
+    old = Job.objects.filter(finished_at__lt=cutoff).exclude(file="")
+    expired = set(old.values_list("file", flat=True))
+    old.update(file="")
+    named = set(Job.objects.exclude(file="").values_list("file", flat=True))
+    deleted = 0
+    for path in folder.iterdir():
+        orphan = path.name not in named and path.stat().st_mtime < now.timestamp() - 3600
+        if path.is_file() and (path.name in expired or orphan):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

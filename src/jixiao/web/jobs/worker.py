@@ -32,6 +32,7 @@ from django.db import close_old_connections, connection
 
 logger = logging.getLogger("jixiao.jobs")
 POLL_SECONDS = 1.0  # how often an idle worker looks for a queued job
+SWEEP_EVERY = 900  # heartbeats between two sweeps of old jobs' files (half an hour)
 RESTART_SECONDS = 1  # how long a supervisor waits before starting a worker that ended again
 
 
@@ -76,12 +77,16 @@ def run_one() -> None:
 
 
 def _heartbeat(name: str, recover: Callable[[], Any]) -> None:
-    from jixiao.web.jobs.running import STOPPING, beat
+    from jixiao.web.jobs.running import STOPPING, beat, sweep_files
 
+    beats = 0
     while not STOPPING.is_set():
         try:
             beat(name)
             recover()
+            beats += 1
+            if beats % SWEEP_EVERY == 1:  # at start, then every half an hour
+                sweep_files()
         except Exception:  # the database away for a moment: try again at the next beat
             logger.exception("后台任务心跳失败")
         finally:
