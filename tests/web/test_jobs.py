@@ -232,7 +232,17 @@ def test_recompute_all_goes_department_by_department_and_reports_a_failure_in_ch
     answer = _client("demo-bureau").post("/jobs/recompute-all/")
     job = Job.objects.get()
     assert answer["Location"] == f"/jobs/{job.pk}/"
-    run(job.pk)
+    run(job.pk)  # queues its part, and waits for it
+    job.refresh_from_db()
+    waiting = (JobState.RUNNING, "", "共 1 批，由工作进程分别计算")
+    assert (job.state, job.worker, job.step) == waiting
+    (part,) = job.parts.all()
+    assert (part.kind, part.keys, part.state) == (
+        JobKind.RECOMPUTE_PART,
+        [demo.pk, other.pk],
+        JobState.QUEUED,
+    )
+    run(part.pk)
     job.refresh_from_db()
     assert (job.state, job.done, job.total) == (JobState.DONE, 2, 2)
     assert job.step == "已完成：1 个部门年度已重新计算，1 个未能计算"
@@ -246,7 +256,7 @@ def test_recompute_all_goes_department_by_department_and_reports_a_failure_in_ch
             "评价体系（guangzhou-department-overall-2023、national-project-2020），也不是文件",
         },
     ]
-    assert list(job.items.values("key", "name", "ok", "error")) == items
+    assert list(job.all_items().values("key", "name", "ok", "error")) == items
     assert list(StoredResult.objects.values_list("evaluation", flat=True).distinct()) == [demo.pk]
     page = _client("demo-admin").get(f"/jobs/{job.pk}/progress/").content.decode()
     assert "1 项未能完成" in page and "找不到评价体系“no-such-framework”" in page
@@ -263,13 +273,18 @@ def test_a_resumed_recompute_skips_the_department_years_done_before(
     demo: SelfEvaluation, other: SelfEvaluation
 ) -> None:
     job = request_recompute_all(_user("demo-admin"))
-    JobItem.objects.create(job=job, key=str(demo.pk), name="广州市商务局 2023 年度", ok=True)
-    Job.objects.filter(pk=job.pk).update(done=1, attempts=1)
-    StoredResult.objects.all().delete()
     run(job.pk)
+    part = job.parts.get()
+    JobItem.objects.create(job=part, key=str(demo.pk), name="广州市商务局 2023 年度", ok=True)
+    Job.objects.filter(pk=part.pk).update(done=1, attempts=1)
+    Job.objects.filter(pk=job.pk).update(done=1)
+    StoredResult.objects.all().delete()
+    run(part.pk)
+    part.refresh_from_db()
+    assert (part.state, part.done, part.attempts) == (JobState.DONE, 2, 2)
+    assert list(part.items.values_list("key", flat=True)) == [str(demo.pk), str(other.pk)]
     job.refresh_from_db()
-    assert (job.state, job.done, job.attempts) == (JobState.DONE, 2, 2)
-    assert list(job.items.values_list("key", flat=True)) == [str(demo.pk), str(other.pk)]
+    assert (job.state, job.done, job.step) == (JobState.DONE, 2, "已完成：2 个部门年度已重新计算")
     assert list(StoredResult.objects.values_list("evaluation", flat=True).distinct()) == [other.pk]
 
 
@@ -403,6 +418,8 @@ def test_a_stop_in_the_middle_of_an_item_leaves_neither_its_result_nor_its_recor
     the first department-year but before recording it, neither is kept, and the resumed job
     computes it again."""
     job = request_recompute_all(_user("demo-admin"))
+    run(job.pk)
+    part = job.parts.get()
     StoredResult.objects.all().delete()
     original = running.Progress.item
 
@@ -412,16 +429,20 @@ def test_a_stop_in_the_middle_of_an_item_leaves_neither_its_result_nor_its_recor
 
     monkeypatch.setattr(running.Progress, "item", stop_first)
     try:
-        run(job.pk)
+        run(part.pk)
     finally:
         running.STOPPING.clear()
+    part.refresh_from_db()
     job.refresh_from_db()
-    assert (job.state, job.done, job.items.count()) == (JobState.QUEUED, 0, 0)
+    assert (part.state, part.done, part.items.count()) == (JobState.QUEUED, 0, 0)
+    assert (job.state, job.done) == (JobState.RUNNING, 0)  # its count rolled back too
     assert not StoredResult.objects.filter(evaluation=demo).exists()  # rolled back with it
     monkeypatch.setattr(running.Progress, "item", original)
-    run(job.pk)
+    run(part.pk)
+    part.refresh_from_db()
+    assert (part.state, part.done, part.attempts, part.items.count()) == (JobState.DONE, 2, 2, 2)
     job.refresh_from_db()
-    assert (job.state, job.done, job.attempts, job.items.count()) == (JobState.DONE, 2, 2, 2)
+    assert (job.state, job.done) == (JobState.DONE, 2)
 
 
 def test_the_files_of_jobs_finished_a_week_ago_are_deleted(
@@ -450,3 +471,26 @@ def test_the_files_of_jobs_finished_a_week_ago_are_deleted(
     assert client.get(f"/jobs/{old.pk}/file/").status_code == 404
     assert "/file/" not in client.get(f"/jobs/{old.pk}/").content.decode()
     assert client.get(f"/jobs/{recent.pk}/file/").status_code == 200
+
+
+@pytest.mark.usefixtures("demo")
+def test_recompute_all_ends_interrupted_when_a_part_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("jixiao.web.jobs.kinds.PART_SIZE", 1)
+    SelfEvaluation.objects.create(
+        department=SelfEvaluation.objects.get().department,
+        fiscal_year=2024,
+        framework="guangzhou-department-overall-2023",
+    )
+    job = request_recompute_all(_user("demo-admin"))
+    run(job.pk)
+    first, second = job.parts.order_by("pk")
+    run(first.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (JobState.RUNNING, 1, 2)
+    _running(second, f"{socket.gethostname()}:{_dead_pid()}", attempts=3)
+    assert recover() == [(second.pk, JobState.INTERRUPTED)]
+    job.refresh_from_db()
+    assert (job.state, job.step) == (JobState.INTERRUPTED, "已停止：1 个部门年度已重新计算")
+    assert job.error == "工作进程中断，任务已运行 3 次仍未完成，不再重试；已完成 1 / 4，请重新提交"
+    page = _client("demo-bureau").get("/jobs/").content.decode()
+    assert f"#{job.pk}" in page and f"#{first.pk}<" not in page  # parts are not listed

@@ -3,8 +3,10 @@ with the pages' checks (``jobs.services``): a job outside the user's sight answe
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -38,12 +40,17 @@ class JobState(serializers.Serializer[Job]):
     total = serializers.IntegerField()
     step = serializers.CharField()
     error = serializers.CharField()
-    items = JobItemState(many=True)
+    items = serializers.SerializerMethodField()
     attempts = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     file = serializers.SerializerMethodField()
+
+    @extend_schema_field(JobItemState(many=True))
+    def get_items(self, job: Job) -> list[dict[str, object]]:
+        """Each item done, the parts' included."""
+        return list(JobItemState(cast(Any, job.all_items()), many=True).data)  # a list serializer
 
     def get_file(self, job: Job) -> str | None:
         """The file's download path, for those who get it now; else null."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class JobKind(models.TextChoices):
     REPORT_PDF = "report_pdf", _("自评报告（PDF）")
     RECOMPUTE_ALL = "recompute_all", _("重新计算全部评价结果")
+    RECOMPUTE_PART = "recompute_part", _("重新计算评价结果（一批）")  # a part of RECOMPUTE_ALL
 
 
 class JobState(models.TextChoices):
@@ -47,6 +48,17 @@ class Job(models.Model):
         verbose_name="年度绩效自评",
     )
     fiscal_year = models.PositiveIntegerField("预算年度", null=True, blank=True)  # None: all
+    # A batch job runs in parts, each a job of its own, queued apart so that several workers
+    # share it; a part names its parent and its items' keys.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="parts",
+        verbose_name="所属任务",
+    )
+    keys = models.JSONField("本批各项", default=list, blank=True)
     state = models.CharField(
         "状态", max_length=12, choices=JobState.choices, default=JobState.QUEUED
     )
@@ -77,9 +89,13 @@ class Job(models.Model):
     def finished(self) -> bool:
         return self.state in FINISHED
 
+    def all_items(self) -> models.QuerySet[JobItem]:
+        """Its items and its parts'."""
+        return JobItem.objects.filter(models.Q(job=self) | models.Q(job__parent=self))
+
     @property
     def failures(self) -> list[JobItem]:
-        return list(self.items.filter(ok=False))
+        return list(self.all_items().filter(ok=False))
 
     @property
     def percent(self) -> int:

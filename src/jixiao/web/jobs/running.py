@@ -31,9 +31,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from jixiao.web.jobs.models import KEY_LENGTH, NAME_LENGTH, STEP_LENGTH, Job, JobItem, JobState
+from jixiao.web.jobs.models import (
+    FINISHED,
+    KEY_LENGTH,
+    NAME_LENGTH,
+    STEP_LENGTH,
+    Job,
+    JobItem,
+    JobState,
+)
 
 logger = logging.getLogger("jixiao.jobs")
 STOPPING = threading.Event()  # set when this worker process is asked to stop
@@ -50,6 +59,14 @@ class JobFailed(Exception):
 
 class Requeue(Exception):
     """Stop the job now and queue it again (the worker is stopping)."""
+
+
+class Waiting(Exception):
+    """The job has queued its parts and waits for them: the last to finish settles it."""
+
+    def __init__(self, closing: str) -> None:
+        super().__init__(closing)
+        self.closing = closing
 
 
 class Lost(Exception):
@@ -94,7 +111,7 @@ class Progress:
     def start(self, total: int, step: str) -> None:
         """The job begins (or begins again): ``total`` items or steps, of which those done in
         an earlier run count as done (a job of steps starts them over)."""
-        self._write(total=total, done=self.job.items.count(), step=step[:STEP_LENGTH])
+        self._write(total=total, done=self.job.all_items().count(), step=step[:STEP_LENGTH])
 
     def step(self, text: str) -> None:
         self._write(step=text[:STEP_LENGTH])
@@ -115,6 +132,8 @@ class Progress:
                 error=error,
             )
             self._write(done=self.job.done + 1)
+            if self.job.parent_id is not None:  # the whole job's count, with the item
+                Job.objects.filter(pk=self.job.parent_id).update(done=F("done") + 1)
 
     def done_keys(self) -> set[str]:
         """The keys of the items done in an earlier run (the job was interrupted and resumed)."""
@@ -150,6 +169,8 @@ def run(job_id: int) -> None:
     RUNNING.add(job.pk)
     try:
         closing = runners()[job.kind](job, progress)
+    except Waiting as waiting:
+        _wait(job, worker, waiting.closing)
     except Requeue:
         _requeue(job, worker, "工作进程停止，任务已重新排队，将从中断处继续")
     except Lost:
@@ -176,6 +197,44 @@ def _finish(job: Job, worker: str, state: str, *, error: str = "", step: str = "
         if step:
             fields["step"] = step[:STEP_LENGTH]
         Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=worker).update(**fields)
+        if job.parent_id is not None:
+            settle(job.parent_id)
+
+
+def _wait(job: Job, worker: str, step: str) -> None:
+    """``job`` has queued its parts: it stays running, with no worker of its own (so no
+    worker's death is its), until the last part settles it — unless they all ended already."""
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=worker).update(
+            worker="", step=step[:STEP_LENGTH], heartbeat_at=timezone.now()
+        )
+        settle(job.pk)
+
+
+def settle(parent_id: int) -> None:
+    """When every part of the job ``parent_id`` has ended, end it: done if every part is done,
+    else failed or interrupted as its parts were. Inside the caller's transaction."""
+    parent = Job.objects.select_for_update().filter(pk=parent_id).first()
+    if parent is None or parent.state != JobState.RUNNING or parent.worker:
+        return
+    parts = list(parent.parts.all())
+    if not parts or any(part.state not in FINISHED for part in parts):
+        return
+    states = {part.state for part in parts}
+    items = parent.all_items()
+    failed = items.filter(ok=False).count()
+    done = items.count() - failed
+    if states == {JobState.DONE}:
+        state, error = JobState.DONE, ""
+    else:
+        state = JobState.INTERRUPTED if JobState.INTERRUPTED in states else JobState.FAILED
+        error = "；".join(dict.fromkeys(part.error for part in parts if part.error))
+    step = f"已完成：{done} 个部门年度已重新计算" + (f"，{failed} 个未能计算" if failed else "")
+    if state != JobState.DONE:
+        step = f"已停止：{done} 个部门年度已重新计算" + (f"，{failed} 个未能计算" if failed else "")
+    Job.objects.filter(pk=parent.pk).update(
+        state=state, finished_at=timezone.now(), error=error, step=step[:STEP_LENGTH]
+    )
 
 
 def _requeue(job: Job, worker: str, step: str) -> None:
@@ -217,7 +276,8 @@ def recover() -> list[tuple[int, str]]:
 
     host, now = socket.gethostname(), timezone.now()
     changed: list[tuple[int, str]] = []
-    for candidate in Job.objects.filter(state=JobState.RUNNING).only("pk"):
+    # A job waiting for its parts has no worker: its parts' deaths are theirs.
+    for candidate in Job.objects.filter(state=JobState.RUNNING).exclude(worker="").only("pk"):
         with transaction.atomic():
             job = Job.objects.select_for_update().filter(pk=candidate.pk).first()
             if job is None or job.state != JobState.RUNNING or not _gone(job, now, host):
@@ -239,6 +299,8 @@ def recover() -> list[tuple[int, str]]:
                     f"已完成 {job.done} / {job.total}，请重新提交"
                 )
                 job.save()
+                if job.parent_id is not None:
+                    settle(job.parent_id)
             _close_tasks_of(gone, now)
             logger.warning("任务 %s 的工作进程 %s 已中断：%s", job.pk, gone, job.state)
             changed.append((job.pk, job.state))

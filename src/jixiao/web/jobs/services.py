@@ -90,7 +90,9 @@ def visible_jobs(who: Who, limit: int) -> list[Job]:
     )
     if actor.may_recompute_all():
         maybe |= Q(kind=JobKind.RECOMPUTE_ALL)
-    jobs = Job.objects.filter(maybe).select_related("evaluation__department", "requested_by")
+    jobs = Job.objects.filter(maybe, parent__isnull=True).select_related(
+        "evaluation__department", "requested_by"
+    )
     seen: list[Job] = []
     for job in jobs.iterator(chunk_size=limit):
         if may_see(actor, job):
