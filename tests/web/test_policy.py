@@ -205,6 +205,7 @@ def test_the_stored_actions_are_those_earlier_versions_wrote() -> None:
         "退回",
         "下载",
         "导出审计日志",
+        "提交后台任务",
         "新建用户",
         "修改用户",
         "登录",
