@@ -182,6 +182,10 @@ def test_the_job_page_polls_while_running_and_stops_when_finished(demo: SelfEval
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert f'hx-get="/jobs/{job.pk}/progress/" hx-trigger="every 2s"' in page
     assert "排队中，等待工作进程" in page and "<script>" not in page and "style=" not in page
+    assert "没有工作进程接手" not in page
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    unattended = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "已排队超过 1 分钟，仍没有工作进程接手" in unattended
     Job.objects.filter(pk=job.pk).update(
         state=JobState.FAILED, error="未找到 LibreOffice，无法生成 PDF。"
     )

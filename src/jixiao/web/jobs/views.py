@@ -6,16 +6,17 @@ Content-Security-Policy wants); a finished job's fragment has no trigger, so pol
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
 from jixiao.web.downloads import record_download
-from jixiao.web.jobs.models import Job, JobKind
+from jixiao.web.jobs.models import Job, JobKind, JobState
 from jixiao.web.jobs.services import (
     file_or_404,
     job_or_404,
@@ -27,6 +28,7 @@ from jixiao.web.jobs.services import (
 from jixiao.web.policy import actor_of
 
 LISTED = 50  # the newest jobs listed
+UNATTENDED = timedelta(minutes=1)  # queued this long: say that no worker seems to run
 
 
 @login_required
@@ -45,7 +47,14 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 def _context(request: HttpRequest, job: Job) -> dict[str, object]:
     actor = actor_of(request)
-    return {"job": job, "file": may_take_file(actor, job), "membership": actor.member}
+    since = job.heartbeat_at or job.created_at  # queued again after a run, or first queued
+    unattended = job.state == JobState.QUEUED and timezone.now() - since > UNATTENDED
+    return {
+        "job": job,
+        "file": may_take_file(actor, job),
+        "unattended": unattended,
+        "membership": actor.member,
+    }
 
 
 @login_required
