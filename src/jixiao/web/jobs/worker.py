@@ -56,13 +56,14 @@ def run_one() -> None:
     )
 
     def stop(signum: int, _frame: FrameType | None) -> None:
+        """Let the loop end by itself (within ``POLL_SECONDS``), never break into it: a task
+        claimed a moment ago is still run, and its job, seeing ``STOPPING``, queued again."""
         if STOPPING.is_set():  # asked again (the parent's death signal after its SIGTERM)
             return
         STOPPING.set()
         worker.running = False
-        if not worker.running_task:
-            raise SystemExit(0)
-        logger.warning("收到 %s：当前任务在下一项之前停止并重新排队", signal.strsignal(signum))
+        if worker.running_task:
+            logger.warning("收到 %s：当前任务在下一项之前停止并重新排队", signal.strsignal(signum))
 
     for chosen in (signal.SIGTERM, signal.SIGINT):
         signal.signal(chosen, stop)
@@ -71,8 +72,7 @@ def run_one() -> None:
     )
     heartbeat.start()
     print(f"jixiao 工作进程 {name} 已启动，等待后台任务。", flush=True)
-    with contextlib.suppress(SystemExit):
-        worker.run()
+    worker.run()
     print(f"jixiao 工作进程 {name} 已停止。", flush=True)
 
 
