@@ -14,10 +14,12 @@
                    [--review OUT.xlsx|OUT.docx|OUT.html] [--framework NAME_OR_FILE]
     jixiao load PATH... [--replace] [--framework NAME_OR_FILE]
     jixiao demo [--no-serve] [--host HOST] [--port PORT] [--dataset FOLDER]
-    jixiao serve [--host HOST] [--port PORT] [--workers N]
+    jixiao serve [--host HOST] [--port PORT] [--workers N] [--no-jobs]
+    jixiao worker [--processes N]
     jixiao audit verify
     jixiao backup OUT
     jixiao restore BACKUP [--replace]
+    jixiao recompute [--all] [--background]
     jixiao sweep-uploads
     jixiao frameworks
 
@@ -182,6 +184,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="工作进程数（默认 1：单进程多线程）；大于 1 时须使用 PostgreSQL（DATABASE_URL）",
     )
+    serve.add_argument(
+        "--no-jobs",
+        action="store_true",
+        help="不启动后台任务工作进程（后台任务另由 jixiao worker 运行）",
+    )
+    worker = command(
+        "worker", "运行后台任务的工作进程（PDF 报告、重新计算等），直到 Ctrl+C 或 SIGTERM"
+    )
+    worker.add_argument(
+        "--processes",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="工作进程数（默认 1）；大于 1 时须使用 PostgreSQL（DATABASE_URL）",
+    )
     audit = command("audit", "审计日志")
     audit.add_argument(
         "action",
@@ -207,6 +224,11 @@ def _parser() -> argparse.ArgumentParser:
         "重新计算并保存评价结果（默认只算缺少的和已过时的：评价体系或存储格式有变化）",
     )
     recompute.add_argument("--all", action="store_true", help="全部部门年度都重新计算")
+    recompute.add_argument(
+        "--background",
+        action="store_true",
+        help="与 --all 同用：作为后台任务排队，由工作进程逐个部门年度计算（进度见网页）",
+    )
     command("sweep-uploads", "删除超过 1 小时仍未确认导入的上传工作簿")
     command("frameworks", "列出内置评价体系")
     return parser
@@ -628,7 +650,24 @@ def _serve(arguments: argparse.Namespace) -> int:
 
     runtime.check_workers(arguments.workers, settings.DATABASES["default"]["ENGINE"])
     runtime.migrate()
-    runtime.serve(arguments.host, arguments.port, arguments.workers)
+    runtime.serve(arguments.host, arguments.port, arguments.workers, jobs=not arguments.no_jobs)
+    return 0
+
+
+def _worker(arguments: argparse.Namespace) -> int:
+    from jixiao.web import runtime
+
+    runtime.setup()
+    from django.conf import settings
+
+    runtime.check_job_workers(arguments.processes, settings.DATABASES["default"]["ENGINE"])
+    runtime.check_migrated()
+    from jixiao.web.jobs.worker import run_many, run_one
+
+    if arguments.processes == 1:
+        run_one()
+    else:
+        run_many(arguments.processes)
     return 0
 
 
@@ -731,6 +770,8 @@ def _recompute(arguments: argparse.Namespace) -> int:
     from jixiao.web.organizations.models import SelfEvaluation
     from jixiao.web.results.store import needs_refresh, refresh_now
 
+    if arguments.background:
+        return _recompute_in_background(arguments)
     records = list(SelfEvaluation.objects.select_related("department").order_by("pk"))
     chosen = [r for r in records if arguments.all or needs_refresh(r)]
     failed = 0
@@ -744,6 +785,20 @@ def _recompute(arguments: argparse.Namespace) -> int:
     done = len(chosen) - failed
     print(f"已重新计算 {done} 个部门年度的评价结果（共 {len(records)} 个）。")
     return 1 if failed else 0
+
+
+def _recompute_in_background(arguments: argparse.Namespace) -> int:
+    if not arguments.all:
+        print("--background 须与 --all 同用", file=sys.stderr)
+        return 1
+    from jixiao.web.jobs.services import queue_recompute_all
+
+    job = queue_recompute_all(None)
+    print(
+        f"已提交后台任务 #{job.pk}：由工作进程逐个部门年度重新计算"
+        "（进度见网页“后台任务”，财政局审核人和系统管理员可见）。"
+    )
+    return 0
 
 
 def _sweep_uploads(_: argparse.Namespace) -> int:
@@ -776,6 +831,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": _demo,
     "load": _load_into_database,
     "serve": _serve,
+    "worker": _worker,
     "audit": _audit,
     "backup": _backup,
     "restore": _restore,

@@ -31,6 +31,9 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/evaluations/{id}/review/items/{node}/",
         "/api/evaluations/{id}/review/accept/",
         "/api/evaluations/{id}/review/return/",
+        "/api/evaluations/{id}/jobs/report-pdf/",
+        "/api/jobs/{id}/",
+        "/api/jobs/recompute-all/",
     }
 
 

@@ -228,3 +228,37 @@ def test_item17_the_pages_work_under_the_content_security_policy(  # type: ignor
     expect(page.locator("table.audit > tbody > tr")).to_have_count(1)
     assert refused == []
     page.close()
+
+
+def test_item5_a_jobs_page_follows_its_progress_by_itself(  # type: ignore[no-untyped-def]
+    browser: Browser, live_server, demo: SelfEvaluation
+) -> None:
+    """The PDF report asked for on the dashboard: its job's page refreshes its progress every
+    2 s through htmx (no inline script, nothing refused), and stops when the job is done. No
+    worker runs here: the test moves the job itself (real workers: test_job_workers.py)."""
+    from jixiao.web.jobs.models import Job, JobState
+
+    page = log_in(browser, live_server.url, "demo-finance")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.click("text=生成自评报告（PDF）")
+    page.wait_for_url("**/jobs/*/")
+    expect(page.locator("#job-state")).to_have_text("排队中")
+    job = Job.objects.get(evaluation=demo)
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING, done=2, total=4, step="转换为 PDF（LibreOffice）"
+    )
+    expect(page.locator("#job-step")).to_have_text("转换为 PDF（LibreOffice）", timeout=5000)
+    expect(page.locator("#job-count")).to_have_text("2 / 4")
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, error="LibreOffice 转换超时（180 秒）"
+    )
+    expect(page.locator("#job-error")).to_have_text("LibreOffice 转换超时（180 秒）", timeout=5000)
+    expect(page.locator("#job-progress")).not_to_have_attribute("hx-trigger", "every 2s")
+    assert refused == []
+    page.close()

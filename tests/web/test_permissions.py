@@ -105,6 +105,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
         "update_indicator",
         "step",
         "download",
+        "request_report_pdf",
         "upload",
         "confirm_upload",
         "audit",

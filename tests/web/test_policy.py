@@ -208,6 +208,7 @@ def test_the_stored_actions_are_those_earlier_versions_wrote() -> None:
         "撤回复核评分",
         "下载",
         "导出审计日志",
+        "提交后台任务",
         "新建用户",
         "修改用户",
         "登录",

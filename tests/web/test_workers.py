@@ -53,7 +53,7 @@ def test_item7_gunicorn_takes_the_options_and_believes_no_forwarding_header_itse
     config = Config()
     for name, value in gunicorn_options("::1", 8001, 3).items():
         config.set(name, value)
-    assert (config.bind, config.workers, config.threads) == (["[::1]:8001"], 3, 8)
+    assert (config.bind, config.workers, config.threads) == (["[::1]:8001"], 3, 4)
     assert (config.forwarded_allow_ips, config.secure_scheme_headers) == ([], {})
     assert config.control_socket_disable is True
 

@@ -1,5 +1,7 @@
-"""Files a user downloads: the report (Word, PDF, HTML), the score table and the workbook — made
-by the same adapters as the command line, from the stored data set.
+"""Files a user downloads: the report (Word, HTML), the score table and the workbook — made by
+the same adapters as the command line, from the stored data set. The PDF report takes seconds
+(LibreOffice), so it is a background job with its progress on a page (``jixiao.web.jobs``),
+under the same rule of who gets it.
 
 They are the department's documents: each shows every row of the department, so they go only to
 those who read every row — the finance reviewer, the unit leader, the bureau —, never to a
@@ -23,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.adapters.report.content import Report, as_draft, build_report
 from jixiao.adapters.report.html import write_html
-from jixiao.adapters.report.pdf import write_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import write_workbook
@@ -80,7 +81,6 @@ DOWNLOADS = {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         _report(write_docx),
     ),
-    "report-pdf": Download(_("自评报告（PDF）"), ".pdf", "application/pdf", _report(write_pdf)),
     "report-html": Download(
         _("自评报告（网页）"), ".html", "text/html; charset=utf-8", _report(write_html)
     ),

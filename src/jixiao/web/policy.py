@@ -191,6 +191,12 @@ class Actor:
         finance reviewer of its department."""
         return self.role == Role.FINANCE_REVIEWER and self._in_department(record)
 
+    def may_recompute_all(self) -> bool:
+        """Whether the actor may have every department-year's stored result computed again (a
+        background job, ``jixiao.web.jobs``): the bureau reviewer and the system administrator,
+        who see it run; computing again changes no data."""
+        return self.role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN)
+
     def workflow_role(self, record: SelfEvaluation) -> str | None:
         """The role in which the actor takes ``record``'s workflow steps: their own, for the
         bureau or within their department; None otherwise (a system administrator, another

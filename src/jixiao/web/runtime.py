@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +39,19 @@ def migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def check_migrated() -> None:
+    """Refuse to run against a database not migrated to this version (a worker started before
+    the web server that migrates it, or after an upgrade of the code only)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise SetupProblem(
+            "数据库尚未迁移到本版本：请先启动 jixiao serve（启动时迁移数据库），再启动工作进程"
+        )
 
 
 def proxy_options(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -119,13 +133,34 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
-def serve(host: str, port: int, workers: int = 1) -> None:
+def check_job_workers(processes: int, engine: str) -> None:
+    """``jixiao worker --processes N`` above 1 is for PostgreSQL, as ``--workers`` is: on SQLite
+    one worker process (the one ``jixiao serve`` starts) is how jobs run (decision 0022)."""
+    if processes > 1 and engine != "django.db.backends.postgresql":
+        raise SetupProblem(
+            f"--processes {processes}（多个后台任务进程）须使用 PostgreSQL：请用环境变量 "
+            "DATABASE_URL 指定 PostgreSQL 数据库；SQLite 数据库由 jixiao serve 自带的工作进程"
+            "运行后台任务"
+        )
+
+
+def serve(host: str, port: int, workers: int = 1, *, jobs: bool = True) -> None:
     """Serve with waitress, a production WSGI server in pure Python (one process, several
-    threads); with ``workers`` above 1, with gunicorn's worker processes (decision 0018)."""
+    threads); with ``workers`` above 1, with gunicorn's worker processes (decision 0018).
+    With ``jobs``, a background-job worker process beside it (``jobs.worker.embedded``), which
+    stops with the server; without, ``jixiao worker`` processes run the jobs (decision 0022)."""
     from django.conf import settings
 
     check_workers(workers, settings.DATABASES["default"]["ENGINE"])
     options = waitress_options(os.environ)  # refuses a bad proxy setting before anything runs
+    if jobs:
+        from django.db import connections
+
+        from jixiao.web.jobs.worker import embedded
+
+        connections.close_all()  # the worker is a process of its own, with its own connections
+        embedded()
+    signal.signal(signal.SIGTERM, _exit)  # stopped as by Ctrl+C: the job worker stops too
     if workers > 1:
         _serve_workers(host, port, workers)
         return
@@ -135,6 +170,10 @@ def serve(host: str, port: int, workers: int = 1) -> None:
 
     print(f"jixiao 已在 http://{host}:{port}/ 运行（Ctrl+C 停止）。", flush=True)
     waitress_serve(application, host=host, port=port, **options)
+
+
+def _exit(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def _serve_workers(host: str, port: int, workers: int) -> None:

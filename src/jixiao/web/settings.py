@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -33,12 +34,16 @@ INSTALLED_APPS = [
     "jixiao.web.audit",
     "jixiao.web.results",
     "jixiao.web.reviews",
+    "jixiao.web.jobs",
     "jixiao.web.pages",
     "jixiao.web.api",
     "rest_framework",
     "drf_spectacular",
     "csp",
+    "django_tasks_db",  # the task queue's table (decision 0022)
 ]
+if find_spec("django.tasks") is None:  # Django 5.2: the backport of Django 6's tasks
+    INSTALLED_APPS.append("django_tasks")
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -86,6 +91,17 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
         "timeout": int(os.environ.get("JIXIAO_SQLITE_BUSY_TIMEOUT", "60")),
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+# Background jobs (jixiao.web.jobs, decision 0022): a queue in the database itself, run by
+# `jixiao worker` processes (one started by `jixiao serve` unless --no-jobs). A running job's
+# worker marks it alive every JIXIAO_JOB_HEARTBEAT seconds; one silent for JIXIAO_JOB_STALE
+# seconds (or whose process is gone, on the same machine) was interrupted and is resumed, at
+# most JIXIAO_JOB_ATTEMPTS times in all, then reported interrupted.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JIXIAO_JOB_HEARTBEAT = 2
+JIXIAO_JOB_STALE = whole_number("JIXIAO_JOB_STALE_SECONDS", 30)
+JIXIAO_JOB_ATTEMPTS = 3
+JIXIAO_JOBS_FOLDER = HOME / "jobs"  # the files jobs produce, served only through a checked view
+JIXIAO_JOB_FILE_DAYS = whole_number("JIXIAO_JOB_FILE_DAYS", 7)  # then the workers delete them
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # New passwords (user administration): not like the username, at least 10 characters, not a
 # common password, not only digits. The demo accounts are made by `jixiao demo` without these

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from jixiao.web.jobs import views as job_views
 from jixiao.web.pages import views
 
 urlpatterns = [
@@ -40,6 +41,8 @@ urlpatterns = [
     path("evaluations/<int:pk>/steps/<str:action>/", views.step, name="step"),
     path("evaluations/<int:pk>/review/", include("jixiao.web.reviews.urls")),
     path("evaluations/<int:pk>/download/<str:kind>/", views.download, name="download"),
+    path("evaluations/<int:pk>/jobs/report-pdf/", job_views.report_pdf, name="request_report_pdf"),
+    path("jobs/", include("jixiao.web.jobs.urls")),
     path("evaluations/<int:pk>/upload/", views.upload, name="upload"),
     path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),
     path("audit/", views.audit_log, name="audit"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from jixiao.web.api import views
+from jixiao.web.api import jobs, views
 from jixiao.web.reviews import api as reviews
 
 urlpatterns = [
@@ -20,6 +20,9 @@ urlpatterns = [
         views.table_row,
         name="api-table-row",
     ),
+    path("jobs/<int:pk>/", jobs.job, name="api-job"),
+    path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
+    path("evaluations/<int:pk>/jobs/report-pdf/", jobs.report_pdf, name="api-report-pdf"),
     path(
         "evaluations/<int:pk>/indicators/<int:indicator>/actual/",
         views.indicator_actual,

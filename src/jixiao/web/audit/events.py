@@ -50,6 +50,8 @@ class AuditAction(StrEnum):
     # documents and the log
     DOWNLOADED = "下载"
     AUDIT_LOG_EXPORTED = "导出审计日志"
+    # background jobs
+    JOB_REQUESTED = "提交后台任务"
     # accounts
     USER_CREATED = "新建用户"
     USER_CHANGED = "修改用户"
@@ -266,6 +268,19 @@ def audit_log_exported(actor: User, count: int, chosen: str) -> AuditEvent:
     return record_event(
         actor, AuditAction.AUDIT_LOG_EXPORTED, f"{count} 条审计事件", after={"筛选条件": chosen}
     )
+
+
+# --- background jobs --------------------------------------------------------------------------
+
+
+def job_requested(
+    actor: User | None, what: str, *, record: SelfEvaluation | None = None, after: dict[str, Any]
+) -> AuditEvent:
+    """A background job asked for (``what``: its kind and number, e.g. ``自评报告（PDF） #3``),
+    in the transaction that queues it; about ``record`` when it concerns one self-evaluation;
+    ``actor`` None from the command line."""
+    target = f"{record} {what}" if record is not None else what
+    return record_event(actor, AuditAction.JOB_REQUESTED, target, evaluation=record, after=after)
 
 
 # --- accounts ---------------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""The jobs' use cases: ask for one (the job, its place in the queue and its audit event in one
+transaction), and who sees a job and its file.
+
+A job is visible to whoever asked for it and to those allowed to see what it concerns: a
+report's job to those who get the department's documents (``Actor.may_download``), a
+recompute to those who may ask for one (``Actor.may_recompute_all``). Its file goes only to
+those who get the documents now — the user who asked included, who may have lost the right
+since. Anyone else is answered 404, as if the job did not exist.
+
+Worked example: ``demo-finance`` asks for the PDF report of 广州市商务局 2023 年度: a queued job
+#1, a queue entry and the audit event ``提交后台任务`` on ``广州市商务局 2023 年度 自评报告（PDF）
+#1`` are committed together; ``demo-leader`` (same department) sees the job and downloads the
+file; ``demo-division`` (a division filler) and every other department's users get 404.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from jixiao.web.audit import events
+from jixiao.web.audit.services import in_record_language
+from jixiao.web.errors import NotFound
+from jixiao.web.jobs.models import Job, JobKind, JobState
+from jixiao.web.jobs.queue import enqueue
+from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.policy import Actor, Who, as_actor, user_of
+
+
+def _queued(who: Who | None, kind: str, record: SelfEvaluation | None = None) -> Job:
+    user = user_of(who) if who is not None else None
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=kind,
+            requested_by=user,
+            evaluation=record,
+            state=JobState.QUEUED,
+            step="排队中，等待工作进程",
+        )
+        enqueue(job)
+        with in_record_language():
+            what = f"{job.get_kind_display()} #{job.pk}"
+        events.job_requested(user, what, record=record, after={"任务": job.pk})
+    return job
+
+
+def request_report_pdf(who: Who, record: SelfEvaluation) -> Job:
+    """Queue the PDF report of ``record`` for ``who``, who must get its documents."""
+    if not as_actor(who).may_download(record):
+        raise NotFound(_("没有这种下载"))
+    return _queued(who, JobKind.REPORT_PDF, record)
+
+
+def request_recompute_all(who: Who) -> Job:
+    """Queue every department-year's stored result to be computed again."""
+    if not as_actor(who).may_recompute_all():
+        raise NotFound(_("没有这个页面，或您无权查看"))
+    return queue_recompute_all(who)
+
+
+def queue_recompute_all(who: Who | None) -> Job:
+    """The recompute job, asked for by ``who`` (checked by the caller) or, with None, from the
+    command line (``jixiao recompute --all --background``)."""
+    return _queued(who, JobKind.RECOMPUTE_ALL)
+
+
+def may_see(actor: Actor, job: Job) -> bool:
+    """Whether ``actor`` sees ``job`` (see the module's docstring)."""
+    if actor.user is None:
+        return False
+    if job.requested_by_id == actor.user.pk:
+        return True
+    if job.kind == JobKind.REPORT_PDF:
+        return job.evaluation is not None and actor.may_download(job.evaluation)
+    return actor.may_recompute_all()
+
+
+def visible_jobs(who: Who, limit: int) -> list[Job]:
+    """The newest ``limit`` jobs ``who`` may see: those that may concern them, asked by the
+    policy one by one."""
+    actor = as_actor(who)
+    if actor.user is None:
+        return []
+    maybe = Q(requested_by=actor.user) | Q(
+        kind=JobKind.REPORT_PDF, evaluation__in=actor.visible_evaluations().values("pk")
+    )
+    if actor.may_recompute_all():
+        maybe |= Q(kind=JobKind.RECOMPUTE_ALL)
+    jobs = Job.objects.filter(maybe, parent__isnull=True).select_related(
+        "evaluation__department", "requested_by"
+    )
+    seen: list[Job] = []
+    for job in jobs.iterator(chunk_size=limit):
+        if may_see(actor, job):
+            seen.append(job)
+            if len(seen) == limit:
+                break
+    return seen
+
+
+def job_or_404(who: Who, pk: int) -> Job:
+    job = Job.objects.select_related("evaluation__department", "requested_by").filter(pk=pk).first()
+    if job is None or not may_see(as_actor(who), job):
+        raise NotFound(_("没有这个后台任务，或您无权查看"))
+    return job
+
+
+def may_take_file(actor: Actor, job: Job) -> bool:
+    """Whether ``actor`` gets ``job``'s file now."""
+    record = job.evaluation
+    return (
+        job.state == JobState.DONE
+        and bool(job.file)
+        and record is not None
+        and actor.may_download(record)
+    )
+
+
+def file_or_404(who: Who, job: Job) -> Path:
+    """The path of ``job``'s file, for whoever may take it; 404 otherwise (also when the file
+    was removed from the data folder)."""
+    actor = as_actor(who)
+    if not may_take_file(actor, job):
+        raise NotFound(_("没有这种下载"))
+    folder = Path(settings.JIXIAO_JOBS_FOLDER).resolve()
+    path = (folder / job.file).resolve()
+    if path.parent != folder or not path.is_file():
+        raise NotFound(_("文件已不存在，请重新生成"))
+    return path
