@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "jixiao.web.records",
     "jixiao.web.audit",
     "jixiao.web.results",
+    "jixiao.web.bureau",
     "jixiao.web.pages",
     "jixiao.web.api",
     "rest_framework",

@@ -104,6 +104,7 @@ def refresh(record: SelfEvaluation) -> Computed:
             "content": _content(computed),
             "computed_at": timezone.now(),
             "revision": secrets.randbits(62),
+            **_figures(computed),
         },
     )
     NodeScore.objects.filter(result=result).delete()
@@ -111,6 +112,29 @@ def refresh(record: SelfEvaluation) -> Computed:
         NodeScore.objects.bulk_create(_node_scores(result, evaluation.root))
     _store_months(result, computed)
     return computed
+
+
+def _figures(computed: Computed) -> dict[str, Any]:
+    """The figures the bureau's overview sorts and filters on, as the core computed them: the
+    execution rate and the annual average execution rate (ratios, to 6 places) and the number
+    of warnings in December's monitoring report (None where there is none)."""
+    from jixiao.core.money import round_half_up
+
+    evaluation = computed.assessed.evaluation
+    execution = None if evaluation is None else evaluation.execution
+    rate = None if execution is None else execution.overall.rate
+    average = (
+        None
+        if execution is None or execution.annual_average is None
+        else execution.annual_average.rate
+    )
+    december = computed.months.get(12)
+    monthly = None if december is None else december.monthly
+    return {
+        "execution_rate": None if rate is None else round_half_up(rate, 6),
+        "average_execution_rate": None if average is None else round_half_up(average, 6),
+        "warnings": None if monthly is None else len(monthly.report.warnings),
+    }
 
 
 def _locked(record: SelfEvaluation) -> SelfEvaluation:

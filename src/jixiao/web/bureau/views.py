@@ -1,0 +1,168 @@
+"""The bureau reviewer's pages: the overview of every department, item by item, year over year.
+Thin: check access, read the query module (``overview``), render."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jixiao.web.bureau import overview
+from jixiao.web.bureau.chart import bar_chart
+from jixiao.web.errors import Invalid, NotFound
+from jixiao.web.organizations.models import Department, DepartmentGroup
+from jixiao.web.policy import Actor, actor_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _bureau(request: HttpRequest) -> Actor:
+    """The actor, if they see every department; anyone else is answered 404."""
+    actor = actor_of(request)
+    if not actor.sees_every_department:
+        raise NotFound(_("没有这个页面"))
+    return actor
+
+
+def _year(request: HttpRequest, loaded: list[int]) -> int | None:
+    """The year asked for (validated by the filter too), or the latest loaded."""
+    raw = request.GET.get("year", "")
+    if raw.isdecimal() and overview.FIRST_YEAR <= int(raw) <= overview.LAST_YEAR:
+        return int(raw)
+    return loaded[0] if loaded else None
+
+
+def _chosen(request: HttpRequest) -> tuple[int | None, list[int], overview.OverviewFilter]:
+    loaded = overview.years()
+    year = _year(request, loaded)
+    items = overview.items_of(year) if year is not None else []
+    groups = list(DepartmentGroup.objects.all())
+    form = overview.OverviewFilter(request.GET or None, items=items, groups=groups)
+    if form.is_bound and not form.is_valid():
+        raise Invalid(_("查询条件有误：") + overview.problems_of(form))
+    return year, loaded, form
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The overview: every department of a year, filtered, sorted, ranked, a page at a time."""
+    actor = _bureau(request)
+    year, loaded, form = _chosen(request)
+    context: dict[str, Any] = {"membership": actor.member, "form": form, "years": loaded}
+    if year is None:
+        return render(request, "bureau/overview.html", context)
+    chosen = form.chosen()
+    items = form.items
+    listed = overview.filtered(overview.listing(year, items), chosen, items)
+    page = Paginator(listed, chosen.get("size") or overview.DEFAULT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ranked = overview.ranks(year, chosen.get("group"))
+    spread = overview.distribution(listed)
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort = chosen.get("sort") or "rank"
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    context.update(
+        year=year,
+        page=page,
+        rows=overview.rows_of(page.object_list, items, ranked),
+        headers=[
+            (column, f"-{column.key}" if sort == column.key else column.key, _arrow(column, sort))
+            for column in overview.columns(items)
+        ],
+        sort=sort,
+        ranked=ranked,
+        query=query.urlencode(),
+        unsorted=unsorted.urlencode(),
+        spread=spread,
+        score_chart=bar_chart(spread.bands, _("总分分布")),
+        grade_chart=bar_chart(spread.grades, _("等级分布")),
+    )
+    return render(request, "bureau/overview.html", context)
+
+
+def _arrow(column: overview.Column, sort: str) -> str:
+    if sort == column.key:
+        return "▲"
+    return "▼" if sort == f"-{column.key}" else ""
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The filtered list, every page of it, as an Excel workbook."""
+    _bureau(request)
+    year, _loaded, form = _chosen(request)
+    if year is None:
+        raise NotFound(_("还没有载入任何年度"))
+    chosen, items = form.chosen(), form.items
+    listed = overview.filtered(overview.listing(year, items), chosen, items)
+    ranked = overview.ranks(year, chosen.get("group"))
+    rows = overview.rows_of(listed[: overview.EXPORT_LIMIT], items, ranked)
+    title = f"{year} 年度部门整体绩效自评总览（导出于 {timezone.localdate():%Y-%m-%d}）"
+    content = overview.export(rows, items, ranked, title)
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"{year}年度部门总览.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def items(request: HttpRequest) -> HttpResponse:
+    """Where everyone is losing points: every framework item with the departments losing on
+    it, and the first two levels side by side for a page of departments."""
+    actor = _bureau(request)
+    year, loaded, form = _chosen(request)
+    context: dict[str, Any] = {"membership": actor.member, "form": form, "years": loaded}
+    if year is None:
+        return render(request, "bureau/items.html", context)
+    summaries = overview.item_summaries(year)
+    shown = [s for s in summaries if s.depth <= overview.MATRIX_DEPTH]
+    chosen = form.chosen()
+    listed = overview.filtered(overview.listing(year, form.items), chosen, form.items)
+    page = Paginator(listed, chosen.get("size") or overview.DEFAULT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    records = list(page.object_list)
+    scores = overview.matrix(records, [s.path for s in shown])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(
+        year=year,
+        summaries=sorted(summaries, key=lambda s: -s.lost),
+        shown=shown,
+        page=page,
+        lines=[
+            (record, [overview.score_text(scores[record.pk].get(s.path)) for s in shown])
+            for record in records
+        ],
+        query=query.urlencode(),
+    )
+    return render(request, "bureau/items.html", context)
+
+
+@login_required
+def department(request: HttpRequest, code: str) -> HttpResponse:
+    """One department year over year: its figures and every item's score in each year."""
+    actor = _bureau(request)
+    found = Department.objects.select_related("parent").filter(code=code[:64]).first()
+    if found is None:
+        raise NotFound(_("没有这个部门"))
+    figures, lines = overview.year_over_year(found)
+    return render(
+        request,
+        "bureau/department.html",
+        {
+            "membership": actor.member,
+            "department": found,
+            "figures": figures,
+            "lines": [(line, [overview.score_text(s) for s in line.scores]) for line in lines],
+        },
+    )
