@@ -55,7 +55,8 @@ def import_roster(who: Who, path: Path, name: str) -> Imported:
 
 @transaction.atomic
 def apply_roster(who: Who, roster: Roster, name: str) -> Imported:
-    stored = {d.code: d for d in Department.objects.select_for_update().select_related("parent")}
+    locked = Department.objects.select_for_update(of=("self",)).select_related("parent")
+    stored = {d.code: d for d in locked}
     problems = _checked(roster, stored, name)
     if problems:
         return Imported(problems)
