@@ -38,12 +38,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.paginator import Page, Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import (
     Count,
     Exists,
     F,
     FilteredRelation,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -51,6 +53,7 @@ from django.db.models import (
     Subquery,
 )
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
@@ -64,7 +67,8 @@ from jixiao.web.organizations.models import (
     Status,
     Transition,
 )
-from jixiao.web.results.models import NodeScore, Subject
+from jixiao.web.results.models import NodeScore, StoredResult, Subject
+from jixiao.web.results.store import kept
 
 GRADES = ("优", "良", "中", "差")
 NO_GRADE = "none"
@@ -214,13 +218,17 @@ def years() -> list[int]:
 
 def items_of(year: int) -> list[Item]:
     """The first-level items of the frameworks scoring ``year``, in the frameworks' order."""
-    rows = (
-        NodeScore.objects.filter(
-            depth=1,
-            result__subject=Subject.DEPARTMENT,
-            result__subject_code="",
-            result__evaluation__fiscal_year=year,
+    # one stored result per framework version scoring the year: their items are everyone's
+    samples = (
+        StoredResult.objects.filter(
+            subject=Subject.DEPARTMENT, subject_code="", evaluation__fiscal_year=year
         )
+        .values("framework", "framework_version")
+        .annotate(sample=Min("id"))
+        .values("sample")
+    )
+    rows = (
+        NodeScore.objects.filter(depth=1, result_id__in=Subquery(samples))
         .values("node")
         .annotate(name=Min("name"), points=Min("points"), position=Min("position"))
         .order_by("position", "node")
@@ -298,6 +306,14 @@ def filtered(
     return rows.order_by(*ordering(chosen.get("sort") or "rank", items))
 
 
+def rows_by_pk(year: int, items: Sequence[Item], pks: Sequence[int]) -> list[SelfEvaluation]:
+    """The department-years ``pks`` (a page of the filtered, sorted list) with their figures,
+    in that order: the list is paged on its keys alone, so the figures are read for one page
+    only."""
+    found = {record.pk: record for record in listing(year, items).filter(pk__in=list(pks))}
+    return [found[pk] for pk in pks if pk in found]
+
+
 SORTED_BY = {
     "code": "department__code",
     "name": "department__name",
@@ -342,9 +358,52 @@ class Ranks:
     group: DepartmentGroup | None = None
 
 
-def ranks(year: int, group: DepartmentGroup | None) -> Ranks:
-    """Ranks over every department-year of ``year`` with a score (one query; one more with a
-    group). First-level units and subordinate units are ranked separately."""
+def departments_version() -> str:
+    """A key that changes whenever a department is added, removed, or changes its parent or
+    groups (every such change stamps ``changed_at``): one query."""
+    found = Department.objects.aggregate(count=Count("id"), last=Max("changed_at"))
+    last = found["last"].isoformat() if found["last"] else ""
+    return f"{found['count']}:{last}"
+
+
+def steps_version(year: int) -> str:
+    """A key that changes whenever a department-year of ``year`` takes a workflow step (every
+    change of status records a ``Transition``): one query."""
+    found = Transition.objects.filter(evaluation__fiscal_year=year).aggregate(
+        count=Count("id"), last=Max("at")
+    )
+    last = found["last"].isoformat() if found["last"] else ""
+    return f"{found['count']}:{last}"
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What the overview of a year is made from, as keys that change with it: the stored
+    results, the departments (names, parents, groups) and the workflow."""
+
+    results: str
+    departments: str
+    steps: str
+
+    @classmethod
+    def of(cls, year: int) -> Versions:
+        return cls(results_version(year), departments_version(), steps_version(year))
+
+    def __str__(self) -> str:
+        return f"{self.results}|{self.departments}|{self.steps}"
+
+
+def ranks(year: int, group: DepartmentGroup | None, versions: Versions | None = None) -> Ranks:
+    """Ranks over every department-year of ``year`` with a score, first-level units and
+    subordinate units ranked separately, and within ``group`` when given; kept in the cache
+    under the versions of the year's results and of the departments."""
+    if versions is None:
+        versions = Versions(results_version(year), departments_version(), "")
+    version = f"{versions.results}:{versions.departments}:{group.pk if group else ''}"
+    return kept(f"jixiao.bureau.ranks:{version}", lambda: _ranks(year, group))
+
+
+def _ranks(year: int, group: DepartmentGroup | None) -> Ranks:
     scored = (
         SelfEvaluation.objects.filter(fiscal_year=year)
         .annotate(result=_department_result())
@@ -376,6 +435,39 @@ def _ranked(levels: dict[bool, dict[tuple[str, int], Decimal]]) -> dict[int, int
         for entry in rank_published(scores):
             ranked[entry.key[1]] = entry.rank
     return ranked
+
+
+class Listing:
+    """One page of the overview, computed only when the page's cached fragment is rendered
+    (once per version of the year's data and query): the count, the page's rows, the ranks and
+    the distribution of the filtered list."""
+
+    def __init__(
+        self, year: int, form: OverviewFilter, number: str | None, versions: Versions
+    ) -> None:
+        self.year, self.form, self.number, self.versions = year, form, number, versions
+        self.chosen = form.chosen()
+        self.items = form.items
+        self.listed = filtered(listing(year, self.items), self.chosen, self.items)
+
+    @cached_property
+    def page(self) -> Page[int]:
+        keys = self.listed.values_list("pk", flat=True)
+        size = self.chosen.get("size") or DEFAULT_PAGE_SIZE
+        return Paginator(keys, size).get_page(self.number)
+
+    @cached_property
+    def ranked(self) -> Ranks:
+        return ranks(self.year, self.chosen.get("group"), self.versions)
+
+    @cached_property
+    def rows(self) -> list[Row]:
+        records = rows_by_pk(self.year, self.items, list(self.page.object_list))
+        return rows_of(records, self.items, self.ranked)
+
+    @cached_property
+    def spread(self) -> Distribution:
+        return distribution(self.listed)
 
 
 # --- what a row shows -------------------------------------------------------------------------
@@ -451,20 +543,27 @@ class Distribution:
 
 
 def distribution(rows: QuerySet[SelfEvaluation]) -> Distribution:
-    """How the (filtered) department-years' scores and grades are spread: one query."""
-    counts = dict.fromkeys(BANDS, 0)
-    grades = dict.fromkeys((*GRADES, str(_("无得分"))), 0)
-    scored = 0
-    annotated: QuerySet[Any] = rows.order_by()
-    for score, grade in annotated.values_list("score", "grade"):
-        if score is None:
-            grades[str(_("无得分"))] += 1
-            continue
-        scored += 1
-        counts[min(int(score // 10) * 10, 90) if score >= 0 else 0] += 1
-        grades[grade] = grades.get(grade, 0) + 1
-    bands = tuple((f"{low}–{low + 10}", count) for low, count in counts.items())
-    return Distribution(bands, tuple(grades.items()), scored)
+    """How the (filtered) department-years' scores and grades are spread: one aggregate
+    query."""
+    counts: dict[str, Any] = {
+        f"band_{low}": Count(
+            "pk",
+            filter=Q(score__gte=low) & (Q(score__lt=low + 10) if low < 90 else Q(score__lte=100)),
+        )
+        for low in BANDS
+    }
+    counts.update(
+        {
+            f"grade_{n}": Count("pk", filter=Q(grade=g, score__isnull=False))
+            for n, g in enumerate(GRADES)
+        }
+    )
+    counts["unscored"] = Count("pk", filter=Q(score__isnull=True))
+    found = rows.order_by().aggregate(**counts)
+    bands = tuple((f"{low}–{low + 10}", found[f"band_{low}"]) for low in BANDS)
+    grades = tuple((g, found[f"grade_{n}"]) for n, g in enumerate(GRADES))
+    unscored = (str(_("无得分")), found["unscored"])
+    return Distribution(bands, (*grades, unscored), sum(count for _, count in bands))
 
 
 # --- the export -------------------------------------------------------------------------------
@@ -534,9 +633,25 @@ class ItemSummary:
         }
 
 
+def results_version(year: int) -> str:
+    """A key that changes whenever a stored result of ``year`` is added, computed again or
+    dropped (every computation stamps ``computed_at``): one query."""
+    found = StoredResult.objects.filter(evaluation__fiscal_year=year).aggregate(
+        count=Count("id"), last=Max("computed_at")
+    )
+    last = found["last"].isoformat() if found["last"] else ""
+    return f"{year}:{found['count']}:{last}"
+
+
 def item_summaries(year: int) -> list[ItemSummary]:
     """Every item of the year's frameworks (the root excluded) with how many departments lose
-    points on it and how many they lose: one aggregate query, in the framework's order."""
+    points on it and how many they lose, in the framework's order: one aggregate query over
+    every department's items, kept in the cache until a result of the year changes."""
+    key = f"jixiao.bureau.items:{results_version(year)}"
+    return kept(key, lambda: _item_summaries(year))
+
+
+def _item_summaries(year: int) -> list[ItemSummary]:
     from django.db.models import Avg, Sum
 
     rows = (

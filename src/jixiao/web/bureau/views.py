@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from jixiao.web.bureau import overview
@@ -58,13 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if year is None:
         return render(request, "bureau/overview.html", context)
     chosen = form.chosen()
-    items = form.items
-    listed = overview.filtered(overview.listing(year, items), chosen, items)
-    page = Paginator(listed, chosen.get("size") or overview.DEFAULT_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    ranked = overview.ranks(year, chosen.get("group"))
-    spread = overview.distribution(listed)
+    versions = overview.Versions.of(year)
+    listed = overview.Listing(year, form, request.GET.get("page"), versions)
     query = request.GET.copy()
     query.pop("page", None)
     sort = chosen.get("sort") or "rank"
@@ -72,21 +69,34 @@ def home(request: HttpRequest) -> HttpResponse:
     unsorted.pop("sort", None)
     context.update(
         year=year,
-        page=page,
-        rows=overview.rows_of(page.object_list, items, ranked),
+        listing=listed,
         headers=[
             (column, f"-{column.key}" if sort == column.key else column.key, _arrow(column, sort))
-            for column in overview.columns(items)
+            for column in overview.columns(form.items)
         ],
         sort=sort,
-        ranked=ranked,
         query=query.urlencode(),
         unsorted=unsorted.urlencode(),
-        spread=spread,
-        score_chart=bar_chart(spread.bands, _("总分分布")),
-        grade_chart=bar_chart(spread.grades, _("等级分布")),
+        charts=Charts(listed),
+        # the cached fragment's key: the data's versions and the whole query
+        version=f"{versions}|{sorted(request.GET.lists())}",
     )
     return render(request, "bureau/overview.html", context)
+
+
+class Charts:
+    """The distribution charts, drawn only when the cached fragment is rendered."""
+
+    def __init__(self, listed: overview.Listing) -> None:
+        self.listed = listed
+
+    @cached_property
+    def scores(self) -> SafeString:
+        return bar_chart(self.listed.spread.bands, _("总分分布"))
+
+    @cached_property
+    def grades(self) -> SafeString:
+        return bar_chart(self.listed.spread.grades, _("等级分布"))
 
 
 def _arrow(column: overview.Column, sort: str) -> str:
@@ -127,10 +137,11 @@ def items(request: HttpRequest) -> HttpResponse:
     shown = [s for s in summaries if s.depth <= overview.MATRIX_DEPTH]
     chosen = form.chosen()
     listed = overview.filtered(overview.listing(year, form.items), chosen, form.items)
-    page = Paginator(listed, chosen.get("size") or overview.DEFAULT_PAGE_SIZE).get_page(
+    keys = listed.values_list("pk", flat=True)
+    page = Paginator(keys, chosen.get("size") or overview.DEFAULT_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    records = list(page.object_list)
+    records = overview.rows_by_pk(year, form.items, list(page.object_list))
     scores = overview.matrix(records, [s.path for s in shown])
     query = request.GET.copy()
     query.pop("page", None)

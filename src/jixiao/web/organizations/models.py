@@ -56,6 +56,9 @@ class Department(models.Model):
     groups = models.ManyToManyField(
         DepartmentGroup, blank=True, related_name="departments", verbose_name="所属分组"
     )
+    # Stamped at every save; a change of its groups saves it too (organizations.manage,
+    # organizations.roster): the bureau's ranks are kept under the latest stamp.
+    changed_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "部门"
