@@ -290,6 +290,11 @@ def test_the_export_is_the_filtered_list_numbers_as_numbers_texts_as_texts(city:
     assert sheet["B4"].data_type == "s"  # a text, never a formula
     assert sheet["F3"].number_format == "0.00%"
     assert len(values) == 3
+    from jixiao.web.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="导出部门总览")
+    assert event.target == "2 个部门年度"
+    assert event.after == {"筛选条件": "年度：2023；等级：优；分组：归口：经济口"}
 
 
 @pytest.mark.usefixtures("city")

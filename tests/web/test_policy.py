@@ -217,6 +217,7 @@ def test_the_stored_actions_are_those_earlier_versions_wrote() -> None:
         "修改部门分组",
         "导入部门名册",
         "指派复核人",
+        "导出部门总览",
     }
     assert [RowAction.ADDED.on("项目"), RowAction.DELETED.on("指标")] == ["新增项目", "删除指标"]
 

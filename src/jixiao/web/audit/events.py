@@ -60,6 +60,7 @@ class AuditAction(StrEnum):
     GROUP_CHANGED = "修改部门分组"
     DEPARTMENTS_IMPORTED = "导入部门名册"
     REVIEWER_ASSIGNED = "指派复核人"
+    OVERVIEW_EXPORTED = "导出部门总览"
 
 
 class RowAction(StrEnum):
@@ -300,4 +301,11 @@ def reviewer_assigned(
         before={"复核人": before},
         after={"复核人": after},
         reason=reason,
+    )
+
+
+def overview_exported(actor: User, count: int, chosen: str) -> AuditEvent:
+    """The bureau's overview of every department exported (``chosen``: its filter in words)."""
+    return record_event(
+        actor, AuditAction.OVERVIEW_EXPORTED, f"{count} 个部门年度", after={"筛选条件": chosen}
     )

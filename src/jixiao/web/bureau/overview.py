@@ -41,7 +41,9 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import (
+    Case,
     Count,
+    DateTimeField,
     Exists,
     F,
     FilteredRelation,
@@ -51,6 +53,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -60,6 +64,7 @@ from openpyxl import Workbook
 from jixiao.adapters.xlsx_cells import put
 from jixiao.core.money import format_percent, format_score
 from jixiao.core.ranking import rank_published
+from jixiao.web.audit.services import in_record_language
 from jixiao.web.organizations.models import (
     Department,
     DepartmentGroup,
@@ -196,6 +201,16 @@ class OverviewFilter(forms.Form):
     def chosen(self) -> dict[str, Any]:
         return self.cleaned_data if self.is_bound and self.is_valid() else {}
 
+    def describe(self) -> str:
+        """The filter in words (Chinese, as the audit log is), for the record of an export."""
+        with in_record_language():
+            parts = [
+                f"{self.fields[name].label}：{value}"
+                for name, value in self.chosen().items()
+                if value not in (None, "")
+            ]
+        return "；".join(parts) or "全部"
+
 
 def problems_of(form: forms.Form) -> str:
     """The form's problems in one line, each after its field's Chinese label."""
@@ -268,7 +283,12 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
             average_rate=F("result__average_execution_rate"),
             warnings=F("result__warnings"),
             errors=F("result__errors"),
-            submitted_at=Subquery(submitted.values("at")[:1]),
+            # the day it was last sent to the bureau, while it is there (not after a return)
+            submitted_at=Case(
+                When(status=Status.SUBMITTED_TO_BUREAU, then=Subquery(submitted.values("at")[:1])),
+                default=Value(None),
+                output_field=DateTimeField(),
+            ),
             **item_scores,
         )
     )

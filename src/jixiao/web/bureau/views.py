@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from jixiao.web.audit import events
 from jixiao.web.bureau import overview
 from jixiao.web.bureau.chart import bar_chart
 from jixiao.web.errors import Invalid, NotFound
@@ -91,11 +91,11 @@ class Charts:
         self.listed = listed
 
     @cached_property
-    def scores(self) -> SafeString:
+    def scores(self) -> str:
         return bar_chart(self.listed.spread.bands, _("总分分布"))
 
     @cached_property
-    def grades(self) -> SafeString:
+    def grades(self) -> str:
         return bar_chart(self.listed.spread.grades, _("等级分布"))
 
 
@@ -107,8 +107,8 @@ def _arrow(column: overview.Column, sort: str) -> str:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The filtered list, every page of it, as an Excel workbook."""
-    _bureau(request)
+    """The filtered list, every page of it, as an Excel workbook (the export recorded)."""
+    actor = _bureau(request)
     year, _loaded, form = _chosen(request)
     if year is None:
         raise NotFound(_("还没有载入任何年度"))
@@ -116,6 +116,7 @@ def export(request: HttpRequest) -> HttpResponse:
     listed = overview.filtered(overview.listing(year, items), chosen, items)
     ranked = overview.ranks(year, chosen.get("group"))
     rows = overview.rows_of(listed[: overview.EXPORT_LIMIT], items, ranked)
+    events.overview_exported(actor.signed_in, len(rows), form.describe())
     title = f"{year} 年度部门整体绩效自评总览（导出于 {timezone.localdate():%Y-%m-%d}）"
     content = overview.export(rows, items, ranked, title)
     response = HttpResponse(content, content_type=XLSX)
