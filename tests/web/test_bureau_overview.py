@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from jixiao.web.organizations.models import GroupKind, Role, Status
+from jixiao.web.organizations.models import GroupKind, Role, SelfEvaluation, Status, Transition
 from jixiao.web.results.models import StoredResult
 
 from .bureau_builders import account, department, group, stored_year, submitted
@@ -430,6 +430,18 @@ def test_the_cached_page_follows_every_change(city: Any) -> None:
     # a workflow step
     submitted(city["records"]["A03"], city["bureau"], "2024-04-01")
     assert overview(client, "&level=first")[0][-1] == "2024-04-01"
+    # returned: the date it was sent is no longer shown
+    record = city["records"]["A03"]
+    Transition.objects.create(
+        evaluation=record,
+        action="return",
+        from_status=Status.SUBMITTED_TO_BUREAU,
+        to_status=Status.DRAFTING,
+        actor=city["bureau"],
+        reason="退回",
+    )
+    SelfEvaluation.objects.filter(pk=record.pk).update(status=Status.DRAFTING)
+    assert overview(client, "&level=first")[0][-2:] == ["填报中", "—"]
     # a department moved under another: ranked with the subordinate units from then on
     a03 = city["records"]["A03"].department
     a03.parent = city["records"]["A04"].department

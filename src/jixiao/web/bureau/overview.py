@@ -88,9 +88,11 @@ FIRST, SUBORDINATE = "first", "subordinate"
 
 @dataclass(frozen=True)
 class Item:
-    """A first-level item of the framework(s) scoring the year: its id and name."""
+    """A first-level item of the framework(s) scoring the year: its id, path, name and
+    points."""
 
     node: str
+    path: str  # ``total/<node>``: one row per result in the index (result, path)
     name: str
     points: Decimal
 
@@ -244,11 +246,14 @@ def items_of(year: int) -> list[Item]:
     )
     rows = (
         NodeScore.objects.filter(depth=1, result_id__in=Subquery(samples))
-        .values("node")
+        .values("node", "path")
         .annotate(name=Min("name"), points=Min("points"), position=Min("position"))
         .order_by("position", "node")
     )
-    return [Item(row["node"], row["name"], row["points"]) for row in rows]
+    items: dict[str, Item] = {}
+    for row in rows:  # an item is its node id, whatever the frameworks call the root
+        items.setdefault(row["node"], Item(row["node"], row["path"], row["name"], row["points"]))
+    return list(items.values())
 
 
 def _department_result() -> FilteredRelation:
@@ -264,7 +269,7 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
     item_scores = {
         f"item_{n}": Subquery(
             NodeScore.objects.filter(
-                result_id=OuterRef("result__id"), depth=1, node=item.node
+                result_id=OuterRef("result__id"), path=item.path
             ).values("score")[:1]
         )
         for n, item in enumerate(items)
