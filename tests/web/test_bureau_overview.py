@@ -13,6 +13,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from jixiao.web.organizations.models import GroupKind, Role, SelfEvaluation, Status, Transition
@@ -451,3 +453,28 @@ def test_the_cached_page_follows_every_change(city: Any) -> None:
         ("B01", "2"),
         ("B02", "3"),
     ]
+
+
+PARAMETERS = ["year", "q", "grade", "group", "status", "level", "min", "max", "item", "below",
+              "sort", "size", "page"]  # fmt: skip
+value = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=12
+) | st.sampled_from(
+    ["2023", "0", "-1", "100", "100.00", "100.001", "1e400", "NaN", "Infinity", "优", "none",
+     "first", "subordinate", "drafting", "performance_effectiveness", "-item:nowhere",
+     "-score", "rank", "20", "200", "999999999999999999999", "\x00", " ", "１２"]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(query=st.dictionaries(st.sampled_from(PARAMETERS), value, max_size=6))
+def test_any_query_is_answered_200_or_400_never_500(city: Any, query: dict[str, str]) -> None:
+    del city  # the departments to list
+    client = signed_in("bureau")
+    for url in ("/bureau/", "/bureau/items/", "/bureau/export/"):
+        answer = client.get(url, query)
+        assert answer.status_code in (200, 400), (url, query, answer.status_code)
