@@ -161,7 +161,7 @@ def test_broken_data_set_and_framework_report_everything_at_once(  # type: ignor
         f"[E-POINTS-SUM] {framework} nodes[0].children：子节点分值合计 50 不等于“履职”的分值 60",
         f"[E-CHOICE] {framework} nodes[1].rule：“rule”的取值“magic”无效，可选：sum、"
         "indicator_completion、rate_times_points、thresholds、deduction_per_finding、"
-        "qualitative_tiers、manual",
+        "qualitative_tiers、manual、cohort_rank",
         "[E-ZERO-TARGET] indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的"
         "目标值为 0，定量指标的目标值须大于 0，否则无法计算完成率",
         "[E-REQUIRED] projects.csv 第 3 行 name：“项目名称”为必填项，不能为空",

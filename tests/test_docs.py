@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import yaml
 
 from jixiao.adapters.assemble import DEPARTMENT, PUBLISHED
 from jixiao.adapters.tables import ALL_TABLES
-from jixiao.core.evaluation import evaluate
+from jixiao.core.evaluation import cohort_figures, evaluate
 from jixiao.core.framework import parse_framework
-from jixiao.core.model import Dataset
+from jixiao.core.model import Dataset, Department
 
+from .builders import dataset, project
 from .conftest import ROOT
 
 
@@ -35,3 +38,33 @@ def test_every_column_is_documented() -> None:
         for column in table.columns:
             if column.field is None:  # the twelve monthly columns are documented as one row
                 assert f"| `{column.key}` | {column.label} |" in text, column.key
+
+
+def test_worked_cohort_example_in_docs() -> None:
+    """The cohort example's YAML gives the table under it, row by row."""
+    text = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    section = text[text.index("## A worked example with a cohort") :]
+    block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    framework = parse_framework(yaml.safe_load(block.group(1)), "docs/frameworks.md")
+    spent = {"A": "100000", "B": "98000", "C": "95000", "D": "95004", "E": "95000", "F": "90000"}
+    members = [
+        replace(
+            dataset(projects=[project("P1", "100000", [amount] + ["0"] * 11)] if amount else []),
+            department=Department(code, code),
+        )
+        for code, amount in (*spent.items(), ("G", None))
+    ]
+    cohort = cohort_figures(members, framework, name="示例", cut_off=date(2024, 3, 31))
+    scores = {}
+    for member in members:
+        node = evaluate(member, framework, cohort).root.find("execution_rank")
+        assert node is not None and node.measures.cohort is not None
+        standing = node.measures.cohort
+        scores[member.department.code] = (standing.rank, f"{node.score.normalize():f}")
+    rows = re.findall(r"^\| ([A-G]) \|.*\| (\d+|—) \| [^|]+ \| [^|]+ \| (\d+)", section, re.M)
+    assert {code: (None if rank == "—" else int(rank), score) for code, rank, score in rows} == (
+        scores
+    )
+    b = evaluate(members[1], framework, cohort).root.find("execution_rank")
+    assert b is not None and f'B reads "{b.explanation}"' in section

@@ -51,7 +51,7 @@ def test_all_problems_reported_at_once_with_locations() -> None:
     messages = [p.message for p in caught.value.problems]
     assert messages[2] == (
         "“rule”的取值“magic”无效，可选：sum、indicator_completion、rate_times_points、"
-        "thresholds、deduction_per_finding、qualitative_tiers、manual"
+        "thresholds、deduction_per_finding、qualitative_tiers、manual、cohort_rank"
     )
 
 

@@ -79,6 +79,7 @@ def test_the_catalogue_lists_the_builtin_kinds_in_order() -> None:
         "deduction_per_finding",
         "qualitative_tiers",
         "manual",
+        "cohort_rank",
     ]
     assert [kind for kind in RULES if has_children(kind)] == ["sum"]
     assert rule_label("rate_times_points") == "比率 × 分值"

@@ -1,6 +1,8 @@
 """The ``jixiao`` command.
 
     jixiao evaluate DATASET [--framework NAME_OR_FILE] [--format text|json] [--detail]
+                    [--cohort FOLDER [--cohort-name NAME] [--cut-off YYYY-MM-DD]
+                     [--skip-unreadable]]
     jixiao validate DATASET [--framework NAME_OR_FILE] [--format text|json]
     jixiao template OUT.xlsx [--year YEAR]
     jixiao import WORKBOOK.xlsx --into DATASET [--replace] [--format text|json]
@@ -32,12 +34,14 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
+from jixiao.adapters.cohort_files import read_cohort_folder
 from jixiao.adapters.dataset_files import FolderRefused, load_dataset, write_dataset
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_names, load_framework
 from jixiao.adapters.ledger import apply_ledger, read_ledger
-from jixiao.adapters.render_json import evaluation_to_json
+from jixiao.adapters.render_json import evaluation_as_dict, evaluation_to_json
 from jixiao.adapters.render_monitoring import render_monitoring_json, render_monitoring_text
 from jixiao.adapters.render_text import render_text
 from jixiao.adapters.report.bulletin import build_bulletin, build_review
@@ -49,7 +53,8 @@ from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.review_table import write_review_xlsx
 from jixiao.adapters.scoretable import write_scoretable
 from jixiao.adapters.workbook import read_workbook, write_workbook
-from jixiao.core.evaluation import evaluate
+from jixiao.core.cohort import Cohort
+from jixiao.core.evaluation import cohort_figures, evaluate
 from jixiao.core.framework import Framework
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, ProblemsFound, SourceLocation, errors_in
@@ -87,6 +92,27 @@ def _parser() -> argparse.ArgumentParser:
         format_option(sub)
     evaluate_command.add_argument(
         "--detail", action="store_true", help="列出全部指标的得分说明和表 2-1 全部项目"
+    )
+    evaluate_command.add_argument(
+        "--cohort",
+        type=Path,
+        metavar="FOLDER",
+        help="同批部门的数据：每个部门一个数据集子目录或工作簿（.xlsx），"
+        "评价体系中的同批排名项（cohort_rank）据此排名",
+    )
+    evaluate_command.add_argument(
+        "--cohort-name", metavar="NAME", help="同批部门的名称（默认为目录名）"
+    )
+    evaluate_command.add_argument(
+        "--cut-off",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="同批数据的截止日期（默认今天）",
+    )
+    evaluate_command.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="同批部门中无法读取的数据集列出后不计入排名，继续评价（默认不评价）",
     )
     template = command("template", "生成空白填报工作簿")
     template.add_argument("out", type=Path, help="输出的 .xlsx 文件")
@@ -186,6 +212,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _date(given: str) -> date:
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"须为日期 YYYY-MM-DD，现为“{given}”") from None
+
+
 def _positive(given: str) -> int:
     if not given.isdecimal() or int(given) < 1:
         raise argparse.ArgumentTypeError(f"须为正整数，现为“{given}”")
@@ -227,13 +260,87 @@ def _load(
     return framework, dataset
 
 
+def _cohort(
+    arguments: argparse.Namespace, framework: Framework, dataset: Dataset
+) -> tuple[Cohort | None, list[dict[str, object]]] | None:
+    """The cohort's figures from ``--cohort FOLDER`` (``None`` without it) and the members left
+    out; ``None`` with every problem printed when the cohort cannot be used."""
+    folder: Path | None = getattr(arguments, "cohort", None)
+    if folder is None:
+        alone = [
+            option
+            for option, given in (
+                ("--cohort-name", getattr(arguments, "cohort_name", None)),
+                ("--cut-off", getattr(arguments, "cut_off", None)),
+                ("--skip-unreadable", getattr(arguments, "skip_unreadable", False)),
+            )
+            if given
+        ]
+        if alone:
+            print(f"{'、'.join(alone)} 须与 --cohort FOLDER 一起使用。", file=sys.stderr)
+            return None
+        return None, []
+    read = read_cohort_folder(folder)
+    if read.problems:
+        _print_problems(read.problems, arguments.format)
+        return None
+    skipped: list[dict[str, object]] = [
+        {
+            "file": str(member.path),
+            "problems": [problem.as_dict() for problem in member.problems],
+        }
+        for member in read.unreadable
+    ]
+    if read.unreadable and arguments.format == "text":
+        for member in read.unreadable:
+            print(
+                f"[E-COHORT] 同批部门的数据集无法读取：{member.path}"
+                f"（{len(member.problems)} 个错误）",
+                file=sys.stderr,
+            )
+            for problem in member.problems[:TEXT_LIMIT]:
+                print(f"    [{problem.code}] {problem}", file=sys.stderr)
+    if read.unreadable and not arguments.skip_unreadable:
+        if arguments.format == "json":
+            print(json.dumps({"cohort_unreadable": skipped}, ensure_ascii=False, indent=2))
+        else:
+            print(
+                f"同批部门中 {len(read.unreadable)} 个数据集无法读取，未评价：每个部门的排名取决于"
+                "同批的全部部门。改正后重试；或加 --skip-unreadable 不计入它们而继续评价。",
+                file=sys.stderr,
+            )
+        return None
+    if read.unreadable and arguments.format == "text":
+        print(
+            f"同批部门中 {len(read.unreadable)} 个数据集无法读取，"
+            "未计入排名（--skip-unreadable）。",
+            file=sys.stderr,
+        )
+    try:
+        cohort = cohort_figures(
+            [member for _, member in read.datasets],
+            framework,
+            name=arguments.cohort_name or folder.resolve().name,
+            cut_off=arguments.cut_off or date.today(),
+            fiscal_year=dataset.fiscal_year,
+        )
+    except ProblemsFound as error:
+        _print_problems(error.problems, arguments.format)
+        return None
+    return cohort, skipped
+
+
 def _evaluate(arguments: argparse.Namespace) -> int:
     problems: list[Problem] = []
     framework, dataset = _load(arguments, problems)
     if framework is None or dataset is None:
         _print_problems(problems, arguments.format)
         return 1
-    evaluation = evaluate(dataset, framework)
+    given = _cohort(arguments, framework, dataset)
+    if given is None:
+        return 1
+    cohort, skipped = given
+    evaluation = evaluate(dataset, framework, cohort)
     problems.extend(evaluation.problems)
     if arguments.command == "validate":
         _print_problems(problems, arguments.format)
@@ -247,9 +354,14 @@ def _evaluate(arguments: argparse.Namespace) -> int:
         _print_problems(problems, arguments.format)
         return 1
     if arguments.format == "json":
-        print(evaluation_to_json(evaluation))
+        if cohort is None:
+            print(evaluation_to_json(evaluation))
+        else:
+            shown = evaluation_as_dict(evaluation, cohort)
+            shown["cohort"]["unreadable"] = skipped  # the members left out, with their errors
+            print(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
-        print(render_text(evaluation, detail=arguments.detail))
+        print(render_text(evaluation, detail=arguments.detail, cohort=cohort))
     return 0
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from jixiao.adapters.dataset_files import load_dataset
@@ -18,6 +19,14 @@ def fast_password_hashing(settings: Any) -> None:
     million rounds (what is hashed, and when, is the same; servers in child processes keep the
     real hasher)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Each test starts with an empty cache, as a new process does: renderings are kept under
+    keys naming the data's version, and a new test database can repeat the ids and data of the
+    one before."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -207,7 +207,7 @@ def test_item13_without_a_data_set_the_pages_say_so(client_for, demo, monkeypatc
     that ever fail, the pages say so plainly instead of showing an empty dashboard."""
     missing = Problem("E-REQUIRED", "缺少部门信息", SourceLocation("数据库", sheet="部门"))
     monkeypatch.setattr(
-        "jixiao.web.services.read_stored", lambda _record: Stored(None, [missing], "")
+        "jixiao.web.services.read_stored", lambda _record, **_: Stored(None, [missing], "", {})
     )
     refresh(demo)
     client = client_for("demo-finance")

@@ -44,6 +44,7 @@ def assert_current(record: SelfEvaluation) -> None:
     """The stored result is what a fresh evaluation of the stored data gives, to the last node,
     problem and month."""
     record.refresh_from_db()
+    store._cache.clear()  # decode what is stored, not what this process computed and kept
     fresh = compute(record)
     assert stored_assessment(record) == fresh.assessed
     for month in range(1, 13):
@@ -135,6 +136,44 @@ def test_item1_rows_saved_and_deleted_by_forms_and_the_api(client_for: Any, demo
         content_type="application/json",
     )
     assert gone.status_code == 204
+    assert_current(demo)
+
+
+def test_item1_a_change_of_one_table_reuses_the_others_and_stays_exact(
+    client_for: Any, demo: Any
+) -> None:
+    """A row saved re-reads only its own table when this process computed the stored result;
+    a change of spending rewrites the months it moves, and a save in a process that did not
+    compute the stored result (another worker) reads everything."""
+    finance = client_for("demo-finance")
+    from django.contrib.auth.models import User
+
+    person = User.objects.get(pk=finance.session["_auth_user_id"])
+    project = Project.objects.get(evaluation=demo, code="P01")
+    moved_to_june = {"m03_yuan": "0", "m06_yuan": "139020000.00"}
+    back_to_march = {"m03_yuan": "139020000.00", "m06_yuan": "0"}
+    months_before = dict(
+        StoredMonth.objects.filter(result__evaluation=demo).values_list("month", "digest")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        save_row(person, demo, LEDGERS["projects"], project.pk, moved_to_june, "核对")
+    read_back = [q["sql"] for q in queries.captured_queries if '"records_' in q["sql"]]
+    assert all('FROM "records_project"' in sql for sql in read_back if sql.startswith("SELECT"))
+    assert_current(demo)
+    months_after = dict(
+        StoredMonth.objects.filter(result__evaluation=demo).values_list("month", "digest")
+    )
+    # every month: the monthly figures are no longer marked reconstructed
+    assert [m for m in range(1, 13) if months_before[m] != months_after[m]] == list(range(1, 13))
+    store._previous.clear()  # as in a worker that did not compute the stored result
+    with CaptureQueriesContext(connection) as queries:
+        save_row(person, demo, LEDGERS["projects"], project.pk, back_to_march, "核对")
+    tables = {
+        q["sql"].split('FROM "')[1].split('"')[0]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "records_' in q["sql"]
+    }
+    assert len(tables) == 15
     assert_current(demo)
 
 

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from jixiao.core.cohort import ITEM_PREFIX, Cohort, CohortStanding
 from jixiao.core.execution import Execution
 from jixiao.core.money import format_score, round_half_up
 from jixiao.core.result import Evaluation, Measures, NodeResult
@@ -35,8 +36,56 @@ def _measures(measures: Measures) -> dict[str, Any]:
         "key_task": measures.key_task,
         "findings": measures.findings,
         "tier": measures.tier,
+        "cohort": _standing(measures.cohort) if measures.cohort else None,
     }
     return {key: value for key, value in shown.items() if value is not None}
+
+
+def _figure(key: str, value: Decimal | None) -> str | None:
+    """A cohort figure: a rate as a percentage like every rate here, an item's score in points."""
+    if value is None:
+        return None
+    return _score(value) if key.startswith(ITEM_PREFIX) else _rate(value)
+
+
+def _standing(standing: CohortStanding) -> dict[str, Any]:
+    """Where the department stands in its cohort; ``top_share`` a percentage."""
+    shown: dict[str, Any] = {
+        "measure": standing.measure,
+        "cohort": standing.cohort,
+        "cut_off": standing.cut_off.isoformat() if standing.cut_off else None,
+        "value": _figure(standing.measure, standing.value),
+        "rank": standing.rank,
+        "ranked": standing.ranked,
+        "top_share": _rate(standing.top_share),
+        "band": standing.band,
+        "pending": standing.pending,
+        "outside": standing.outside or None,
+    }
+    return {key: value for key, value in shown.items() if value is not None}
+
+
+def cohort_as_dict(cohort: Cohort) -> dict[str, Any]:
+    """The cohort's figures an evaluation used: per department, each measure's value (``null``
+    with the reason when it could not be computed)."""
+    return {
+        "name": cohort.name,
+        "fiscal_year": cohort.fiscal_year,
+        "cut_off": cohort.cut_off.isoformat(),
+        "framework": cohort.framework_id,
+        "measures": list(cohort.measures),
+        "members": [
+            {
+                "code": member.code,
+                "name": member.name,
+                "figures": {
+                    key: {"value": _figure(key, figure.value), "reason": figure.reason or None}
+                    for key, figure in member.figures.items()
+                },
+            }
+            for member in cohort.members
+        ],
+    }
 
 
 def _node(node: NodeResult) -> dict[str, Any]:
@@ -65,10 +114,11 @@ def _execution(execution: Execution) -> dict[str, str | None]:
     }
 
 
-def evaluation_as_dict(evaluation: Evaluation) -> dict[str, Any]:
+def evaluation_as_dict(evaluation: Evaluation, cohort: Cohort | None = None) -> dict[str, Any]:
+    """The evaluation; with ``cohort``, also the cohort's figures its cohort items used."""
     execution = evaluation.execution
     average = execution.annual_average
-    return {
+    shown = {
         "department": evaluation.department,
         "fiscal_year": evaluation.fiscal_year,
         "framework": {"id": evaluation.framework_id, "name": evaluation.framework_name},
@@ -112,7 +162,10 @@ def evaluation_as_dict(evaluation: Evaluation) -> dict[str, Any]:
         },
         "problems": [problem.as_dict() for problem in evaluation.problems],
     }
+    if cohort is not None:
+        shown["cohort"] = cohort_as_dict(cohort)
+    return shown
 
 
-def evaluation_to_json(evaluation: Evaluation) -> str:
-    return json.dumps(evaluation_as_dict(evaluation), ensure_ascii=False, indent=2)
+def evaluation_to_json(evaluation: Evaluation, cohort: Cohort | None = None) -> str:
+    return json.dumps(evaluation_as_dict(evaluation, cohort), ensure_ascii=False, indent=2)

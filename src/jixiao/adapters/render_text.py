@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
+from jixiao.core.cohort import Cohort
 from jixiao.core.money import (
     format_percent,
     format_rate,
@@ -48,7 +49,30 @@ def _tree(node: NodeResult, depth: int, detail: bool) -> Iterator[str]:
         yield from _tree(child, depth + 1, detail)
 
 
-def render_text(evaluation: Evaluation, *, detail: bool = False) -> str:
+def _cohort_lines(evaluation: Evaluation, cohort: Cohort | None) -> list[str]:
+    """Where the department stands on each ``cohort_rank`` item, and among which cohort."""
+    ranked = [node for node in evaluation.root.walk() if node.measures.cohort is not None]
+    if not ranked and cohort is None:
+        return []
+    if cohort is None:
+        lines = ["", "同批排名（未提供同批部门数据）"]
+    else:
+        lines = [
+            "",
+            f"同批排名（同批部门“{cohort.name}”，{cohort.fiscal_year} 年度，"
+            f"截止 {cohort.cut_off.isoformat()}，{len(cohort.members)} 个部门）",
+        ]
+    if not ranked:
+        lines.append("  评价体系中没有同批排名项（cohort_rank），未使用同批部门数据")
+    for node in ranked:
+        lines.append(_score_line(1, node.name, format_score(node.score), format_score(node.points)))
+        lines.append("    · " + node.explanation)
+    return lines
+
+
+def render_text(
+    evaluation: Evaluation, *, detail: bool = False, cohort: Cohort | None = None
+) -> str:
     lines = [
         f"{evaluation.department} {evaluation.fiscal_year} 年度绩效自评",
         f"评价体系：{evaluation.framework_name}（{evaluation.framework_id}）",
@@ -106,6 +130,7 @@ def render_text(evaluation: Evaluation, *, detail: bool = False) -> str:
                 f"{format_wan(project.execution.budget)} 万元，"
                 f"{format_percent(project.execution.rate)}"
             )
+    lines += _cohort_lines(evaluation, cohort)
     if evaluation.problems:
         lines += ["", "提示"]
         lines.extend(f"  [{p.code}] {p}" for p in evaluation.problems)

@@ -1,10 +1,16 @@
-"""``evaluate(dataset, framework)``: the whole self-evaluation, as a tree that explains itself."""
+"""``evaluate(dataset, framework, cohort=...)``: the whole self-evaluation, as a tree that explains
+itself; ``cohort_figures(datasets, framework, ...)``: the figures of a cohort its ``cohort_rank``
+items rank a department among."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
+from jixiao.core.cohort import Cohort, CohortFigure, CohortMeasure, CohortMember
 from jixiao.core.execution import (
     MonthlySpendingMissing,
     annual_average_execution,
@@ -13,9 +19,10 @@ from jixiao.core.execution import (
 )
 from jixiao.core.framework import DEPARTMENT_SCOPE, Framework
 from jixiao.core.indicators import IndicatorScore, score_indicator
-from jixiao.core.metrics import average_base, projects_in
+from jixiao.core.metrics import average_base, compute_metric, projects_in
 from jixiao.core.model import Dataset
-from jixiao.core.money import ZERO, format_score
+from jixiao.core.money import ZERO, format_score, round_half_up
+from jixiao.core.problems import Problem, ProblemCode, ProblemsFound, SourceLocation
 from jixiao.core.reconcile import reconcile
 from jixiao.core.result import (
     TOTAL_ID,
@@ -27,10 +34,13 @@ from jixiao.core.result import (
 )
 from jixiao.core.rules import RULES, Context
 from jixiao.core.rules import sum as sum_rule
+from jixiao.core.rules.cohort_rank import CohortRankParameters
+from jixiao.core.rules.metric_parameters import scored_rate
 
 
-def evaluate(dataset: Dataset, framework: Framework) -> Evaluation:
-    """Score ``dataset`` on ``framework``.
+def evaluate(dataset: Dataset, framework: Framework, cohort: Cohort | None = None) -> Evaluation:
+    """Score ``dataset`` on ``framework``; its ``cohort_rank`` items rank the department among
+    ``cohort`` (without one they are pending: 0 points and a ``W-COHORT-PENDING`` warning).
 
     Evaluation never raises on data it can read: a value it cannot compute scores 0 and is
     reported in ``Evaluation.problems`` with the reason.
@@ -39,16 +49,25 @@ def evaluate(dataset: Dataset, framework: Framework) -> Evaluation:
         indicator.code: score_indicator(indicator, framework.parameters)
         for indicator in dataset.indicators
     }
-    context = Context(dataset, framework, scores, RULES)
+    context = Context(dataset, framework, scores, RULES, cohort)
     children = tuple(context.score(node) for node in framework.nodes)
     total = sum((child.score for child in children), ZERO)
+    explanation = f"总分 {format_score(total)} 分，等级“{framework.grade_for(total)}”"
+    pending = [
+        node.name
+        for child in children
+        for node in child.walk()
+        if node.measures.cohort is not None and node.measures.cohort.pending
+    ]
+    if pending:
+        explanation += f"（{'、'.join(pending)}待评，暂按 0 分计）"
     root = NodeResult(
         id=TOTAL_ID,
         name=framework.name,
         points=framework.points,
         score=total,
         kind=sum_rule.RULE.kind,
-        explanation=f"总分 {format_score(total)} 分，等级“{framework.grade_for(total)}”",
+        explanation=explanation,
         children=children,
     )
     evaluation = Evaluation(
@@ -68,6 +87,102 @@ def evaluate(dataset: Dataset, framework: Framework) -> Evaluation:
     return replace(
         evaluation, problems=evaluation.problems + tuple(reconcile(dataset.published, evaluation))
     )
+
+
+def cohort_measures(framework: Framework) -> tuple[CohortMeasure, ...]:
+    """What the framework's ``cohort_rank`` items rank on, each once, in the framework's order."""
+    measures: dict[str, CohortMeasure] = {}
+    for node in framework.walk():
+        if isinstance(node.parameters, CohortRankParameters):
+            measure = node.parameters.measure
+            measures.setdefault(measure.key, measure)
+    return tuple(measures.values())
+
+
+def cohort_figures(
+    datasets: Sequence[Dataset],
+    framework: Framework,
+    *,
+    name: str,
+    cut_off: date,
+    fiscal_year: int | None = None,
+) -> Cohort:
+    """The cohort of ``datasets`` as ``framework``'s cohort items rank on it, taken at ``cut_off``.
+
+    Each department's value of each measure is computed from its own data set as the rules
+    compute it: a metric rounded half-up to ``rate_places`` (a department whose metric cannot be
+    computed has no value, with the reason, and is not ranked), an item's score — evaluated
+    without a cohort, as such an item does not depend on one — rounded to ``score_places``. The
+    data sets must be of one fiscal year (``fiscal_year`` when given) and each department's code
+    appear once; otherwise :class:`ProblemsFound` lists every offender and nothing is computed.
+    """
+    where = SourceLocation(f"同批部门 {name}")
+    problems: list[Problem] = []
+    years = Counter(dataset.fiscal_year for dataset in datasets)
+    if fiscal_year is None and not years:
+        raise ProblemsFound([Problem(ProblemCode.E_COHORT, "同批部门没有数据集", where)])
+    year = fiscal_year if fiscal_year is not None else years.most_common(1)[0][0]
+    codes = Counter(dataset.department.code for dataset in datasets)
+    for dataset in datasets:
+        here = replace(where, path=f"部门 {dataset.department.code}（{dataset.department.name}）")
+        if dataset.fiscal_year != year:
+            problems.append(
+                Problem(
+                    ProblemCode.E_COHORT,
+                    f"是 {dataset.fiscal_year} 年度的数据，同批部门是 {year} 年度",
+                    here,
+                )
+            )
+        if codes[dataset.department.code] > 1:
+            problems.append(
+                Problem(
+                    ProblemCode.E_DUPLICATE_CODE,
+                    f"部门编码“{dataset.department.code}”在同批部门中出现 "
+                    f"{codes[dataset.department.code]} 次",
+                    here,
+                )
+            )
+    if problems:
+        raise ProblemsFound(problems)
+    measures = cohort_measures(framework)
+    members = [
+        CohortMember(
+            dataset.department.code,
+            dataset.department.name,
+            _figures(dataset, framework, measures),
+        )
+        for dataset in datasets
+    ]
+    return Cohort(
+        name=name,
+        fiscal_year=year,
+        cut_off=cut_off,
+        framework_id=framework.id,
+        measures=tuple(measure.key for measure in measures),
+        members=tuple(sorted(members, key=lambda member: member.code)),
+    )
+
+
+def _figures(
+    dataset: Dataset, framework: Framework, measures: Sequence[CohortMeasure]
+) -> dict[str, CohortFigure]:
+    parameters = framework.parameters
+    evaluation = evaluate(dataset, framework) if any(m.item for m in measures) else None
+    figures: dict[str, CohortFigure] = {}
+    for measure in measures:
+        if measure.metric is not None:
+            value = compute_metric(measure.metric, measure.scope, dataset, parameters)
+            figures[measure.key] = (
+                CohortFigure(None, value.account)
+                if value.rate is None
+                else CohortFigure(scored_rate(value.rate, parameters))
+            )
+            continue
+        assert evaluation is not None and measure.item is not None
+        node = evaluation.root.find(measure.item)
+        assert node is not None  # the parser checked the item exists
+        figures[measure.key] = CohortFigure(round_half_up(node.score, parameters.score_places))
+    return figures
 
 
 def execution_report(dataset: Dataset, framework: Framework) -> ExecutionReport:

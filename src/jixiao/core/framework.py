@@ -18,6 +18,8 @@ each rule are read by the rule's own module, found by its name in the catalogue
 ``deduction_per_finding``  points − deduction × findings, never below the floor.
 ``qualitative_tiers``      a tier chosen by the evaluator (with reason) gives a share of points.
 ``manual``                 a score given by a person, with a mandatory reason.
+``cohort_rank``            the department's rank or percentile among its cohort on a metric or
+                           another item's score gives the score, by bands.
 """
 
 from __future__ import annotations
@@ -121,7 +123,17 @@ class Tier:
 @dataclass(frozen=True, slots=True)
 class RuleParameters:
     """What a node's rule reads from its keys; each rule module defines its own subclass
-    (``rules.thresholds.ThresholdsParameters``: the metric, its scope and the bands)."""
+    (``rules.thresholds.ThresholdsParameters``: the metric, its scope and the bands).
+
+    Two questions the framework parser asks of every node's parameters, to refuse a circle: does
+    the rule read the cohort (``cohort_rank``), and which other items' scores does it read, each
+    with the key it is written under (``(("item", "output_indicators"),)``)?"""
+
+    def reads_cohort(self) -> bool:
+        return False
+
+    def items_read(self) -> tuple[tuple[str, str], ...]:
+        return ()
 
 
 NO_PARAMETERS = RuleParameters()
@@ -248,6 +260,23 @@ class NodeSource:
         return self.where.child(key)
 
 
+TOTAL_ID = "total"  # the root of the score tree: no node of a framework
+
+
+def _depends_on_cohort(
+    node: Node, by_id: Mapping[str, Node], seen: frozenset[str] = frozenset()
+) -> bool:
+    """Whether ``node``'s score depends on the cohort: its rule reads it, or a child's score or
+    an item it reads does."""
+    if node.id in seen:
+        return True  # a circle of items reading each other
+    if node.parameters.reads_cohort():
+        return True
+    seen = seen | {node.id}
+    read = [by_id[item] for _, item in node.parameters.items_read() if item in by_id]
+    return any(_depends_on_cohort(other, by_id, seen) for other in (*node.children, *read))
+
+
 def read_scope(read: FieldReader, value: object, where: SourceLocation) -> Scope | None:
     """``department``, ``special_fund`` or ``funding_source:<资金来源编号>``."""
     if value in (ScopeKind.DEPARTMENT, ScopeKind.SPECIAL_FUND):
@@ -343,6 +372,8 @@ class _FrameworkParser:
         nodes = self._nodes(top.get("nodes"), self.root.child("nodes"))
         if nodes is not None and points is not None:
             self._check_sum(nodes, points, self.root.child("nodes"), "评价体系总分")
+        if nodes is not None:
+            self._check_items_read(nodes)
         if None in (framework_id, name, version, points, nodes, parameters):
             return None
         assert framework_id and name and version and points is not None and nodes is not None
@@ -369,6 +400,33 @@ class _FrameworkParser:
                 f"子节点分值合计 {total:f} 不等于{what} {points:f}",
                 where,
             )
+
+    def _check_items_read(self, nodes: tuple[Node, ...]) -> None:
+        """An item a rule reads must exist, and a rule that reads the cohort may not read the
+        total or an item whose score depends on the cohort (itself, a ``cohort_rank`` item, a
+        group holding one): its score would depend on itself."""
+        by_id = {node.id: node for top in nodes for node in top.walk()}
+        for node in by_id.values():
+            for key, item in node.parameters.items_read():
+                where = node.location.child(key)
+                target = by_id.get(item)
+                if target is None and item == TOTAL_ID:
+                    self.reader.error(
+                        ProblemCode.E_CIRCULAR,
+                        "不能按总分排名计分：总分包含本项的得分，会循环计算",
+                        where,
+                    )
+                elif target is None:
+                    self.reader.error(
+                        ProblemCode.E_UNKNOWN_NODE, f"没有编号为“{item}”的节点", where
+                    )
+                elif node.parameters.reads_cohort() and _depends_on_cohort(target, by_id):
+                    what = "就是本项" if target is node else "的得分取决于同批部门排名"
+                    self.reader.error(
+                        ProblemCode.E_CIRCULAR,
+                        f"不能按节点“{item}”（{target.name}）排名计分：它{what}，会循环计算",
+                        where,
+                    )
 
     def _nodes(self, value: object, where: SourceLocation) -> tuple[Node, ...] | None:
         items = self.reader.sequence(value, where)

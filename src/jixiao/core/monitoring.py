@@ -227,6 +227,18 @@ class _Measure:
         self.plans = {plan.project: plan for plan in dataset.spending_plans}
         self.parameters = parameters
         self.month = month
+        self._measured: dict[int, tuple[Decimal | None, Decimal]] = {}  # by id(project)
+
+    def _measure(self, project: Project) -> tuple[Decimal | None, Decimal]:
+        """A project's spending so far (None without monthly figures) and its due part,
+        computed once per report: it is summed into its group, its division and the whole."""
+        measured = self._measured.get(id(project))
+        if measured is None:
+            spent = (
+                sum(project.monthly_spent[: self.month], ZERO) if project.monthly_spent else None
+            )
+            measured = self._measured[id(project)] = (spent, self.due(project))
+        return measured
 
     def due(self, project: Project) -> Decimal:
         """The part of the budget that time progress expects spent by the end of the month:
@@ -240,8 +252,9 @@ class _Measure:
     def progress(self, projects: Sequence[Project]) -> Progress:
         month, parameters = self.month, self.parameters
         budget = sum((p.adjusted_budget for p in projects), ZERO)
-        spent = sum((sum(p.monthly_spent[:month], ZERO) for p in projects if p.monthly_spent), ZERO)
-        expected = sum((self.due(p) for p in projects), ZERO)
+        measured = [self._measure(p) for p in projects]
+        spent = sum((spent for spent, _due in measured if spent is not None), ZERO)
+        expected = sum((due for _spent, due in measured), ZERO)
         time = expected / budget if budget else Decimal(month) / 12
         gap = time - spent / budget if budget else None
         return Progress(
@@ -466,13 +479,12 @@ def monitor_year(
     unmeasured: ProblemsFound | None = None  # a month's progress failed: so do all after it
     months: dict[int, MonthlyMonitoring | tuple[Problem, ...]] = {}
     for month in range(1, 13):
+        report, previous = reports[month], reports.get(month - 1)
         if unmeasured is None:
             try:
-                measure = _Measure(dataset, framework.parameters, month)
-                by_month.append(measure.progress(dataset.projects))
+                by_month.append(_department_progress(dataset, framework, month, report))
             except ProblemsFound as error:
                 unmeasured = error
-        report, previous = reports[month], reports.get(month - 1)
         if isinstance(report, ProblemsFound):
             months[month] = tuple(report.problems)
         elif isinstance(previous, ProblemsFound):
@@ -483,3 +495,13 @@ def monitor_year(
             changes = () if previous is None else tuple(changes_since(previous, report))
             months[month] = MonthlyMonitoring(report, changes, tuple(by_month))
     return months
+
+
+def _department_progress(
+    dataset: Dataset, framework: Framework, month: int, report: MonitoringReport | ProblemsFound
+) -> Progress:
+    """The department's progress at the end of ``month``: its report's own line when the month
+    could be reported (the same sums), else measured alone."""
+    if isinstance(report, MonitoringReport):
+        return report.overall
+    return _Measure(dataset, framework.parameters, month).progress(dataset.projects)

@@ -18,13 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from jixiao.core.cohort import CohortStanding
 from jixiao.core.execution import AverageExecution, Execution
+from jixiao.core.framework import TOTAL_ID as TOTAL_ID  # the root's id, "total"
 from jixiao.core.framework import Metric
 from jixiao.core.problems import Problem
 
 INDICATOR = "indicator"  # the kind of an indicator's line under an indicator_completion node
 KEY_TASK = "key_task"  # the kind of a key task's line grouping its indicators there
-TOTAL_ID = "total"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,9 @@ class Measures:
     over-achievement threshold, and why it lost points with how many ("完成率 87.50%，未达
     100%，扣 0.06 分"). ``key_task``: the code of a key task's line and of an indicator's task.
     ``findings``: how many findings a ``deduction_per_finding`` node counted. ``tier``: the
-    tier an evaluator chose for a ``qualitative_tiers`` node.
+    tier an evaluator chose for a ``qualitative_tiers`` node. ``cohort``: where the department
+    stands on a ``cohort_rank`` node — its value, rank, how many were ranked, its share, the
+    band, the cohort's name and cut-off, or why the item is pending (待评).
     """
 
     metric: Metric | None = None
@@ -59,6 +62,7 @@ class Measures:
     key_task: str | None = None
     findings: int | None = None
     tier: str | None = None
+    cohort: CohortStanding | None = None
 
 
 NO_MEASURES = Measures()

@@ -414,7 +414,8 @@ class Saved:
 def _writable(who: Who, record: SelfEvaluation, ledger: Ledger) -> tuple[SelfEvaluation, Scope]:
     """The self-evaluation locked for the change, and the user's scope; refused when the user
     may not change the ledger (404) or the data are locked (409)."""
-    locked = SelfEvaluation.objects.select_for_update(no_key=True).get(pk=record.pk)
+    rows = SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
+    locked = rows.select_related("department").get(pk=record.pk)
     scope = scope_of(who, locked, ledger)
     if not scope.write:
         raise NotFound(_("没有这个表，或您无权修改%(table)s") % {"table": ledger.title})
@@ -503,7 +504,7 @@ def save_row(
     instance.save()
     new_errors = [
         p
-        for p in refresh(record).data_problems
+        for p in refresh(record, changed={table.key}, locked=True).data_problems
         if p.severity is Severity.ERROR and _key(p) not in before_problems
     ]
     refusing = [
@@ -557,7 +558,7 @@ def delete_row(
     old = row_cells(row, ledger)
     label = row_label(row, ledger)
     row.delete()
-    problems = refresh(record).data_problems
+    problems = refresh(record, changed={ledger.table.key}, locked=True).data_problems
     events.row_deleted(
         actor.signed_in,
         record,

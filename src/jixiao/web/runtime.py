@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,11 @@ from jixiao.web.home import SetupProblem
 
 REFERENCE_NAME = "guangzhou-commerce-2023"
 THREADS = 8  # requests served at once by one process
+# How long a thread may keep the interpreter while others wait for it (Python's default: 5 ms).
+# A change holds its department-year's lock across some twenty queries, and after each query it
+# waits for the interpreter again behind the threads rendering pages: 1 ms makes that wait
+# short, so changes hold their lock for less time under load (docs/performance.md).
+SWITCH_INTERVAL = 0.001
 
 
 def reference_dataset() -> Path:
@@ -122,6 +128,7 @@ def serve(host: str, port: int, workers: int = 1) -> None:
 
     check_workers(workers, settings.DATABASES["default"]["ENGINE"])
     options = waitress_options(os.environ)  # refuses a bad proxy setting before anything runs
+    sys.setswitchinterval(SWITCH_INTERVAL)  # the workers forked by gunicorn inherit it
     if workers > 1:
         _serve_workers(host, port, workers)
         return

@@ -3,6 +3,7 @@ once and monitored month by month. ``results.store`` keeps what this computes; p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from jixiao.adapters.frameworks import load_versioned
@@ -12,7 +13,7 @@ from jixiao.core.monitoring import MonthlyMonitoring, monitor_year
 from jixiao.core.problems import Problem, errors_in
 from jixiao.core.result import Evaluation
 from jixiao.web.organizations.models import SelfEvaluation
-from jixiao.web.records.mapping import read_stored
+from jixiao.web.records.mapping import TableRead, read_stored
 
 MONTHS = range(1, 13)
 
@@ -65,12 +66,20 @@ class Computed:
     months: dict[int, Monitored]
     digest: str
     framework_version: str
+    tables: Mapping[str, TableRead] = field(default_factory=dict, compare=False)
 
 
-def compute(record: SelfEvaluation, *, monitor: bool = True) -> Computed:
+def compute(
+    record: SelfEvaluation,
+    *,
+    monitor: bool = True,
+    earlier: Mapping[str, TableRead] | None = None,
+    changed: frozenset[str] = frozenset(),
+) -> Computed:
     """Read ``record``'s data set once, evaluate it and (unless ``monitor`` is false) monitor
-    each month."""
-    stored = read_stored(record)
+    each month; with ``earlier``, only the ``changed`` tables are read again
+    (:func:`~jixiao.web.records.mapping.read_stored`)."""
+    stored = read_stored(record, earlier=earlier, changed=changed)
     versioned = load_versioned(record.framework)
     if stored.dataset is None:
         assessed = Assessed(None, stored.problems)
@@ -81,7 +90,13 @@ def compute(record: SelfEvaluation, *, monitor: bool = True) -> Computed:
         year = monitor_year(stored.dataset, versioned.framework) if monitor else {}
         months = {month: _monitored(found, stored.problems) for month, found in year.items()}
     return Computed(
-        stored.dataset, stored.problems, assessed, months, stored.digest, versioned.version
+        stored.dataset,
+        stored.problems,
+        assessed,
+        months,
+        stored.digest,
+        versioned.version,
+        stored.tables,
     )
 
 

@@ -78,7 +78,9 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing with "database is locked": every
     # transaction takes the write lock when it begins (IMMEDIATE, so none has to upgrade a read
     # lock, which SQLite refuses at once rather than wait), and a writer waits up to
-    # SQLITE_BUSY_TIMEOUT seconds for it. WAL lets readers go on while one writes.
+    # SQLITE_BUSY_TIMEOUT seconds for it. WAL lets readers go on while one writes. The writers
+    # of one process take turns on a lock that wakes the next at once (jixiao.web.sqlite).
+    DATABASES["default"]["ENGINE"] = "jixiao.web.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": int(os.environ.get("JIXIAO_SQLITE_BUSY_TIMEOUT", "60")),

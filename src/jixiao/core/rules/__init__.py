@@ -18,6 +18,7 @@ from typing import Any
 
 from jixiao.core.result import INDICATOR, KEY_TASK
 from jixiao.core.rules import (
+    cohort_rank,
     deduction_per_finding,
     indicator_completion,
     manual,
@@ -40,6 +41,7 @@ RULES: dict[str, Rule[Any]] = {
         deduction_per_finding.RULE,
         qualitative_tiers.RULE,
         manual.RULE,
+        cohort_rank.RULE,
     )
 }
 

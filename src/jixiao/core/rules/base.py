@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from jixiao.core.cohort import Cohort
 from jixiao.core.framework import Framework, Node, NodeSource, RuleParameters
 from jixiao.core.indicators import IndicatorScore
 from jixiao.core.model import Dataset
@@ -26,17 +27,30 @@ P = TypeVar("P", bound=RuleParameters)
 @dataclass
 class Context:
     """What every rule may read; collects problems met while scoring. ``rules`` is the
-    catalogue, by which :meth:`score` scores a node (a ``sum`` its children)."""
+    catalogue, by which :meth:`score` scores a node (a ``sum`` its children). ``cohort`` is the
+    cohort's figures a ``cohort_rank`` node ranks the department among (``None``: not given).
+
+    A node is scored once: a rule that reads another item's score (``cohort_rank`` with
+    ``item``) gets the same result the tree shows, and its problems are reported once."""
 
     dataset: Dataset
     framework: Framework
     indicator_scores: dict[str, IndicatorScore]
     rules: Mapping[str, Rule[Any]]
+    cohort: Cohort | None = None
     problems: list[Problem] = field(default_factory=list)
+    scored: dict[str, NodeResult] = field(default_factory=dict)
 
     def score(self, node: Node) -> NodeResult:
-        rule = self.rules[node.rule]
-        return rule.score(node, node.parameters, self)
+        done = self.scored.get(node.id)
+        if done is None:
+            rule = self.rules[node.rule]
+            done = self.scored[node.id] = rule.score(node, node.parameters, self)
+        return done
+
+    def node(self, node_id: str) -> Node | None:
+        """The framework's node ``node_id``."""
+        return next((node for node in self.framework.walk() if node.id == node_id), None)
 
     @property
     def places(self) -> int:

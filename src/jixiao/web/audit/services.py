@@ -117,8 +117,9 @@ def record_event(
     commits, the new head is written to the ``jixiao.audit`` log as a signed checkpoint.
 
     ``division``: the division whose rows the event is about, so that its fillers see it in the
-    audit log. It is an index, not part of the hashed content (see ``_digest``)."""
-    with transaction.atomic():
+    audit log. It is an index, not part of the hashed content (see ``_digest``). No savepoint
+    of its own: an event that cannot be written fails the change it records."""
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         event = AuditEvent(
             at=timezone.now(),

@@ -268,9 +268,9 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
     ``is_first`` and ``item_<n>`` for each of ``items``."""
     item_scores = {
         f"item_{n}": Subquery(
-            NodeScore.objects.filter(
-                result_id=OuterRef("result__id"), path=item.path
-            ).values("score")[:1]
+            NodeScore.objects.filter(result_id=OuterRef("result__id"), path=item.path).values(
+                "score"
+            )[:1]
         )
         for n, item in enumerate(items)
     }

@@ -73,7 +73,7 @@ from jixiao.web.pages.forms import RowForm
 from jixiao.web.policy import Actor, actor_of
 from jixiao.web.problem_places import place_of, placed, unlinked
 from jixiao.web.records.models import Indicator
-from jixiao.web.results.store import data_version, kept
+from jixiao.web.results.store import kept, table_version
 from jixiao.web.results.store import stored_assessment as assess
 from jixiao.web.services import Assessed, compute
 from jixiao.web.uploads import confirm, receive
@@ -410,7 +410,8 @@ def ledger(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     actor = actor_of(request)
     record, chosen, scope = ledger_or_404(actor, pk, table)
     division = scope.division.pk if scope.division is not None else "all"
-    key = f"ledger:{data_version(record)}:{chosen.key}:{division}:{translation.get_language()}"
+    version = table_version(record, chosen.table.key)  # not changed by other tables' changes
+    key = f"ledger:{version}:{chosen.key}:{division}:{translation.get_language()}"
     table = kept(key, lambda: _ledger_table(actor, record, chosen))
     context = {
         "record": record,

@@ -158,17 +158,62 @@ def load_dataset(evaluation: SelfEvaluation) -> tuple[Dataset | None, list[Probl
 
 
 @dataclass(frozen=True)
+class TableRead:
+    """One table of a self-evaluation as read back: the SHA-256 of its stored cells, the
+    records built from them, the problems met building them, and the rows left out (their codes
+    where they gave one). What a change of one table reuses of the others
+    (:func:`read_stored`'s ``earlier``)."""
+
+    digest: bytes
+    identity: bytes  # the SHA-256 of the rows' database ids, in order
+    records: tuple[Any, ...]
+    problems: tuple[Problem, ...]
+    left_out: bool
+    unread: frozenset[str]
+    blind: bool
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the table's rows or their ids change (a page listing the rows,
+        with links to each, is kept under it)."""
+        return hashlib.sha256(self.digest + self.identity).hexdigest()
+
+    def replay(self, table: Table[Any], parts: Parts) -> None:
+        """Put this table's records and problems into ``parts`` as reading it again would."""
+        parts.read.problems.extend(self.problems)
+        if self.left_out:
+            parts.incomplete.add(table.key)
+        if self.unread:
+            parts.unread.setdefault(table.key, set()).update(self.unread)
+        if self.blind:
+            parts.blind.add(table.key)
+        if table is PUBLISHED:
+            parts.published = list(self.records)
+        else:
+            parts.records[table.key] = list(self.records)
+
+
+@dataclass(frozen=True)
 class Stored:
     """What is stored for a self-evaluation: its data set (None when the rows cannot be put
-    together), every problem found reading it, and the SHA-256 of the stored cells — the same
-    rows give the same digest, whatever their database ids."""
+    together), every problem found reading it, the SHA-256 of the stored cells — the same
+    rows give the same digest, whatever their database ids — and each table as read."""
 
     dataset: Dataset | None
     problems: list[Problem]
     digest: str
+    tables: Mapping[str, TableRead]
 
 
-def read_stored(evaluation: SelfEvaluation) -> Stored:
+def read_stored(
+    evaluation: SelfEvaluation,
+    *,
+    earlier: Mapping[str, TableRead] | None = None,
+    changed: frozenset[str] = frozenset(),
+) -> Stored:
+    """Read ``evaluation``'s data set back from its rows and check it whole. With ``earlier``
+    (the tables as read at the last change) only the tables named in ``changed`` are read
+    from the database again: the caller vouches that no other table's rows changed since."""
     parts = Parts()
     parts.department = DepartmentRow(
         evaluation.department.code,
@@ -181,24 +226,37 @@ def read_stored(evaluation: SelfEvaluation) -> Stored:
         repr((evaluation.department.code, evaluation.fiscal_year)).encode()
         + repr((evaluation.department.name, evaluation.special_fund_name)).encode()
     )
+    tables: dict[str, TableRead] = {}
     for table in TABLES:
-        model = MODELS[table.key]
-        instances = model._default_manager.filter(evaluation=evaluation).select_related(
-            *(["division"] if any(c.key == "division" for c in table.columns) else [])
-        )
-        rows = [
-            (
-                cells_of(instance, table),
-                row_location(table, instance.position),
-            )
-            for instance in instances
-        ]
-        for cells, where in rows:
-            digest.update(repr((table.key, where.row, sorted(cells.items()))).encode())
-        found = read_rows(table, rows, parts.read, parts)
-        if table is PUBLISHED:
-            parts.published = found
-        else:
-            parts.records[table.key] = found
+        kept = None if earlier is None or table.key in changed else earlier.get(table.key)
+        tables[table.key] = kept if kept is not None else _read_table(evaluation, table)
+        tables[table.key].replay(table, parts)
+        digest.update(table.key.encode() + tables[table.key].digest)
     dataset, problems = assemble(parts)
-    return Stored(dataset, problems, digest.hexdigest())
+    return Stored(dataset, problems, digest.hexdigest(), tables)
+
+
+def _read_table(evaluation: SelfEvaluation, table: Table[Any]) -> TableRead:
+    model = MODELS[table.key]
+    instances = model._default_manager.filter(evaluation=evaluation).select_related(
+        *(["division"] if any(c.key == "division" for c in table.columns) else [])
+    )
+    rows = [
+        (cells_of(instance, table), row_location(table, instance.position))
+        for instance in instances
+    ]
+    digest = hashlib.sha256()
+    for cells, where in rows:
+        digest.update(repr((where.row, sorted(cells.items()))).encode())
+    identity = hashlib.sha256(repr([instance.pk for instance in instances]).encode())
+    parts = Parts()
+    records = read_rows(table, rows, parts.read, parts)
+    return TableRead(
+        digest.digest(),
+        identity.digest(),
+        tuple(records),
+        tuple(parts.read.problems),
+        table.key in parts.incomplete,
+        frozenset(parts.unread.get(table.key, ())),
+        table.key in parts.blind,
+    )

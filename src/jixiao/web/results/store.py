@@ -24,8 +24,8 @@ import json
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -39,6 +39,7 @@ from jixiao.core.monitoring import MonthlyMonitoring
 from jixiao.core.problems import Problem
 from jixiao.core.result import INDICATOR, KEY_TASK, Evaluation, NodeResult
 from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.records.mapping import TableRead
 from jixiao.web.results.models import NodeScore, StoredMonth, StoredResult, Subject
 from jixiao.web.services import Assessed, Computed, Monitored, compute
 
@@ -76,41 +77,76 @@ T = TypeVar("T")
 CACHED_FOR = 3600
 
 
+_MISSING = object()
+# Threads of one process missing the same key wait for the first to make it rather than each
+# making it again (after a change, every reader of a page misses at once). Keys share a few
+# locks: two different renderings waiting on one lock lose little, both need the interpreter.
+_making = tuple(threading.Lock() for _ in range(64))
+
+
 def kept(key: str, make: Callable[[], T]) -> T:
     """``make()``, made once and kept in Django's cache under ``key`` — a key that names the
     stored result's version (or the data's), so a change is never hidden by it."""
-    return cast(T, cache.get_or_set(key, make, CACHED_FOR))
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        with _making[hash(key) % len(_making)]:
+            found = cache.get(key, _MISSING)
+            if found is _MISSING:
+                found = make()
+                cache.set(key, found, CACHED_FOR)
+    return cast(T, found)
 
 
-@transaction.atomic
-def refresh(record: SelfEvaluation) -> Computed:
+@transaction.atomic(savepoint=False)
+def refresh(
+    record: SelfEvaluation, *, changed: Iterable[str] | None = None, locked: bool = False
+) -> Computed:
     """Compute ``record``'s result from its data as they are now and store it, replacing the
-    one before (inside the caller's transaction)."""
-    record = _locked(record)
-    computed = compute(record)
-    evaluation = computed.assessed.evaluation
-    result, _created = StoredResult.objects.update_or_create(
-        evaluation=record,
-        subject=Subject.DEPARTMENT,
-        subject_code="",
-        defaults={
-            "data_digest": computed.digest,
-            "framework": record.framework,
-            "framework_version": computed.framework_version,
-            "codec_version": CODEC_VERSION,
-            "total": None if evaluation is None else evaluation.score,
-            "grade": "" if evaluation is None else evaluation.grade,
-            "errors": len(computed.assessed.errors),
-            "content": _content(computed),
-            "computed_at": timezone.now(),
-            "revision": secrets.randbits(62),
-            **_figures(computed),
-        },
+    one before (inside the caller's transaction).
+
+    ``changed`` names the only tables whose rows the caller changed (a row saved or deleted):
+    when this process computed the result being replaced, the other tables are taken as read
+    then, and node scores and months equal to that result's are left as stored. ``locked``
+    says the caller has already locked ``record``'s row in this transaction and read it (with
+    its department) after its own changes to it."""
+    record = record if locked else _locked(record)
+    row = _row_of(record)
+    previous = None
+    if changed is not None and row is not None and not _is_stale(record, row):
+        previous = _recall(_version_of(row))
+    computed = compute(
+        record,
+        earlier=None if previous is None else previous.tables,
+        changed=frozenset(changed or ()),
     )
-    NodeScore.objects.filter(result=result).delete()
-    if evaluation is not None:
-        NodeScore.objects.bulk_create(_node_scores(result, evaluation.root))
-    _store_months(result, computed)
+    evaluation = computed.assessed.evaluation
+    revision = secrets.randbits(62)
+    fields = {
+        "data_digest": computed.digest,
+        "framework": record.framework,
+        "framework_version": computed.framework_version,
+        "codec_version": CODEC_VERSION,
+        "total": None if evaluation is None else evaluation.score,
+        "grade": "" if evaluation is None else evaluation.grade,
+        "errors": len(computed.assessed.errors),
+        "content": _content(computed),
+        "computed_at": timezone.now(),
+        "revision": revision,
+        **_figures(computed),
+    }
+    if row is None:
+        row = StoredResult.objects.create(
+            evaluation=record, subject=Subject.DEPARTMENT, subject_code="", **fields
+        )
+    else:
+        StoredResult.objects.filter(pk=row.pk).update(**fields)
+        row.revision = revision
+    nodes = () if evaluation is None else tuple(_node_lines(evaluation.root))
+    if previous is None or previous.nodes != nodes:
+        NodeScore.objects.filter(result_id=row.pk).delete()
+        NodeScore.objects.bulk_create(NodeScore(result_id=row.pk, **line) for line in nodes)
+    _store_months(row.pk, computed, previous)
+    _remember(_version_of(row), computed, nodes)
     return computed
 
 
@@ -137,6 +173,38 @@ def _figures(computed: Computed) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Previous:
+    """What this process computed for a stored version: its tables as read, its node lines and
+    its months — what the next change of one table starts from."""
+
+    tables: Mapping[str, TableRead]
+    nodes: tuple[dict[str, Any], ...]
+    months: Mapping[int, Monitored]
+
+
+_previous: OrderedDict[str, _Previous] = OrderedDict()
+PREVIOUS_KEPT = 32  # department-years being edited at once in one process
+
+
+def _recall(version: str) -> _Previous | None:
+    with _cache_lock:
+        return _previous.get(version)
+
+
+def _remember(version: str, computed: Computed, nodes: tuple[dict[str, Any], ...]) -> None:
+    """Keep what was computed for ``version``: for the next change of one table, and decoded
+    for every reader in this process (they would decode the same from the stored content). A
+    version whose transaction rolls back is never read: its revision is never stored."""
+    with _cache_lock:
+        _previous[version] = _Previous(computed.tables, nodes, computed.months)
+        while len(_previous) > PREVIOUS_KEPT:
+            _previous.popitem(last=False)
+    _keep((version, 0), _Decoded(computed.assessed, computed.data_problems, _tables(computed)))
+    for month, monitored in computed.months.items():
+        _keep((version, month), monitored)
+
+
 def _locked(record: SelfEvaluation) -> SelfEvaluation:
     """``record`` read again under its row's lock (``FOR NO KEY UPDATE``: an audit event citing
     it may still be inserted meanwhile): its department's name and special fund's name as the
@@ -152,21 +220,34 @@ def forget_department(record: SelfEvaluation) -> None:
     others.exclude(evaluation_id=record.pk).delete()
 
 
-def _store_months(result: StoredResult, computed: Computed) -> None:
+def _store_months(result_id: int, computed: Computed, previous: _Previous | None) -> None:
     """Each month's report, written only where it differs from the one stored (a change of
-    an indicator's actual value leaves spending, and so every month, as it was)."""
-    stored = dict(StoredMonth.objects.filter(result=result).values_list("month", "digest"))
-    changed = []
-    for month, monitored in computed.months.items():
-        content = _month_content(monitored, computed)
-        digest = hashlib.sha256(
-            json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
-        if stored.get(month) != digest:
-            changed.append(StoredMonth(result=result, month=month, content=content, digest=digest))
-    StoredMonth.objects.filter(result=result).exclude(month__in=computed.months).delete()
-    StoredMonth.objects.filter(result=result, month__in=[m.month for m in changed]).delete()
-    StoredMonth.objects.bulk_create(changed)
+    an indicator's actual value leaves spending, and so every month, as it was): compared with
+    what this process computed for the stored version when it has it, else by digest."""
+    rows = {
+        month: _month_row(result_id, month, monitored, computed)
+        for month, monitored in computed.months.items()
+        if previous is None or previous.months.get(month) != monitored
+    }
+    if previous is None:
+        stored = dict(
+            StoredMonth.objects.filter(result_id=result_id).values_list("month", "digest")
+        )
+        rows = {month: row for month, row in rows.items() if stored.get(month) != row.digest}
+        gone = set(stored) - set(computed.months)
+    else:
+        gone = set(previous.months) - set(computed.months)
+    if rows or gone:
+        StoredMonth.objects.filter(result_id=result_id, month__in=[*rows, *gone]).delete()
+        StoredMonth.objects.bulk_create(rows.values())
+
+
+def _month_row(result_id: int, month: int, monitored: Monitored, computed: Computed) -> StoredMonth:
+    content = _month_content(monitored, computed)
+    digest = hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    return StoredMonth(result_id=result_id, month=month, content=content, digest=digest)
 
 
 def _content(computed: Computed) -> JSON:
@@ -174,7 +255,12 @@ def _content(computed: Computed) -> JSON:
     return {
         "evaluation": None if evaluation is None else encode(evaluation, Evaluation),
         "data_problems": encode(tuple(computed.data_problems), tuple[Problem, ...]),
+        "tables": cast(JSON, _tables(computed)),
     }
+
+
+def _tables(computed: Computed) -> dict[str, str]:
+    return {key: read.version for key, read in computed.tables.items()}
 
 
 def _month_content(monitored: Monitored, computed: Computed) -> JSON:
@@ -193,7 +279,9 @@ def _month_content(monitored: Monitored, computed: Computed) -> JSON:
 DATA_LINES = frozenset({INDICATOR, KEY_TASK})
 
 
-def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
+def _node_lines(root: NodeResult) -> Iterator[dict[str, Any]]:
+    """The framework's items of an evaluation as :class:`NodeScore` fields, root first."""
+
     def walk(node: NodeResult, path: str, depth: int) -> Iterator[tuple[NodeResult, str, int]]:
         yield node, path, depth
         for child in node.children:
@@ -201,17 +289,16 @@ def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
                 yield from walk(child, f"{path}/{child.id}", depth + 1)
 
     for position, (node, path, depth) in enumerate(walk(root, root.id, 0), start=1):
-        yield NodeScore(
-            result=result,
-            node=node.id,
-            path=path,
-            position=position,
-            depth=depth,
-            name=node.name,
-            rule=node.kind,
-            points=node.points,
-            score=node.score,
-        )
+        yield {
+            "node": node.id,
+            "path": path,
+            "position": position,
+            "depth": depth,
+            "name": node.name,
+            "rule": node.kind,
+            "points": node.points,
+            "score": node.score,
+        }
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -219,13 +306,7 @@ def _node_scores(result: StoredResult, root: NodeResult) -> Iterator[NodeScore]:
 
 def stored_assessment(record: SelfEvaluation) -> Assessed:
     """The stored result of ``record`` (computed now if it has none that is current)."""
-    return _read(record, lambda row: replace(_assessment(row)[0], version=_version_of(row)))
-
-
-def data_version(record: SelfEvaluation) -> str:
-    """A key that changes whenever ``record``'s data or result change (every change stores a
-    new result): what a page caches its rendering of the data under."""
-    return _version_of(_current_row(record))
+    return _read(record, lambda row: replace(_assessment(row).assessed, version=_version_of(row)))
 
 
 def _version_of(row: StoredResult) -> str:
@@ -235,14 +316,14 @@ def _version_of(row: StoredResult) -> str:
 
 def stored_data_problems(record: SelfEvaluation) -> list[Problem]:
     """The problems found reading ``record``'s stored data, before evaluating them."""
-    return _read(record, lambda row: _assessment(row)[1])
+    return _read(record, lambda row: _assessment(row).data_problems)
 
 
 def stored_month(record: SelfEvaluation, month: int) -> Monitored:
     """The stored monitoring report at the end of ``month`` (1–12)."""
 
     def read(row: StoredResult) -> Monitored:
-        data_problems = _assessment(row)[1]
+        data_problems = _assessment(row).data_problems
 
         def load() -> Any:
             months = StoredMonth.objects.filter(result_id=row.pk, month=month)
@@ -263,7 +344,23 @@ def _read(record: SelfEvaluation, read: Callable[[StoredResult], T]) -> T:
         return read(_current_row(record))
 
 
-def _assessment(row: StoredResult) -> tuple[Assessed, list[Problem]]:
+def table_version(record: SelfEvaluation, table: str) -> str:
+    """A key that changes whenever ``record``'s rows of ``table`` (or their ids) change, and
+    only then: a ledger's rendering kept under it outlives changes of other tables."""
+    return _read(record, lambda row: f"{row.pk}:{_assessment(row).tables.get(table, '')}")
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A stored result as read back: the assessment, the problems found reading the data, and
+    each table's version."""
+
+    assessed: Assessed
+    data_problems: list[Problem]
+    tables: Mapping[str, str]
+
+
+def _assessment(row: StoredResult) -> _Decoded:
     def load() -> Any:
         return StoredResult.objects.filter(pk=row.pk).values_list("content", flat=True).first()
 
@@ -328,19 +425,27 @@ def _decoded(key: tuple[str, int], load: Callable[[], Any], build: Callable[[Any
     if content is None:
         raise StoredResult.DoesNotExist(f"结果 {key} 不完整")
     value = build(content)
+    _keep(key, value)
+    return value
+
+
+def _keep(key: tuple[str, int], value: object) -> None:
     with _cache_lock:
         _cache[key] = value
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return value
 
 
-def _assessment_of(content: Any) -> tuple[Assessed, list[Problem]]:
+def _assessment_of(content: Any) -> _Decoded:
     data_problems = list(decode(tuple[Problem, ...], content["data_problems"]))
+    tables = content.get("tables")
+    if not isinstance(tables, dict):
+        raise StoredShapeChanged("结果没有各表的版本")
     if content["evaluation"] is None:
-        return Assessed(None, data_problems), data_problems
+        return _Decoded(Assessed(None, data_problems), data_problems, tables)
     evaluation = decode(Evaluation, content["evaluation"])
-    return Assessed(evaluation, [*data_problems, *evaluation.problems]), data_problems
+    assessed = Assessed(evaluation, [*data_problems, *evaluation.problems])
+    return _Decoded(assessed, data_problems, tables)
 
 
 def _monitored_of(content: Any, data_problems: list[Problem]) -> Monitored:
