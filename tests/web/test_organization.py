@@ -242,3 +242,30 @@ def test_a_reviewer_is_assigned_to_a_department_year_and_audited(admin: Any) -> 
     assert AuditEvent.objects.filter(action="指派复核人").count() == 2
     listing = client.get("/organization/assignments/?year=2023").content.decode()
     assert "（未指派）" in listing
+
+
+def test_the_organization_pages_run_a_fixed_number_of_queries(admin: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    del admin
+    client = signed_in("admin")
+
+    def counted() -> list[int]:
+        found = []
+        for url in ("/organization/", "/organization/assignments/?year=2023"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries.captured_queries))
+        return found
+
+    batch = group("第一批")
+    first = department("A00", "甲局")
+    first.groups.add(batch)
+    stored_year(first, 2023, ("40", "40"))
+    before = counted()
+    for number in range(30):
+        unit = department(f"A{number + 1:02}", f"局{number}", parent=first if number % 2 else None)
+        unit.groups.add(batch)
+        stored_year(unit, 2023, ("40", "40"))
+    assert counted() == before
