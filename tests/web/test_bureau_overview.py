@@ -17,7 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from jixiao.web.organizations.models import GroupKind, Role, SelfEvaluation, Status, Transition
+from jixiao.web.organizations.models import (
+    DepartmentGroup,
+    GroupKind,
+    Role,
+    SelfEvaluation,
+    Status,
+    Transition,
+)
 from jixiao.web.results.models import StoredResult
 
 from .bureau_builders import account, department, group, stored_year, submitted
@@ -444,6 +451,11 @@ def test_the_cached_page_follows_every_change(city: Any) -> None:
     )
     SelfEvaluation.objects.filter(pk=record.pk).update(status=Status.DRAFTING)
     assert overview(client, "&level=first")[0][-2:] == ["填报中", "—"]
+    # a group renamed: named so in the filter and the rank-in-group column at once
+    query = f"/bureau/?year=2023&group={city['batch'].pk}"
+    assert "组内排名（第一批重点评价）" in client.get(query).content.decode()
+    DepartmentGroup.objects.filter(pk=city["batch"].pk).update(name="第二批重点评价")
+    assert "组内排名（第二批重点评价）" in client.get(query).content.decode()
     # a department moved under another: ranked with the subordinate units from then on
     a03 = city["records"]["A03"].department
     a03.parent = city["records"]["A04"].department

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -173,6 +173,7 @@ class OverviewFilter(forms.Form):
     ) -> None:
         super().__init__(data, auto_id="%s")
         self.items = list(items)
+        self.groups = list(groups)
         self._choices("grade", [*((g, g) for g in GRADES), (NO_GRADE, _("无得分"))])
         self._choices("status", Status.choices)
         self._choices("level", [(FIRST, _("一级单位")), (SUBORDINATE, _("下属单位"))])
@@ -183,7 +184,7 @@ class OverviewFilter(forms.Form):
         group = self.fields["group"]
         assert isinstance(group, forms.ModelChoiceField)
         group.queryset = DepartmentGroup.objects.all()
-        group.choices = [("", _("全部")), *((g.pk, str(g)) for g in groups)]
+        group.choices = [("", _("全部")), *((g.pk, str(g)) for g in self.groups)]
 
     def _choices(self, name: str, choices: Iterable[tuple[Any, Any]], blank: bool = True) -> None:
         chosen = self.fields[name]
@@ -425,7 +426,8 @@ def ranks(year: int, group: DepartmentGroup | None, versions: Versions | None = 
     if versions is None:
         versions = Versions(results_version(year), departments_version(), "")
     version = f"{versions.results}:{versions.departments}:{group.pk if group else ''}"
-    return kept(f"jixiao.bureau.ranks:{version}", lambda: _ranks(year, group))
+    found = kept(f"jixiao.bureau.ranks:{version}", lambda: _ranks(year, group))
+    return replace(found, group=group)  # the group as read now (its name may have changed)
 
 
 def _ranks(year: int, group: DepartmentGroup | None) -> Ranks:

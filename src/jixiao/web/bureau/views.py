@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -78,8 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
         query=query.urlencode(),
         unsorted=unsorted.urlencode(),
         charts=Charts(listed),
-        # the cached fragment's key: the data's versions and the whole query
-        version=f"{versions}|{sorted(request.GET.lists())}",
+        version=_fragment_key(versions, form, request),
     )
     return render(request, "bureau/overview.html", context)
 
@@ -125,6 +124,51 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _fragment_key(
+    versions: overview.Versions, form: overview.OverviewFilter, request: HttpRequest
+) -> str:
+    """What a page's cached fragment is kept under: the versions of the data, the groups as
+    the filter names them (read for the form anyway) and the whole query."""
+    groups = [(g.pk, g.kind, g.name) for g in form.groups]
+    return f"{versions}|{groups}|{sorted(request.GET.lists())}"
+
+
+class ItemsPage:
+    """The item-by-item page's figures, read only when its cached fragment is rendered."""
+
+    def __init__(self, year: int, form: overview.OverviewFilter, number: str | None) -> None:
+        self.year, self.form, self.number = year, form, number
+
+    @cached_property
+    def summaries(self) -> list[overview.ItemSummary]:
+        return overview.item_summaries(self.year)
+
+    @cached_property
+    def by_loss(self) -> list[overview.ItemSummary]:
+        return sorted(self.summaries, key=lambda s: -s.lost)
+
+    @cached_property
+    def shown(self) -> list[overview.ItemSummary]:
+        return [s for s in self.summaries if s.depth <= overview.MATRIX_DEPTH]
+
+    @cached_property
+    def page(self) -> Page[int]:
+        chosen, items = self.form.chosen(), self.form.items
+        listed = overview.filtered(overview.listing(self.year, items), chosen, items)
+        keys = listed.values_list("pk", flat=True)
+        size = chosen.get("size") or overview.DEFAULT_PAGE_SIZE
+        return Paginator(keys, size).get_page(self.number)
+
+    @cached_property
+    def lines(self) -> list[tuple[Any, list[str]]]:
+        records = overview.rows_by_pk(self.year, self.form.items, list(self.page.object_list))
+        scores = overview.matrix(records, [s.path for s in self.shown])
+        return [
+            (record, [overview.score_text(scores[record.pk].get(s.path)) for s in self.shown])
+            for record in records
+        ]
+
+
 @login_required
 def items(request: HttpRequest) -> HttpResponse:
     """Where everyone is losing points: every framework item with the departments losing on
@@ -134,28 +178,13 @@ def items(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"membership": actor.member, "form": form, "years": loaded}
     if year is None:
         return render(request, "bureau/items.html", context)
-    summaries = overview.item_summaries(year)
-    shown = [s for s in summaries if s.depth <= overview.MATRIX_DEPTH]
-    chosen = form.chosen()
-    listed = overview.filtered(overview.listing(year, form.items), chosen, form.items)
-    keys = listed.values_list("pk", flat=True)
-    page = Paginator(keys, chosen.get("size") or overview.DEFAULT_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    records = overview.rows_by_pk(year, form.items, list(page.object_list))
-    scores = overview.matrix(records, [s.path for s in shown])
     query = request.GET.copy()
     query.pop("page", None)
     context.update(
         year=year,
-        summaries=sorted(summaries, key=lambda s: -s.lost),
-        shown=shown,
-        page=page,
-        lines=[
-            (record, [overview.score_text(scores[record.pk].get(s.path)) for s in shown])
-            for record in records
-        ],
+        figures=ItemsPage(year, form, request.GET.get("page")),
         query=query.urlencode(),
+        version=_fragment_key(overview.Versions.of(year), form, request),
     )
     return render(request, "bureau/items.html", context)
 
