@@ -257,9 +257,9 @@ def test_the_export_is_the_filtered_list_numbers_as_numbers_texts_as_texts(city:
     record = city["records"]["A02"]
     record.department.name = '=HYPERLINK("http://x")'
     record.department.save()
-    answer = signed_in("bureau").get(
-        f"/bureau/export/?year=2023&grade=优&group={city['portfolio'].pk}"
-    )
+    client = signed_in("bureau")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # a document stays Chinese
+    answer = client.get(f"/bureau/export/?year=2023&grade=优&group={city['portfolio'].pk}")
     assert answer.status_code == 200
     assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(answer.content)).active
@@ -490,3 +490,11 @@ def test_any_query_is_answered_200_or_400_never_500(city: Any, query: dict[str, 
     for url in ("/bureau/", "/bureau/items/", "/bureau/export/"):
         answer = client.get(url, query)
         assert answer.status_code in (200, 400), (url, query, answer.status_code)
+
+
+def test_the_overview_in_english(client_for: Any) -> None:
+    client = client_for("demo-bureau")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/bureau/").content.decode()
+    assert "departments overview" in page and ">Rank</a>" in page and ">Grade</a>" in page
+    assert "Score distribution" in page and "排名" not in page

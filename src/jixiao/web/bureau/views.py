@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -114,10 +114,11 @@ def export(request: HttpRequest) -> HttpResponse:
     chosen, items = form.chosen(), form.items
     listed = overview.filtered(overview.listing(year, items), chosen, items)
     ranked = overview.ranks(year, chosen.get("group"))
-    rows = overview.rows_of(listed[: overview.EXPORT_LIMIT], items, ranked)
+    with translation.override("zh-hans"):  # a document: Chinese whatever the interface
+        rows = overview.rows_of(listed[: overview.EXPORT_LIMIT], items, ranked)
+        title = f"{year} 年度部门整体绩效自评总览（导出于 {timezone.localdate():%Y-%m-%d}）"
+        content = overview.export(rows, items, ranked, title)
     events.overview_exported(actor.signed_in, len(rows), form.describe())
-    title = f"{year} 年度部门整体绩效自评总览（导出于 {timezone.localdate():%Y-%m-%d}）"
-    content = overview.export(rows, items, ranked, title)
     response = HttpResponse(content, content_type=XLSX)
     name = f"{year}年度部门总览.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
