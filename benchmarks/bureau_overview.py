@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
+        shutil.rmtree(home, ignore_errors=True)
         if arguments.database == "postgresql":
             import psycopg
 

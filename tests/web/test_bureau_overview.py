@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -260,6 +261,7 @@ def test_the_export_is_the_filtered_list_numbers_as_numbers_texts_as_texts(city:
     client = signed_in("bureau")
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # a document stays Chinese
     answer = client.get(f"/bureau/export/?year=2023&grade=优&group={city['portfolio'].pk}")
+    translation.activate("zh-hans")
     assert answer.status_code == 200
     assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(answer.content)).active
@@ -498,3 +500,4 @@ def test_the_overview_in_english(client_for: Any) -> None:
     page = client.get("/bureau/").content.decode()
     assert "departments overview" in page and ">Rank</a>" in page and ">Grade</a>" in page
     assert "Score distribution" in page and "排名" not in page
+    translation.activate("zh-hans")  # the test client's thread keeps the last request's language

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from openpyxl import Workbook
 
 from jixiao.web.audit.models import AuditEvent
@@ -58,6 +59,11 @@ def workbook(tmp_path: Path, rows: list[list[Any]], headers: list[str] = HEADERS
 
 
 def state() -> list[tuple[str, str, str, list[str]]]:
+    with translation.override("zh-hans"):
+        return _state()
+
+
+def _state() -> list[tuple[str, str, str, list[str]]]:
     return [
         (d.code, d.name, d.parent.code if d.parent else "", [str(g) for g in d.groups.all()])
         for d in Department.objects.select_related("parent").order_by("code")
