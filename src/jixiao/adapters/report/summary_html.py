@@ -1,0 +1,114 @@
+"""The bureau's summary report as HTML: the blocks of ``content.Report`` as an escaped fragment
+that the web page includes under the Content-Security-Policy (no script, no ``style`` element or
+attribute: charts are SVG drawn with presentation attributes, tables styled by the site's CSS),
+and, for ``jixiao summary --out FILE.html``, the same fragment in a self-contained file whose
+only style is its own ``<style>`` element (a file opened from disk has no site CSS).
+
+Charts (``count_bars``) are drawn here rather than by matplotlib, whose SVG carries ``style``
+attributes the policy refuses; Word keeps matplotlib's PNG (``charts.render_png``)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from jixiao.adapters.files import replace_atomically
+from jixiao.adapters.report.content import Chart, Heading, Paragraph, Report, Table
+from jixiao.adapters.report.html import STYLE
+from jixiao.adapters.report.summary import ADDRESSEE
+
+INK = "#1f3b5b"
+NUMBER = ' class="number"'
+WIDTH, HEIGHT, BASE, TOP = 600, 240, 200, 24
+
+
+def chart_svg(chart: Chart) -> str:
+    """A bar per label, its count above it; heights relative to the largest count.
+
+    >>> from decimal import Decimal
+    >>> svg = chart_svg(Chart("图", "count_bars", ("优", "良"), (Decimal(1), Decimal(2))))
+    >>> svg.count("<rect"), "style" in svg
+    (2, False)
+    """
+    counts = [int(v) for v in chart.values]
+    top = max(counts, default=0) or 1
+    slot = WIDTH / max(len(counts), 1)
+    parts = [
+        f'<svg class="summary-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(chart.title)}">',
+        f'<line x1="0" x2="{WIDTH}" y1="{BASE}" y2="{BASE}" stroke="#777" stroke-width="1"/>',
+    ]
+    for index, (label, count) in enumerate(zip(chart.labels, counts, strict=True)):
+        height = (BASE - TOP) * count / top
+        x = slot * index + slot * 0.2
+        middle = slot * index + slot / 2
+        parts.append(
+            f'<rect x="{x:.1f}" y="{BASE - height:.1f}" width="{slot * 0.6:.1f}" '
+            f'height="{height:.1f}" fill="{INK}"><title>{escape(label)}：{count}</title></rect>'
+            f'<text x="{middle:.1f}" y="{BASE - height - 6:.1f}" text-anchor="middle" '
+            f'font-size="14" fill="{INK}">{count}</text>'
+            f'<text x="{middle:.1f}" y="{BASE + 22}" text-anchor="middle" font-size="13">'
+            f"{escape(label)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _table(table: Table) -> str:
+    head = "".join(f"<th>{escape(text)}</th>" for text in table.header)
+    rows = list(table.rows) + ([table.total] if table.total else [])
+    body = []
+    for index, row in enumerate(rows):
+        kind = ' class="total"' if table.total and index == len(rows) - 1 else ""
+        cells = "".join(
+            f"<td{NUMBER if column in table.numeric else ''}>{escape(text)}</td>"
+            for column, text in enumerate(row)
+        )
+        body.append(f"<tr{kind}>{cells}</tr>")
+    unit = f'<div class="unit">{escape(table.unit)}</div>' if table.unit else ""
+    return (
+        f'<div class="table-title">{escape(table.title)}</div>{unit}'
+        f'<table class="list summary-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def render_blocks(report: Report, addressee: str = ADDRESSEE) -> str:
+    """The report under its title as an HTML fragment, every text escaped."""
+    parts = [
+        f'<h1 class="summary-title">{escape(report.title)}</h1>',
+        f'<p class="addressee">{escape(addressee)}：</p>',
+    ]
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            level = block.level + 1
+            parts.append(f"<h{level}>{escape(block.text)}</h{level}>")
+        elif isinstance(block, Paragraph):
+            parts.append(f"<p>{escape(block.text)}</p>")
+        elif isinstance(block, Table):
+            parts.append(_table(block))
+        else:
+            note = f'<div class="note">{escape(block.caption)}</div>' if block.caption else ""
+            parts.append(
+                f"<figure>{chart_svg(block)}<figcaption>{escape(block.title)}</figcaption>"
+                f"{note}</figure>"
+            )
+    return "\n".join(parts)
+
+
+def render_summary_html(report: Report) -> str:
+    """A self-contained HTML file of the report (styles in its own ``<style>`` element)."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="zh-CN"><head><meta charset="utf-8">',
+            f"<title>{escape(report.title)}</title><style>{STYLE}"
+            "p.addressee { text-indent: 0; }</style></head><body>",
+            render_blocks(report),
+            "</body></html>",
+        ]
+    )
+
+
+def write_summary_html(report: Report, path: Path) -> None:
+    replace_atomically(path, render_summary_html(report).encode("utf-8"))
