@@ -179,7 +179,8 @@ def _median(values: Sequence[Decimal]) -> Decimal | None:
     middle = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    low, high = ordered[middle - 1], ordered[middle]
+    return low + (high - low) / 2  # exactly ``low`` when the two are equal
 
 
 def rate_statistics(rates: Sequence[tuple[str, Decimal]]) -> RateStatistics:
