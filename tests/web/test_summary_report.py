@@ -164,6 +164,9 @@ def test_the_word_summary_is_a_job_the_bureau_downloads(client_for) -> None:  # 
         3,
         "已生成，可以下载（4 个部门）",
     )
+    page = bureau.get(f"/jobs/{job.pk}/").content.decode()
+    assert f"/jobs/{job.pk}/file/" in page
+    assert f"#{job.pk}" in bureau.get("/jobs/").content.decode()
     download = bureau.get(f"/jobs/{job.pk}/file/")
     assert download.status_code == 200
     assert download["Content-Type"].endswith("wordprocessingml.document")
