@@ -24,6 +24,7 @@ from jixiao.web.jobs.models import Job, JobKind, JobState
 from jixiao.web.jobs.running import run
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.mapping import save_dataset
+from jixiao.web.results.models import StoredResult
 from jixiao.web.results.store import refresh
 from jixiao.web.summary import department_figures, year_summary
 
@@ -204,3 +205,16 @@ def test_jixiao_summary_writes_word_and_html(tmp_path: Path, capsys) -> None:  #
     assert main(["summary", "2023", "--out", str(tmp_path / "x.pdf")]) == 1
     assert main(["summary", "2022", "--out", str(docx)]) == 1
     assert "没有 2022 年度" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("year")
+def test_a_year_with_departments_in_error_is_a_draft_naming_them(client_for) -> None:  # type: ignore[no-untyped-def]
+    results = StoredResult.objects.filter(evaluation__fiscal_year=2023)
+    results.filter(evaluation__department__code="zz").update(errors=2)
+    results.filter(evaluation__department__code="third").update(total=None, grade="")
+    summary = year_summary(2023)
+    assert (summary.departments, summary.scored, summary.unscored) == (4, 3, ("第三局",))
+    assert [r.department.name for r in summary.ranking] == ["另一个局", "广州市商务局", "低执行局"]
+    html = client_for("demo-bureau").get("/summary/2023/").content.decode()
+    assert "【草稿】2023年度部门整体绩效自评汇总分析报告" in html
+    assert "数据尚有错误的部门：低执行局；尚不能评分的部门：第三局" in html

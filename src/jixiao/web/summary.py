@@ -19,7 +19,6 @@ so a department never sees another's score or rank.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -51,8 +50,8 @@ YEARS = (2000, 2100)  # the years a summary may be asked for (inclusive)
 EXECUTION = "content__evaluation__execution__"
 
 
-@cache
 def _grade(framework: str, score: Decimal) -> str:
+    """``framework``'s grade for ``score`` (the framework is parsed once per process)."""
     try:
         return load_framework(framework).grade_for(score)
     except ProblemsFound:
