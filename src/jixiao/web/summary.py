@@ -32,8 +32,8 @@ from django.views.decorators.http import require_POST
 
 from jixiao.adapters.frameworks import load_framework
 from jixiao.adapters.report.content import Report
-from jixiao.adapters.report.summary import build_summary
-from jixiao.adapters.report.summary_html import render_blocks
+from jixiao.adapters.report.summary import ADDRESSEE, build_summary
+from jixiao.adapters.report.summary_html import BASE, HEIGHT, INK, LABEL_Y, WIDTH, page_blocks
 from jixiao.core.problems import ProblemsFound
 from jixiao.core.summary import DepartmentFigures, ItemScore, Summary, summarize
 from jixiao.web.audit import events
@@ -178,14 +178,20 @@ def request_summary_docx(who: Who, year: int) -> Job:
 def summary_page(request: HttpRequest, year: int) -> HttpResponse:
     actor = actor_of(request)
     _year_or_404(actor, year)
-    summary = year_summary(year)
+    report = build_summary(year_summary(year))
     return render(
         request,
         "summary/summary.html",
         {
             "year": year,
-            "summary": summary,
-            "body": render_blocks(build_summary(summary)),  # escaped by construction
+            "report": report,
+            "blocks": page_blocks(report),  # the template escapes every text
+            "addressee": ADDRESSEE,
+            "width": WIDTH,
+            "height": HEIGHT,
+            "base": BASE,
+            "label_y": LABEL_Y,
+            "ink": INK,
             "membership": actor.member,
         },
     )

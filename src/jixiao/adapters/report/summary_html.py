@@ -9,6 +9,7 @@ attributes the policy refuses; Word keeps matplotlib's PNG (``charts.render_png`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -20,38 +21,113 @@ from jixiao.adapters.report.summary import ADDRESSEE
 INK = "#1f3b5b"
 NUMBER = ' class="number"'
 WIDTH, HEIGHT, BASE, TOP = 600, 240, 200, 24
+LABEL_Y = BASE + 22
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a ``count_bars`` chart in the SVG's coordinates (``WIDTH`` × ``HEIGHT``)."""
+
+    x: str
+    y: str
+    width: str
+    height: str
+    middle: str  # the centre of the bar's slot, for its labels
+    count_y: str  # where its count is written, above it
+    label: str
+    count: int
+
+
+def bars(chart: Chart) -> list[Bar]:
+    """The bars of ``chart``, heights relative to the largest count (coordinates as text with
+    one decimal, ready for the SVG's attributes)."""
+    counts = [int(v) for v in chart.values]
+    top = max(counts, default=0) or 1
+    slot = WIDTH / max(len(counts), 1)
+    found = []
+    for index, (label, count) in enumerate(zip(chart.labels, counts, strict=True)):
+        height = (BASE - TOP) * count / top
+        found.append(
+            Bar(
+                x=f"{slot * index + slot * 0.2:.1f}",
+                y=f"{BASE - height:.1f}",
+                width=f"{slot * 0.6:.1f}",
+                height=f"{height:.1f}",
+                middle=f"{slot * index + slot / 2:.1f}",
+                count_y=f"{BASE - height - 6:.1f}",
+                label=label,
+                count=count,
+            )
+        )
+    return found
 
 
 def chart_svg(chart: Chart) -> str:
-    """A bar per label, its count above it; heights relative to the largest count.
+    """The chart as SVG with presentation attributes only (the web page draws the same
+    :func:`bars` in its template).
 
     >>> from decimal import Decimal
     >>> svg = chart_svg(Chart("图", "count_bars", ("优", "良"), (Decimal(1), Decimal(2))))
     >>> svg.count("<rect"), "style" in svg
     (2, False)
     """
-    counts = [int(v) for v in chart.values]
-    top = max(counts, default=0) or 1
-    slot = WIDTH / max(len(counts), 1)
     parts = [
         f'<svg class="summary-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(chart.title)}">',
         f'<line x1="0" x2="{WIDTH}" y1="{BASE}" y2="{BASE}" stroke="#777" stroke-width="1"/>',
     ]
-    for index, (label, count) in enumerate(zip(chart.labels, counts, strict=True)):
-        height = (BASE - TOP) * count / top
-        x = slot * index + slot * 0.2
-        middle = slot * index + slot / 2
+    for bar in bars(chart):
         parts.append(
-            f'<rect x="{x:.1f}" y="{BASE - height:.1f}" width="{slot * 0.6:.1f}" '
-            f'height="{height:.1f}" fill="{INK}"><title>{escape(label)}：{count}</title></rect>'
-            f'<text x="{middle:.1f}" y="{BASE - height - 6:.1f}" text-anchor="middle" '
-            f'font-size="14" fill="{INK}">{count}</text>'
-            f'<text x="{middle:.1f}" y="{BASE + 22}" text-anchor="middle" font-size="13">'
-            f"{escape(label)}</text>"
+            f'<rect x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{bar.height}" '
+            f'fill="{INK}"><title>{escape(bar.label)}：{bar.count}</title></rect>'
+            f'<text x="{bar.middle}" y="{bar.count_y}" text-anchor="middle" font-size="14" '
+            f'fill="{INK}">{bar.count}</text>'
+            f'<text x="{bar.middle}" y="{LABEL_Y}" text-anchor="middle" font-size="13">'
+            f"{escape(bar.label)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def page_blocks(report: Report) -> list[dict[str, object]]:
+    """The report's blocks as plain data for a Django template, which escapes every text
+    (``summary/blocks.html``): the web page needs no ``|safe``."""
+    found: list[dict[str, object]] = []
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            found.append({"kind": "heading", "level": block.level, "text": block.text})
+        elif isinstance(block, Paragraph):
+            found.append({"kind": "paragraph", "text": block.text})
+        elif isinstance(block, Table):
+            rows = [
+                [(text, column in block.numeric) for column, text in enumerate(row)]
+                for row in block.rows
+            ]
+            total = (
+                [(text, column in block.numeric) for column, text in enumerate(block.total)]
+                if block.total
+                else None
+            )
+            found.append(
+                {
+                    "kind": "table",
+                    "title": block.title,
+                    "unit": block.unit,
+                    "header": block.header,
+                    "rows": rows,
+                    "total": total,
+                }
+            )
+        else:
+            found.append(
+                {
+                    "kind": "chart",
+                    "title": block.title,
+                    "caption": block.caption,
+                    "bars": bars(block),
+                }
+            )
+    return found
 
 
 def _table(table: Table) -> str:
