@@ -1,8 +1,10 @@
-"""The bureau's summary report as HTML: the blocks of ``content.Report`` as an escaped fragment
-that the web page includes under the Content-Security-Policy (no script, no ``style`` element or
-attribute: charts are SVG drawn with presentation attributes, tables styled by the site's CSS),
-and, for ``jixiao summary --out FILE.html``, the same fragment in a self-contained file whose
-only style is its own ``<style>`` element (a file opened from disk has no site CSS).
+"""The bureau's summary report as HTML. The web page renders the blocks of ``content.Report``
+through a Django template (``summary/blocks.html``, from :func:`page_blocks`: every text escaped
+by Django, no ``|safe``) under the Content-Security-Policy — no script, no ``style`` element or
+attribute: charts are SVG bars (:func:`bars`) with presentation attributes, tables styled by
+the site's CSS. For ``jixiao summary --out FILE.html`` the same blocks are written here as one
+self-contained file whose only style is its own ``<style>`` element (a file opened from disk
+has no site CSS).
 
 Charts (``count_bars``) are drawn here rather than by matplotlib, whose SVG carries ``style``
 attributes the policy refuses; Word keeps matplotlib's PNG (``charts.render_png``)."""
