@@ -229,6 +229,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="与 --all 同用：作为后台任务排队，由工作进程逐个部门年度计算（进度见网页）",
     )
+    summary = command(
+        "summary", "财政局的年度汇总分析报告（各部门得分排名、等级分布、扣分、执行率、复核差异）"
+    )
+    summary.add_argument("year", type=_year, help="预算年度（2000–2100）")
+    summary.add_argument(
+        "--out", type=Path, required=True, help="输出文件：.docx（公文格式）或 .html"
+    )
     command("sweep-uploads", "删除超过 1 小时仍未确认导入的上传工作簿")
     command("frameworks", "列出内置评价体系")
     return parser
@@ -239,6 +246,12 @@ def _date(given: str) -> date:
         return date.fromisoformat(given)
     except ValueError:
         raise argparse.ArgumentTypeError(f"须为日期 YYYY-MM-DD，现为“{given}”") from None
+
+
+def _year(given: str) -> int:
+    if not given.isdigit() or not 2000 <= int(given) <= 2100:
+        raise argparse.ArgumentTypeError(f"“{given}”不是 2000–2100 之间的年度")
+    return int(given)
 
 
 def _positive(given: str) -> int:
@@ -801,6 +814,44 @@ def _recompute_in_background(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(arguments: argparse.Namespace) -> int:
+    suffix = arguments.out.suffix.lower()
+    if suffix not in (".docx", ".html", ".htm"):
+        print(
+            f"不支持的报告格式“{arguments.out.suffix}”：输出文件须以 .docx 或 .html 结尾。",
+            file=sys.stderr,
+        )
+        return 1
+    from jixiao.web import runtime
+
+    runtime.setup()
+    runtime.migrate()
+    from jixiao.adapters.report.summary import build_summary
+    from jixiao.adapters.report.summary_html import write_summary_html
+    from jixiao.adapters.report.summary_word import write_summary_docx
+    from jixiao.web.summary import year_summary
+
+    summary = year_summary(arguments.year)
+    if not summary.departments:
+        print(f"数据库中没有 {arguments.year} 年度的评价结果。", file=sys.stderr)
+        return 1
+    report = build_summary(summary)
+    try:
+        if suffix == ".docx":
+            write_summary_docx(report, arguments.out)
+        else:
+            write_summary_html(report, arguments.out)
+    except NoChineseFont as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    draft = "（草稿：部分部门的数据尚有错误或不能评分）" if summary.is_draft else ""
+    print(
+        f"已生成 {arguments.year} 年度汇总分析报告：{arguments.out}"
+        f"（{summary.departments} 个部门，{summary.scored} 个已评分）{draft}"
+    )
+    return 0
+
+
 def _sweep_uploads(_: argparse.Namespace) -> int:
     from jixiao.web import runtime
 
@@ -836,6 +887,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backup": _backup,
     "restore": _restore,
     "recompute": _recompute,
+    "summary": _summary,
     "sweep-uploads": _sweep_uploads,
     "frameworks": _frameworks,
 }

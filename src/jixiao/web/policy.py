@@ -204,6 +204,11 @@ class Actor:
         who see it run; computing again changes no data."""
         return self.role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN)
 
+    def may_read_summary(self) -> bool:
+        """Whether the actor reads the bureau's summary of a year (every department's score,
+        grade and rank; ``jixiao.web.summary``): the bureau reviewer only."""
+        return self.role == Role.BUREAU_REVIEWER
+
     def workflow_role(self, record: SelfEvaluation) -> str | None:
         """The role in which the actor takes ``record``'s workflow steps: their own, for the
         bureau or within their department; None otherwise (a system administrator, another

@@ -43,6 +43,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/download/<str:kind>/", views.download, name="download"),
     path("evaluations/<int:pk>/jobs/report-pdf/", job_views.report_pdf, name="request_report_pdf"),
     path("jobs/", include("jixiao.web.jobs.urls")),
+    path("summary/", include("jixiao.web.summary")),
     path("evaluations/<int:pk>/upload/", views.upload, name="upload"),
     path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),
     path("bureau/", include("jixiao.web.bureau.urls")),

@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from jixiao.adapters.report.content import Chart
 
@@ -100,6 +101,25 @@ def _figure(chart: Chart) -> Figure:
                 ha="center",
                 color=INK,
             )
+    elif chart.kind == "count_bars":  # how many departments in each class (the bureau's summary)
+        figure, axes = plt.subplots(figsize=(7.2, 3.0), dpi=150)
+        columns = list(range(len(chart.labels)))
+        counts = [int(v) for v in chart.values]
+        axes.bar(columns, counts, color=INK, width=0.6)
+        for column, count in zip(columns, counts, strict=True):
+            axes.annotate(
+                str(count),
+                (column, count),
+                fontsize=8,
+                textcoords="offset points",
+                xytext=(0, 3),
+                ha="center",
+                color=INK,
+            )
+        axes.set_xticks(columns, chart.labels, fontsize=8)
+        axes.set_ylim(0, max(counts, default=0) * 1.2 + 1)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylabel("个", fontsize=9)
     else:
         height = max(2.4, 0.34 * len(chart.labels) + 0.8)
         figure, axes = plt.subplots(figsize=(7.2, height), dpi=150)

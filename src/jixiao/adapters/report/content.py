@@ -64,7 +64,7 @@ class Chart:
     """What to draw; ``jixiao.adapters.report.charts`` draws it."""
 
     title: str
-    kind: str  # "score_bars" | "execution_bars" | "progress_lines"
+    kind: str  # "score_bars" | "execution_bars" | "progress_lines" | "count_bars"
     labels: tuple[str, ...]
     values: tuple[Decimal, ...]
     second: tuple[Decimal, ...] = ()  # points (score_bars) or time progress (progress_lines)

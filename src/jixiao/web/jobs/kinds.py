@@ -14,6 +14,8 @@ them.
   most the one in hand (each item is recorded done in the transaction of its own work). A
   department-year that cannot be computed (its framework cannot be read) is reported and the
   others go on. A part resumed after an interruption skips the department-years already done.
+- The bureau's **summary report** (Word) of a year (``jixiao.web.summary``): read the figures,
+  write the document, keep the file — three steps.
 """
 
 from __future__ import annotations
@@ -128,8 +130,38 @@ def recompute_part(job: Job, progress: Progress) -> str:
     return f"已完成：{len(records)} 个部门年度已重新计算"
 
 
+def summary_docx(job: Job, progress: Progress) -> str:
+    """The bureau's Word summary of ``job.fiscal_year`` (``jixiao.web.summary``): read every
+    department's figures (a fixed number of queries), build the content, write the Word file
+    with its charts — three steps."""
+    from jixiao.adapters.report.summary import build_summary
+    from jixiao.adapters.report.summary_word import summary_docx_bytes
+    from jixiao.web.summary import year_summary
+
+    year = job.fiscal_year
+    if year is None:
+        raise JobFailed("汇总分析报告须指定年度")
+    progress.start(3, f"读取 {year} 年度各部门的评价结果")
+    summary = year_summary(year)
+    pause()
+    progress.advance(f"生成 Word 文稿（{summary.departments} 个部门）")
+    try:
+        content = summary_docx_bytes(build_summary(summary))
+    except NoChineseFont as error:
+        raise JobFailed(str(error)) from error
+    progress.advance("保存文件")
+    name = f"{job.pk}-{secrets.token_hex(8)}.docx"
+    target = Path(settings.JIXIAO_JOBS_FOLDER) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    replace_atomically(target, content)
+    progress.file(name)
+    progress.advance("已生成，可以下载")
+    return f"已生成，可以下载（{summary.departments} 个部门）"
+
+
 RUNNERS: dict[str, Runner] = {
     JobKind.REPORT_PDF: report_pdf,
     JobKind.RECOMPUTE_ALL: recompute_all,
     JobKind.RECOMPUTE_PART: recompute_part,
+    JobKind.SUMMARY_DOCX: summary_docx,
 }

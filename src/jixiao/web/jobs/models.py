@@ -14,6 +14,7 @@ class JobKind(models.TextChoices):
     REPORT_PDF = "report_pdf", _("自评报告（PDF）")
     RECOMPUTE_ALL = "recompute_all", _("重新计算全部评价结果")
     RECOMPUTE_PART = "recompute_part", _("重新计算评价结果（一批）")  # a part of RECOMPUTE_ALL
+    SUMMARY_DOCX = "summary_docx", _("汇总分析报告（Word）")  # the bureau's, of a year
 
 
 class JobState(models.TextChoices):

@@ -3,7 +3,8 @@ transaction), and who sees a job and its file.
 
 A job is visible to whoever asked for it and to those allowed to see what it concerns: a
 report's job to those who get the department's documents (``Actor.may_download``), a
-recompute to those who may ask for one (``Actor.may_recompute_all``). Its file goes only to
+recompute to those who may ask for one (``Actor.may_recompute_all``), the bureau's summary of a
+year to those who read it (``Actor.may_read_summary``). Its file goes only to
 those who get the documents now — the user who asked included, who may have lost the right
 since. Anyone else is answered 404, as if the job did not exist.
 
@@ -76,6 +77,8 @@ def may_see(actor: Actor, job: Job) -> bool:
         return True
     if job.kind == JobKind.REPORT_PDF:
         return job.evaluation is not None and actor.may_download(job.evaluation)
+    if job.kind == JobKind.SUMMARY_DOCX:
+        return actor.may_read_summary()
     return actor.may_recompute_all()
 
 
@@ -90,6 +93,8 @@ def visible_jobs(who: Who, limit: int) -> list[Job]:
     )
     if actor.may_recompute_all():
         maybe |= Q(kind=JobKind.RECOMPUTE_ALL)
+    if actor.may_read_summary():
+        maybe |= Q(kind=JobKind.SUMMARY_DOCX)
     jobs = Job.objects.filter(maybe, parent__isnull=True).select_related(
         "evaluation__department", "requested_by"
     )
@@ -110,14 +115,14 @@ def job_or_404(who: Who, pk: int) -> Job:
 
 
 def may_take_file(actor: Actor, job: Job) -> bool:
-    """Whether ``actor`` gets ``job``'s file now."""
+    """Whether ``actor`` gets ``job``'s file now: a report's, those who get the department's
+    documents; the bureau's summary, those who read it."""
+    if job.state != JobState.DONE or not job.file:
+        return False
+    if job.kind == JobKind.SUMMARY_DOCX:
+        return actor.may_read_summary()
     record = job.evaluation
-    return (
-        job.state == JobState.DONE
-        and bool(job.file)
-        and record is not None
-        and actor.may_download(record)
-    )
+    return record is not None and actor.may_download(record)
 
 
 def file_or_404(who: Who, job: Job) -> Path:

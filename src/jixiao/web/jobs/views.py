@@ -27,6 +27,10 @@ from jixiao.web.jobs.services import (
 )
 from jixiao.web.policy import actor_of
 
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 LISTED = 50  # the newest jobs listed
 UNATTENDED = timedelta(minutes=1)  # queued this long: say that no worker seems to run
 
@@ -75,12 +79,15 @@ def job_file(request: HttpRequest, pk: int) -> FileResponse:
     found = job_or_404(actor, pk)
     path = file_or_404(actor, found)
     record = found.evaluation
-    assert record is not None  # file_or_404 answered 404 otherwise
     with translation.override("zh-hans"):
         label = JobKind(found.kind).label
-        name = f"{record.department.name}{record.fiscal_year}年度{label}{path.suffix}"
-    record_download(actor, record, label)
-    response = FileResponse(path.open("rb"), content_type="application/pdf")
+        if record is None:  # the bureau's summary of a year
+            name = f"{found.fiscal_year}年度{label}{path.suffix}"
+        else:
+            name = f"{record.department.name}{record.fiscal_year}年度{label}{path.suffix}"
+    if record is not None:
+        record_download(actor, record, label)
+    response = FileResponse(path.open("rb"), content_type=CONTENT_TYPES[path.suffix])
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 
