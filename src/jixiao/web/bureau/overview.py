@@ -454,7 +454,7 @@ def _ranks(year: int, group: DepartmentGroup | None) -> Ranks:
     rows = SelfEvaluation.objects.filter(fiscal_year=year).annotate(result=_department_result())
     scored = (
         with_review(rows, "result__total")
-        .filter(score__isnull=False)
+        .filter(Q(score__isnull=False))
         .values_list("pk", "department_id", "department__code", "department__parent_id", "score")
     )
     levels: dict[bool, dict[tuple[str, int], Decimal]] = {True: {}, False: {}}
