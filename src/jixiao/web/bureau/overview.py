@@ -452,11 +452,8 @@ def ranks(year: int, group: DepartmentGroup | None, versions: Versions | None = 
 
 def _ranks(year: int, group: DepartmentGroup | None) -> Ranks:
     rows = SelfEvaluation.objects.filter(fiscal_year=year).annotate(result=_department_result())
-    scored = (
-        with_review(rows, "result__total")
-        .filter(Q(score__isnull=False))
-        .values_list("pk", "department_id", "department__code", "department__parent_id", "score")
-    )
+    fields = ("pk", "department_id", "department__code", "department__parent_id", "score")
+    scored = with_review(rows, "result__total").filter(Q(score__isnull=False)).values_list(*fields)
     levels: dict[bool, dict[tuple[str, int], Decimal]] = {True: {}, False: {}}
     department_of: dict[int, int] = {}
     for pk, department, code, parent, total in scored:
