@@ -60,7 +60,9 @@ def _invalid(form: overview.OverviewFilter) -> Invalid:
 
 def _page_problem(text: str) -> Invalid:
     message = _("页码（page）：%(problem)s") % {"problem": text}
-    return Invalid(message, [Problem("E-INVALID", message, SourceLocation(PARAMETERS, column="page"))])
+    return Invalid(
+        message, [Problem("E-INVALID", message, SourceLocation(PARAMETERS, column="page"))]
+    )
 
 
 def _chosen(request: Request) -> tuple[int | None, overview.OverviewFilter]:
