@@ -475,14 +475,15 @@ def test_the_cached_page_follows_every_change(city: Any) -> None:
     ]
 
 
-PARAMETERS = ["year", "q", "grade", "group", "status", "level", "min", "max", "item", "below",
-              "sort", "size", "page"]  # fmt: skip
+PARAMETERS = ["year", "q", "grade", "group", "status", "review", "level", "min", "max", "item",
+              "below", "sort", "size", "page"]  # fmt: skip
 value = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=12
 ) | st.sampled_from(
     ["2023", "0", "-1", "100", "100.00", "100.001", "1e400", "NaN", "Infinity", "优", "none",
      "first", "subordinate", "drafting", "performance_effectiveness", "-item:nowhere",
-     "-score", "rank", "20", "200", "999999999999999999999", "\x00", " ", "１２"]
+     "-score", "rank", "20", "200", "999999999999999999999", "\x00", " ", "１２", "stale",
+     "reviewing", "accepted", "-review"]
 )  # fmt: skip
 
 
