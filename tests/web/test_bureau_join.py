@@ -189,3 +189,19 @@ def test_reviews_add_no_query(city: dict[str, Any]) -> None:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         assert len(queries.captured_queries) <= 17
+
+
+def test_the_distribution_counts_the_score_that_counts(city: dict[str, Any]) -> None:
+    """乙局 counted at its review score; one query whatever the number of departments."""
+    from jixiao.web.bureau import overview as listing
+
+    items = listing.items_of(2023)
+    rows = listing.listing(2023, items).filter(department__parent__isnull=True)
+    with CaptureQueriesContext(connection) as queries:
+        spread = listing.distribution(rows)
+    assert len(queries.captured_queries) == 1
+    assert dict(spread.bands)["90–100"] == 2  # 甲局 92, 乙局 91.50
+    review(city["records"]["A01"], city["bureau"], ("performance_effectiveness", "45", "30"))
+    spread = listing.distribution(listing.listing(2023, items).filter(department__parent=None))
+    assert dict(spread.bands)["90–100"] == 1 and dict(spread.bands)["70–80"] == 1
+    assert dict(spread.grades)["无得分"] == 1 and spread.scored == 4

@@ -595,27 +595,26 @@ class Distribution:
 
 
 def distribution(rows: QuerySet[SelfEvaluation]) -> Distribution:
-    """How the (filtered) department-years' scores and grades are spread: one aggregate
-    query."""
-    counts: dict[str, Any] = {
-        f"band_{low}": Count(
-            "pk",
-            filter=Q(score__gte=low) & (Q(score__lt=low + 10) if low < 90 else Q(score__lte=100)),
-        )
-        for low in BANDS
-    }
-    counts.update(
-        {
-            f"grade_{n}": Count("pk", filter=Q(grade=g, score__isnull=False))
-            for n, g in enumerate(GRADES)
-        }
+    """How the (filtered) department-years' scores and grades are spread: one query reading
+    each one's score and grade (two short values a row), counted here — the score is an
+    expression over the review's subqueries, which SQL would repeat in each band's count."""
+    bands = dict.fromkeys(BANDS, 0)
+    grades = dict.fromkeys(GRADES, 0)
+    unscored = 0
+    for score, grade in rows.order_by().values_list("score", "grade"):
+        if score is None:
+            unscored += 1
+            continue
+        if grade in grades:
+            grades[grade] += 1
+        low = min(int(score // 10) * 10, BANDS[-1])
+        if 0 <= score <= 100 and low in bands:
+            bands[low] += 1
+    return Distribution(
+        tuple((f"{low}–{low + 10}", count) for low, count in bands.items()),
+        (*grades.items(), (str(_("无得分")), unscored)),
+        sum(bands.values()),
     )
-    counts["unscored"] = Count("pk", filter=Q(score__isnull=True))
-    found = rows.order_by().aggregate(**counts)
-    bands = tuple((f"{low}–{low + 10}", found[f"band_{low}"]) for low in BANDS)
-    grades = tuple((g, found[f"grade_{n}"]) for n, g in enumerate(GRADES))
-    unscored = (str(_("无得分")), found["unscored"])
-    return Distribution(bands, (*grades, unscored), sum(count for _, count in bands))
 
 
 # --- the export -------------------------------------------------------------------------------
