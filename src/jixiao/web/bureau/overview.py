@@ -601,7 +601,8 @@ def distribution(rows: QuerySet[SelfEvaluation]) -> Distribution:
     bands = dict.fromkeys(BANDS, 0)
     grades = dict.fromkeys(GRADES, 0)
     unscored = 0
-    for score, grade in rows.order_by().values_list("score", "grade"):
+    shown = ("score", "grade")  # annotations (the listing's)
+    for score, grade in rows.order_by().values_list(*shown):
         if score is None:
             unscored += 1
             continue
