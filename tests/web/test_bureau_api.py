@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .bureau_builders import department, stored_year
 from .test_bureau_join import city  # noqa: F401 — the fixture
-from .test_bureau_overview import signed_in
+from .test_bureau_overview import PARAMETERS, signed_in, value
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +136,23 @@ def test_a_fixed_number_of_queries(city: dict[str, Any]) -> None:  # noqa: F811
     for number in range(30):
         stored_year(department(f"C{number:03}", f"新增局{number}"), 2023, ("30", "30"))
     assert counted() == before
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(query=st.dictionaries(st.sampled_from(PARAMETERS), value, max_size=6))
+def test_any_query_is_answered_200_400_or_404_never_500(
+    city: dict[str, Any],  # noqa: F811
+    query: dict[str, str],
+) -> None:
+    """400 for a bad value, 404 for a valid year not loaded, never 500."""
+    del city
+    client = signed_in("bureau")
+    for url in ("/api/bureau/overview/", "/api/bureau/ranking/", "/api/bureau/items/"):
+        answer = client.get(url, query)
+        assert answer.status_code in (200, 400, 404), (url, query, answer.status_code)
+        if answer.status_code == 400:
+            assert answer.json()["problems"], (url, query)
