@@ -34,6 +34,11 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/evaluations/{id}/jobs/report-pdf/",
         "/api/jobs/{id}/",
         "/api/jobs/recompute-all/",
+        "/api/bureau/overview/",
+        "/api/bureau/ranking/",
+        "/api/bureau/items/",
+        "/api/bureau/groups/",
+        "/api/bureau/departments/",
     }
 
 

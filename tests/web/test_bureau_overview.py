@@ -278,8 +278,11 @@ def test_the_export_is_the_filtered_list_numbers_as_numbers_texts_as_texts(city:
         "履职效能（50）",
         "管理效率（50）",
         "预警",
+        "复核状态",
         "流程状态",
         "报送日期",
+        "总分来源",
+        "自评总分",
         "组内排名（经济口）",
     ]
     assert values[1] == [
@@ -293,8 +296,11 @@ def test_the_export_is_the_filtered_list_numbers_as_numbers_texts_as_texts(city:
         45,
         47,
         3,
+        "未复核",
         "已报送财政局",
         "2024-03-01",
+        "自评",
+        92,
         1,
     ]
     assert values[2][:4] == ["A02", '=HYPERLINK("http://x")', 1, 92]
@@ -399,10 +405,10 @@ def test_the_overview_runs_a_fixed_number_of_queries(city: Any) -> None:
             )
     assert counted() == before
     # the overview: session, user, membership; years, first-level items, groups; the versions
-    # of results, departments and steps; then, unless the page is cached under those: the
-    # count, the page's keys, its rows, the ranks (2 more with a group) and the distribution
-    assert max(before) <= 16, before
-    assert counted()[0] == 9  # the same page again: from the cache
+    # of results, departments, steps and reviews; then, unless the page is cached under those:
+    # the count, the page's keys, its rows, the ranks (2 more with a group) and the distribution
+    assert max(before) <= 17, before
+    assert counted()[0] == 10  # the same page again: from the cache
 
 
 def test_stored_results_carry_the_cores_figures(demo: Any) -> None:
@@ -469,14 +475,15 @@ def test_the_cached_page_follows_every_change(city: Any) -> None:
     ]
 
 
-PARAMETERS = ["year", "q", "grade", "group", "status", "level", "min", "max", "item", "below",
-              "sort", "size", "page"]  # fmt: skip
+PARAMETERS = ["year", "q", "grade", "group", "status", "review", "level", "min", "max", "item",
+              "below", "sort", "size", "page"]  # fmt: skip
 value = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=12
 ) | st.sampled_from(
     ["2023", "0", "-1", "100", "100.00", "100.001", "1e400", "NaN", "Infinity", "优", "none",
      "first", "subordinate", "drafting", "performance_effectiveness", "-item:nowhere",
-     "-score", "rank", "20", "200", "999999999999999999999", "\x00", " ", "１２"]
+     "-score", "rank", "20", "200", "999999999999999999999", "\x00", " ", "１２", "stale",
+     "reviewing", "accepted", "-review"]
 )  # fmt: skip
 
 

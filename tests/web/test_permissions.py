@@ -95,6 +95,35 @@ def api_urls(evaluation: SelfEvaluation) -> list[str]:
     ]
 
 
+BUREAU_API = [
+    "/api/bureau/overview/",
+    "/api/bureau/overview/?year=2023&sort=-score&size=20",
+    "/api/bureau/ranking/",
+    "/api/bureau/ranking/?year=2023&level=first",
+    "/api/bureau/items/?year=2023",
+    "/api/bureau/groups/",
+    "/api/bureau/departments/",
+]
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_the_bureaus_api_is_for_the_bureau_only(  # type: ignore[no-untyped-def]
+    client_for, other: SelfEvaluation, username: str
+) -> None:
+    """Every department's scores and ranks: the bureau reviewer's; a department's users (and
+    the system administrator, who reads no data) get 404 — no score or rank leaks."""
+    refresh(other)
+    client = client_for(username)
+    for url in BUREAU_API:
+        answer = client.get(url)
+        expected = 200 if username == "demo-bureau" else 404
+        assert answer.status_code == expected, (username, url)
+        if expected == 404:
+            assert "93.13" not in answer.content.decode() and "rank" not in answer.json()
+    for url in BUREAU_API:
+        assert Client().get(url).status_code in (401, 403)
+
+
 def test_every_named_url_is_in_the_matrix() -> None:
     names = {p.name for p in get_resolver().url_patterns if isinstance(p, URLPattern)}
     assert names == {

@@ -22,7 +22,8 @@ from jixiao.core.model import Department as CoreDepartment
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.audit.services import verify_chain
 from jixiao.web.editing import set_indicator_actual
-from jixiao.web.errors import Locked
+from jixiao.web.errors import Forbidden, Locked
+from jixiao.web.organizations.manage import assign_reviewer
 from jixiao.web.organizations.models import Membership, Role, SelfEvaluation, Status
 from jixiao.web.records.mapping import save_dataset
 from jixiao.web.records.models import Indicator
@@ -378,18 +379,87 @@ def test_the_api_answers_the_pages_statuses(client_for, demo) -> None:  # type: 
     assert "/api/evaluations/{id}/review/items/{node}/" in schema
 
 
-def test_another_bureau_reviewer_may_read_but_not_review(client_for, sent, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Until assignments come, ``policy.may_review`` lets every bureau reviewer; when it says
-    no, the page and the API refuse with 409 (the reviewer sees the department) and offer no
-    form or acceptance."""
-    monkeypatch.setattr("jixiao.web.reviews.actions.may_review", lambda *_: False)
-    monkeypatch.setattr("jixiao.web.reviews.reading.may_review", lambda *_: False)
-    monkeypatch.setattr("jixiao.web.workflow.may_review", lambda *_: False)
+def second_reviewer() -> Client:
+    """Another bureau reviewer, signed in."""
+    account = User.objects.create_user("bureau2", password="pw-bureau-2")
+    Membership.objects.create(user=account, role=Role.BUREAU_REVIEWER)
+    client = Client()
+    client.force_login(account)
+    return client
+
+
+def assign(record: SelfEvaluation, username: str | None) -> None:
+    reviewer = user(username) if username is not None else None
+    assign_reviewer(user("demo-admin"), record, reviewer, "分工")
+
+
+def refused_review(client: Client, record: SelfEvaluation) -> None:
+    """``client`` reads ``record``'s review but re-scores and accepts nothing: 409 on the page
+    and the API, no form nor acceptance offered."""
+    assert rescore(client, record, "carryover_rate", score="1", reason="x").status_code == 409
+    url = f"/api/evaluations/{record.pk}/review/items/carryover_rate/"
+    body = json.dumps({"score": "1", "reason": "x"})
+    assert client.put(url, body, content_type="application/json").status_code == 409
+    assert client.post(f"/evaluations/{record.pk}/review/accept/").status_code == 409
+    assert client.post(f"/api/evaluations/{record.pk}/review/accept/").status_code == 409
+    page = client.get(f"/evaluations/{record.pk}/review/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "保存复核" not in text and "审核通过" not in text and "退回理由（必填）" in text
+    assert api(client, record)["may_rescore"] is False
+
+
+def test_only_the_assigned_reviewer_re_scores_and_accepts(client_for, sent) -> None:  # type: ignore[no-untyped-def]
+    """Every bureau reviewer reads; the one assigned to the department-year re-scores and
+    accepts; another bureau reviewer is refused with 409 on the page and the API."""
+    other = second_reviewer()
+    assign(sent, "bureau2")
+    refused_review(client_for("demo-bureau"), sent)
+    assert not ReviewItem.objects.exists()
+    assert rescore(other, sent, "carryover_rate", score="1.5", reason="口径").status_code == 302
+    assert api(other, sent)["may_rescore"] is True
+    assert other.post(f"/api/evaluations/{sent.pk}/review/accept/").status_code == 200
+    assert SelfEvaluation.objects.get(pk=sent.pk).status == Status.BUREAU_ACCEPTED
+
+
+def test_the_other_reviewer_may_still_return(client_for, sent) -> None:  # type: ignore[no-untyped-def]
+    """Returning is the bureau's, not the assigned reviewer's alone (it changes no score)."""
+    second_reviewer()
+    assign(sent, "bureau2")
+    answer = client_for("demo-bureau").post(
+        f"/api/evaluations/{sent.pk}/review/return/", {"reason": "请补充材料"}
+    )
+    assert answer.status_code == 200
+    assert SelfEvaluation.objects.get(pk=sent.pk).status == Status.APPROVED
+
+
+def test_unassigned_any_bureau_reviewer_reviews(client_for, sent) -> None:  # type: ignore[no-untyped-def]
+    """No one assigned: any bureau reviewer re-scores and accepts (decision 0025); an
+    assignment withdrawn opens it again."""
+    other = second_reviewer()
+    assign(sent, "demo-bureau")
+    refused_review(other, sent)
+    assign(sent, None)
+    assert rescore(other, sent, "carryover_rate", score="1.5", reason="口径").status_code == 302
     bureau = client_for("demo-bureau")
-    assert rescore(bureau, sent, "carryover_rate", score="1", reason="x").status_code == 409
-    assert bureau.post(f"/api/evaluations/{sent.pk}/review/accept/").status_code == 409
-    page = bureau.get(f"/evaluations/{sent.pk}/review/").content.decode()
-    assert "保存复核" not in page and "审核通过" not in page and "退回理由（必填）" in page
+    assert rescore(bureau, sent, "procurement", score="8", reason="合同备案").status_code == 302
+    assert ReviewItem.objects.count() == 2
+    assert bureau.post(f"/evaluations/{sent.pk}/review/accept/").status_code == 302
+    assert SelfEvaluation.objects.get(pk=sent.pk).status == Status.BUREAU_ACCEPTED
+
+
+def test_an_assignment_changed_after_the_page_was_read_is_seen(sent) -> None:  # type: ignore[no-untyped-def]
+    """The use case asks on the locked row, not on what the page read."""
+    from jixiao.web.policy import Actor
+    from jixiao.web.reviews.actions import Rescore
+    from jixiao.web.reviews.actions import rescore as rescore_item
+
+    second_reviewer()
+    actor = Actor.of(user("demo-bureau"))
+    record = actor.evaluation_or_404(sent.pk)  # read with no assignment
+    assign(sent, "bureau2")
+    with pytest.raises(Forbidden):
+        rescore_item(actor, record, "carryover_rate", Rescore("1", "x"))
     assert not ReviewItem.objects.exists()
 
 

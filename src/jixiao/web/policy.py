@@ -12,7 +12,8 @@ built once per request (:func:`actor_of`). The roles:
   workbooks, takes the finance office's steps;
 - the **unit leader** reads their department's and takes the leader's steps;
 - the **bureau reviewer** reads every department's, takes the bureau's return and, where
-  :func:`may_review` says so, re-scores a submitted self-evaluation (复核) and accepts it;
+  :func:`may_review` says so (the reviewer assigned to the department-year, or any when no one
+  is), re-scores a submitted self-evaluation (复核) and accepts it;
 - the **system administrator** manages users, reads no data set, and reads the audit events of
   no self-evaluation (user administration, sign-ins).
 
@@ -34,13 +35,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.errors import NotFound
-from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
+from jixiao.web.organizations.models import (
+    Division,
+    Membership,
+    ReviewerAssignment,
+    Role,
+    SelfEvaluation,
+)
 
 DEPARTMENT_ROLES = (Role.DIVISION_FILLER, Role.FINANCE_REVIEWER, Role.UNIT_LEADER)
 DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators", "spending_plans", "forecasts"})
@@ -135,7 +143,8 @@ class Actor:
 
     def visible_evaluations(self) -> QuerySet[SelfEvaluation]:
         """The self-evaluations the actor may read."""
-        evaluations = SelfEvaluation.objects.select_related("department")
+        # with its reviewer assignment (a left join), so :func:`may_review` asks no more
+        evaluations = SelfEvaluation.objects.select_related("department", "assignment")
         member = self.member
         if member is None:
             return evaluations.none()
@@ -235,17 +244,35 @@ class Actor:
         return AuditEvent.objects.filter(in_scope)
 
 
-def may_review(actor: Actor, record: SelfEvaluation) -> bool:  # noqa: ARG001 — assignments
+def assigned_reviewer(record: SelfEvaluation) -> int | None:
+    """The id of the bureau reviewer assigned to ``record`` (``ReviewerAssignment``), or None:
+    read from ``record`` when it was loaded with its assignment (:meth:`Actor.visible_evaluations`
+    does, so a page asks no more), else one query (the use cases ask on the locked row, so an
+    assignment changed meanwhile is seen)."""
+    descriptor = SelfEvaluation.assignment
+    if not descriptor.is_cached(record):
+        found = ReviewerAssignment.objects.filter(evaluation_id=record.pk)
+        return found.values_list("reviewer_id", flat=True).first()
+    try:
+        return record.assignment.reviewer_id
+    except ObjectDoesNotExist:
+        return None
+
+
+def may_review(actor: Actor, record: SelfEvaluation) -> bool:
     """Whether ``actor`` may re-score ``record``'s items and accept it (the bureau's 复核 and
     审核通过). Every bureau reviewer reads every department; only the reviewer assigned to the
-    department re-scores and accepts — until reviewer assignments exist (the bureau's
-    overview), any bureau reviewer may. The one place to change when they come::
-
-        return actor.role == Role.BUREAU_REVIEWER and is_assigned(actor, record)
+    department-year (``ReviewerAssignment``) re-scores and accepts it. A department-year assigned
+    to no one may be reviewed by any bureau reviewer (decision 0025): assigning is how a bureau
+    with several reviewers divides the work, and a bureau with one reviewer, or a year not yet
+    divided, is not held up.
 
     A department's users never review (their refusal is 404, as for any change outside a
     scope); a bureau reviewer who may not is refused with 409 (they see the department)."""
-    return actor.role == Role.BUREAU_REVIEWER
+    if actor.role != Role.BUREAU_REVIEWER or actor.user is None:
+        return False
+    assigned = assigned_reviewer(record)
+    return assigned is None or assigned == actor.user.pk
 
 
 Who = User | Actor  # what the use cases accept: an actor, or a user (whose actor is built)

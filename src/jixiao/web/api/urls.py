@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from jixiao.web.api import jobs, views
+from jixiao.web.bureau import api as bureau
 from jixiao.web.reviews import api as reviews
 
 urlpatterns = [
@@ -20,6 +21,11 @@ urlpatterns = [
         views.table_row,
         name="api-table-row",
     ),
+    path("bureau/overview/", bureau.overview_list, name="api-bureau-overview"),
+    path("bureau/ranking/", bureau.ranking, name="api-bureau-ranking"),
+    path("bureau/items/", bureau.item_comparison, name="api-bureau-items"),
+    path("bureau/groups/", bureau.groups, name="api-bureau-groups"),
+    path("bureau/departments/", bureau.departments, name="api-bureau-departments"),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
     path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
     path("evaluations/<int:pk>/jobs/report-pdf/", jobs.report_pdf, name="api-report-pdf"),

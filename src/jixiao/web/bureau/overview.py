@@ -6,6 +6,11 @@ rate, annual average execution rate, year-end warnings; ``results.NodeScore``: t
 items) and the workflow's ``Transition`` (date submitted to the bureau). No page decodes a
 result's JSON: a list of 2,000 departments costs a fixed number of queries.
 
+The score is the one the bureau ranks by (``reviews.reading.with_review``, the same as
+``effective_scores``): the review total where the bureau's review counts, marked 复核, else the
+self-evaluation's stored total. Sorting, the score filters, the distribution and the ranks all
+use it; the grade shown is the self-evaluation's.
+
 Ranks are the published ranking's (``jixiao.core.ranking.rank_published``: on the score rounded
 to 2 places, equal scores share a rank, the next skips), over every department of the year that
 has a score — first-level units and subordinate units ranked separately —, and within a group
@@ -20,6 +25,8 @@ Inputs and their ranges (a value outside gives 400 with the field named):
 ``grade``       优 / 良 / 中 / 差, or ``none`` (no score)
 ``group``       a department group (批次 / 归口)
 ``status``      a workflow status
+``review``      the review's state: ``none`` (未复核), ``reviewing`` (复核中), ``stale``
+                (已过期), ``accepted`` (财政局审核通过)
 ``level``       ``first`` (一级单位) or ``subordinate`` (下属单位)
 ``min``/``max`` the score from / to, 0–100 with at most 2 decimals, ``min`` ≤ ``max``
 ``item``        a first-level item of the year's framework(s) …
@@ -74,9 +81,11 @@ from jixiao.web.organizations.models import (
 )
 from jixiao.web.results.models import NodeScore, StoredResult, Subject
 from jixiao.web.results.store import kept
+from jixiao.web.reviews.reading import REVIEW_STATES, reviews_version, with_review
 
 GRADES = ("优", "良", "中", "差")
 NO_GRADE = "none"
+NO_REVIEW = "none"  # the filter's value for department-years the bureau has not reviewed
 PAGE_SIZES = (20, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 SEARCH_CHARS = 50
@@ -123,6 +132,7 @@ def base_columns() -> list[Column]:
 def tail_columns() -> list[Column]:
     return [
         Column("warnings", str(_("预警")), number=True),
+        Column("review", str(_("复核状态"))),
         Column("status", str(_("流程状态"))),
         Column("submitted_at", str(_("报送日期"))),
     ]
@@ -156,6 +166,7 @@ class OverviewFilter(forms.Form):
         label=_("分组"), required=False, queryset=DepartmentGroup.objects.none()
     )
     status = forms.ChoiceField(label=_("流程状态"), required=False)
+    review = forms.ChoiceField(label=_("复核状态"), required=False)
     level = forms.ChoiceField(label=_("单位层级"), required=False)
     min = forms.DecimalField(label=_("总分不低于"), **SCORE_FIELD)
     max = forms.DecimalField(label=_("总分不高于"), **SCORE_FIELD)
@@ -176,6 +187,7 @@ class OverviewFilter(forms.Form):
         self.groups = list(groups)
         self._choices("grade", [*((g, g) for g in GRADES), (NO_GRADE, _("无得分"))])
         self._choices("status", Status.choices)
+        self._choices("review", [(state or NO_REVIEW, label) for state, label in REVIEW_STATES])
         self._choices("level", [(FIRST, _("一级单位")), (SUBORDINATE, _("下属单位"))])
         self._choices("item", [(item.node, item.name) for item in self.items])
         keys = [column.key for column in columns(self.items)]
@@ -264,9 +276,10 @@ def _department_result() -> FilteredRelation:
 
 
 def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
-    """Every department-year of ``year`` with its stored figures as annotations: ``score``,
-    ``grade``, ``execution_rate``, ``average_rate``, ``warnings``, ``errors``, ``submitted_at``,
-    ``is_first`` and ``item_<n>`` for each of ``items``."""
+    """Every department-year of ``year`` with its stored figures as annotations: ``score``
+    (the effective score: the review's where it counts), ``self_score``, ``is_review``,
+    ``review_state``, ``grade``, ``execution_rate``, ``average_rate``, ``warnings``,
+    ``errors``, ``submitted_at``, ``is_first`` and ``item_<n>`` for each of ``items``."""
     item_scores = {
         f"item_{n}": Subquery(
             NodeScore.objects.filter(result_id=OuterRef("result__id"), path=item.path).values(
@@ -278,25 +291,24 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
     submitted = Transition.objects.filter(
         evaluation_id=OuterRef("pk"), to_status=Status.SUBMITTED_TO_BUREAU
     ).order_by("-at", "-id")
-    return (
+    rows = (
         SelfEvaluation.objects.filter(fiscal_year=year)
         .select_related("department", "department__parent")
         .annotate(result=_department_result())
-        .annotate(
-            score=F("result__total"),
-            grade=F("result__grade"),
-            execution_rate=F("result__execution_rate"),
-            average_rate=F("result__average_execution_rate"),
-            warnings=F("result__warnings"),
-            errors=F("result__errors"),
-            # the day it was last sent to the bureau, while it is there (not after a return)
-            submitted_at=Case(
-                When(status=Status.SUBMITTED_TO_BUREAU, then=Subquery(submitted.values("at")[:1])),
-                default=Value(None),
-                output_field=DateTimeField(),
-            ),
-            **item_scores,
-        )
+    )
+    return with_review(rows, "result__total").annotate(
+        grade=F("result__grade"),
+        execution_rate=F("result__execution_rate"),
+        average_rate=F("result__average_execution_rate"),
+        warnings=F("result__warnings"),
+        errors=F("result__errors"),
+        # the day it was last sent to the bureau, while it is there (not after a return)
+        submitted_at=Case(
+            When(status=Status.SUBMITTED_TO_BUREAU, then=Subquery(submitted.values("at")[:1])),
+            default=Value(None),
+            output_field=DateTimeField(),
+        ),
+        **item_scores,
     )
 
 
@@ -320,6 +332,9 @@ def filtered(
         rows = rows.filter(Exists(members))
     if chosen.get("status"):
         rows = rows.filter(status=chosen["status"])
+    if chosen.get("review"):
+        state = "" if chosen["review"] == NO_REVIEW else chosen["review"]
+        rows = rows.filter(Q(review_state=state))
     if chosen.get("level"):
         rows = rows.filter(department__parent__isnull=chosen["level"] == FIRST)
     if chosen.get("min") is not None:
@@ -350,6 +365,7 @@ SORTED_BY = {
     "average_rate": "average_rate",
     "warnings": "warnings",
     "status": "status",
+    "review": "review_state",
     "submitted_at": "submitted_at",
 }
 HIGHEST_FIRST = frozenset({"rank", "grade"})  # ascending means best first
@@ -410,35 +426,34 @@ class Versions:
     results: str
     departments: str
     steps: str
+    reviews: str
 
     @classmethod
     def of(cls, year: int) -> Versions:
-        return cls(results_version(year), departments_version(), steps_version(year))
+        return cls(
+            results_version(year), departments_version(), steps_version(year), reviews_version(year)
+        )
 
     def __str__(self) -> str:
-        return f"{self.results}|{self.departments}|{self.steps}"
+        return f"{self.results}|{self.departments}|{self.steps}|{self.reviews}"
 
 
 def ranks(year: int, group: DepartmentGroup | None, versions: Versions | None = None) -> Ranks:
     """Ranks over every department-year of ``year`` with a score, first-level units and
-    subordinate units ranked separately, and within ``group`` when given; kept in the cache
-    under the versions of the year's results and of the departments."""
+    subordinate units ranked separately, and within ``group`` when given, on the effective
+    score (the review's where it counts); kept in the cache under the versions of the year's
+    results, departments, workflow (an acceptance) and reviews."""
     if versions is None:
-        versions = Versions(results_version(year), departments_version(), "")
-    version = f"{versions.results}:{versions.departments}:{group.pk if group else ''}"
+        versions = Versions.of(year)
+    version = f"{versions}:{group.pk if group else ''}"
     found = kept(f"jixiao.bureau.ranks:{version}", lambda: _ranks(year, group))
     return replace(found, group=group)  # the group as read now (its name may have changed)
 
 
 def _ranks(year: int, group: DepartmentGroup | None) -> Ranks:
-    scored = (
-        SelfEvaluation.objects.filter(fiscal_year=year)
-        .annotate(result=_department_result())
-        .filter(result__total__isnull=False)
-        .values_list(
-            "pk", "department_id", "department__code", "department__parent_id", "result__total"
-        )
-    )
+    rows = SelfEvaluation.objects.filter(fiscal_year=year).annotate(result=_department_result())
+    fields = ("pk", "department_id", "department__code", "department__parent_id", "score")
+    scored = with_review(rows, "result__total").filter(Q(score__isnull=False)).values_list(*fields)
     levels: dict[bool, dict[tuple[str, int], Decimal]] = {True: {}, False: {}}
     department_of: dict[int, int] = {}
     for pk, department, code, parent, total in scored:
@@ -509,6 +524,8 @@ class Row:
     group_rank: int | None
     values: tuple[object, ...]  # typed: Decimal, int, str, None — the export's cells
     texts: tuple[str, ...]  # as shown
+    is_review: bool = False  # the score is the bureau's review total (marked 复核)
+    self_score: Decimal | None = None  # the self-evaluation's total
 
 
 def score_text(value: Decimal | None) -> str:
@@ -527,6 +544,7 @@ def rows_of(records: Iterable[SelfEvaluation], items: Sequence[Item], ranked: Ra
         item_values = [getattr(extra, f"item_{n}") for n in range(len(items))]
         submitted = extra.submitted_at
         day = timezone.localtime(submitted).date().isoformat() if submitted else ""
+        state = str(REVIEW_LABELS.get(extra.review_state, ""))
         values: tuple[object, ...] = (
             record.department.code,
             record.department.name,
@@ -537,6 +555,7 @@ def rows_of(records: Iterable[SelfEvaluation], items: Sequence[Item], ranked: Ra
             extra.average_rate,
             *item_values,
             extra.warnings,
+            state,
             str(record.get_status_display()),
             day,
         )
@@ -550,14 +569,20 @@ def rows_of(records: Iterable[SelfEvaluation], items: Sequence[Item], ranked: Ra
             _rate_text(extra.average_rate),
             *(score_text(v) for v in item_values),
             "—" if extra.warnings is None else str(extra.warnings),
+            state if extra.review_state else "—",
             str(record.get_status_display()),
             day or "—",
         )
-        rows.append(Row(record, rank, ranked.in_group.get(record.pk), values, texts))
+        in_group = ranked.in_group.get(record.pk)
+        rows.append(
+            Row(record, rank, in_group, values, texts, bool(extra.is_review), extra.self_score)
+        )
     return rows
 
 
 # --- distribution -----------------------------------------------------------------------------
+
+REVIEW_LABELS = dict(REVIEW_STATES)
 
 BANDS = tuple(range(0, 100, 10))  # 0–10, …, 90–100 (100 in the last)
 
@@ -570,27 +595,27 @@ class Distribution:
 
 
 def distribution(rows: QuerySet[SelfEvaluation]) -> Distribution:
-    """How the (filtered) department-years' scores and grades are spread: one aggregate
-    query."""
-    counts: dict[str, Any] = {
-        f"band_{low}": Count(
-            "pk",
-            filter=Q(score__gte=low) & (Q(score__lt=low + 10) if low < 90 else Q(score__lte=100)),
-        )
-        for low in BANDS
-    }
-    counts.update(
-        {
-            f"grade_{n}": Count("pk", filter=Q(grade=g, score__isnull=False))
-            for n, g in enumerate(GRADES)
-        }
+    """How the (filtered) department-years' scores and grades are spread: one query reading
+    each one's score and grade (two short values a row), counted here — the score is an
+    expression over the review's subqueries, which SQL would repeat in each band's count."""
+    bands = dict.fromkeys(BANDS, 0)
+    grades = dict.fromkeys(GRADES, 0)
+    unscored = 0
+    shown = ("score", "grade")  # annotations (the listing's)
+    for score, grade in rows.order_by().values_list(*shown):
+        if score is None:
+            unscored += 1
+            continue
+        if grade in grades:
+            grades[grade] += 1
+        low = min(int(score // 10) * 10, BANDS[-1])
+        if 0 <= score <= 100 and low in bands:
+            bands[low] += 1
+    return Distribution(
+        tuple((f"{low}–{low + 10}", count) for low, count in bands.items()),
+        (*grades.items(), (str(_("无得分")), unscored)),
+        sum(bands.values()),
     )
-    counts["unscored"] = Count("pk", filter=Q(score__isnull=True))
-    found = rows.order_by().aggregate(**counts)
-    bands = tuple((f"{low}–{low + 10}", found[f"band_{low}"]) for low in BANDS)
-    grades = tuple((g, found[f"grade_{n}"]) for n, g in enumerate(GRADES))
-    unscored = (str(_("无得分")), found["unscored"])
-    return Distribution(bands, (*grades, unscored), sum(count for _, count in bands))
 
 
 # --- the export -------------------------------------------------------------------------------
@@ -609,14 +634,17 @@ def export(rows: Sequence[Row], items: Sequence[Item], ranked: Ranks, title: str
     put(sheet, 1, 1, title)
     shown = columns(items)
     headers = [column.label for column in shown]
+    headers += ["总分来源", "自评总分"]  # 复核 where the score is the bureau's review total
     if ranked.group is not None:
         headers.append(f"组内排名（{ranked.group.name}）")
     for number, header in enumerate(headers, start=1):
         put(sheet, 2, number, header)
     rate_columns = {n for n, c in enumerate(shown) if c.key in ("execution_rate", "average_rate")}
     score_columns = {n for n, c in enumerate(shown) if c.key == "score" or c.key.startswith("item")}
+    score_columns.add(len(shown) + 1)  # 自评总分
     for line, row in enumerate(rows, start=3):
         values = list(row.values)
+        values += ["复核" if row.is_review else "自评", row.self_score]
         if ranked.group is not None:
             values.append(row.group_rank)
         for number, value in enumerate(values):

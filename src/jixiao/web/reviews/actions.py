@@ -179,10 +179,13 @@ def _refuse_unless_reviewer(actor: Actor, record: SelfEvaluation) -> None:
 
 
 def _locked(actor: Actor, record: SelfEvaluation) -> SelfEvaluation:
-    """``record`` locked for the change, refused unless the actor may review it now."""
-    _refuse_unless_reviewer(actor, record)
+    """``record`` locked for the change, refused unless the actor may review it now (asked on
+    the locked row: an assignment changed meanwhile, which locks the row too, is seen)."""
+    if actor.role != Role.BUREAU_REVIEWER:
+        raise NotFound(_("没有这个页面，或您无权复核"))
     rows = SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
     locked = rows.select_related("department").get(pk=record.pk)
+    _refuse_unless_reviewer(actor, locked)
     if locked.status != Status.SUBMITTED_TO_BUREAU:
         raise Conflict(
             _("当前状态“%(status)s”下不能复核；报送财政局后、审核通过前才能复核")
