@@ -197,6 +197,12 @@ class Actor:
         who see it run; computing again changes no data."""
         return self.role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN)
 
+    def may_load_departments(self) -> bool:
+        """Whether the actor may load many departments' workbooks at once (a zip, a background
+        job, ``web/bulk.py``): the bureau reviewer and the system administrator. Department
+        users never see the page (404)."""
+        return self.role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN)
+
     def workflow_role(self, record: SelfEvaluation) -> str | None:
         """The role in which the actor takes ``record``'s workflow steps: their own, for the
         bureau or within their department; None otherwise (a system administrator, another

@@ -14,6 +14,8 @@ them.
   most the one in hand (each item is recorded done in the transaction of its own work). A
   department-year that cannot be computed (its framework cannot be read) is reported and the
   others go on. A part resumed after an interruption skips the department-years already done.
+- **Bulk load**: a zip of department workbooks, each loaded in a transaction of its own that
+  records it done (``web/bulk.py``); resumed, it skips the workbooks already done.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.pdf import PdfUnavailable, convert_docx_to_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.core.problems import ProblemsFound
+from jixiao.web.bulk import load_zip
 from jixiao.web.downloads import drafted
 from jixiao.web.jobs.models import Job, JobKind
 from jixiao.web.jobs.queue import enqueue
@@ -128,7 +131,13 @@ def recompute_part(job: Job, progress: Progress) -> str:
     return f"已完成：{len(records)} 个部门年度已重新计算"
 
 
+def bulk_load(job: Job, progress: Progress) -> str:
+    """A zip of department workbooks, loaded department by department (``web/bulk.py``)."""
+    return load_zip(job, progress)
+
+
 RUNNERS: dict[str, Runner] = {
+    JobKind.BULK_LOAD: bulk_load,
     JobKind.REPORT_PDF: report_pdf,
     JobKind.RECOMPUTE_ALL: recompute_all,
     JobKind.RECOMPUTE_PART: recompute_part,
