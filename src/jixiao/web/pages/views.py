@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -755,9 +754,9 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if not actor.is_system_admin:
+    if not actor.may_manage_accounts():
         raise Http404("没有这个页面")
-    form = NewUserForm(request.POST or None)
+    form = NewUserForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         try:
             created = create_user(actor, form)
@@ -766,9 +765,11 @@ def users(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已新建用户 %(name)s。") % {"name": created.username})
             return redirect("users")
-    accounts = User.objects.select_related(
-        "membership__department", "membership__division"
-    ).order_by("username")
+    accounts = (
+        actor.managed_accounts()
+        .select_related("membership__department", "membership__division")
+        .order_by("username")
+    )
     return render(
         request,
         "pages/users.html",
@@ -785,13 +786,13 @@ def users(request: HttpRequest) -> HttpResponse:
 def edit_user(request: HttpRequest, user_id: int) -> HttpResponse:
     """Change an account's role and scope, deactivate it, or set a new password."""
     actor = actor_of(request)
-    if not actor.is_system_admin:
+    if not actor.may_manage_accounts():
         raise Http404("没有这个页面")
     admin = actor.signed_in
-    account = User.objects.filter(pk=user_id).first()
+    account = actor.managed_accounts().filter(pk=user_id).first()
     if account is None:
         raise Http404("没有这个用户")
-    form = EditUserForm(account, admin, request.POST or None)
+    form = EditUserForm(account, admin, request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         if change_user(actor, form):
             messages.success(request, _("已修改用户 %(name)s。") % {"name": account.username})
