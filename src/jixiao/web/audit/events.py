@@ -296,8 +296,13 @@ def _account(username: object) -> str:
     return f"用户 {str(username or '')[:150]}"
 
 
-def user_created(admin: User, username: str, after: dict[str, Any]) -> AuditEvent:
-    return record_event(admin, AuditAction.USER_CREATED, _account(username), after=after)
+def user_created(
+    admin: User, username: str, after: dict[str, Any], *, reason: str = ""
+) -> AuditEvent:
+    """An account created (``reason``: the accounts workbook, when created in bulk)."""
+    return record_event(
+        admin, AuditAction.USER_CREATED, _account(username), after=after, reason=reason
+    )
 
 
 def user_changed(

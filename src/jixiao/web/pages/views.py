@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jixiao.adapters.accounts_workbook import template as accounts_template
 from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.adapters.tables import CONTROL_CHARACTERS
@@ -30,6 +32,7 @@ from jixiao.core.monitoring import Warning as MonitoringWarning
 from jixiao.core.problems import Problem
 from jixiao.core.result import Evaluation, NodeResult
 from jixiao.core.rules import has_children
+from jixiao.web.accounts_bulk import create_accounts, place
 from jixiao.web.audit.display import changes_of
 from jixiao.web.audit.events import SIGN_IN_ACTIONS
 from jixiao.web.audit.models import AuditEvent
@@ -57,7 +60,7 @@ from jixiao.web.editing import (
     save_row,
     set_indicator_actual,
 )
-from jixiao.web.errors import Invalid, NotFound, Refused, status_of
+from jixiao.web.errors import Conflict, Invalid, NotFound, Refused, status_of
 from jixiao.web.monitoring import DOWNLOADS as MONITORING_DOWNLOADS
 from jixiao.web.monitoring import (
     MonitoringDownload,
@@ -780,6 +783,52 @@ def users(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def users_bulk(request: HttpRequest) -> HttpResponse:
+    """Accounts from a workbook (``web/accounts_bulk.py``): checked whole, created together.
+    The result — with the generated passwords, and those as a workbook in a data: link — is
+    this one response, never stored nor cached."""
+    actor = actor_of(request)
+    if not actor.is_system_admin:
+        raise Http404("没有这个页面")
+    refusal: Refused | None = None
+    created = None
+    if request.method == "POST":
+        upload = request.FILES.get("accounts")
+        if upload is None:
+            refusal = Invalid(_("请选择账号工作簿（.xlsx）"))
+        else:
+            try:
+                created = create_accounts(actor, upload)
+            except (Invalid, Conflict) as refused:
+                refusal = refused
+    context: dict[str, Any] = {"membership": actor.member, "refusal": refusal}
+    if refusal is not None:
+        context["problems"] = [(place(p), p.code, p.message) for p in refusal.problems]
+    if created is not None:
+        context["created"] = created
+        if created.generated:
+            encoded = base64.b64encode(created.workbook()).decode("ascii")
+            context["download"] = f"data:{XLSX_TYPE};base64,{encoded}"
+    response = render(
+        request, "pages/users_bulk.html", context, status=400 if refusal is not None else 200
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def users_bulk_template(request: HttpRequest) -> HttpResponse:
+    if not actor_of(request).is_system_admin:
+        raise Http404("没有这个页面")
+    response = HttpResponse(accounts_template(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('账号模板.xlsx')}"
+    return response
 
 
 @login_required
