@@ -166,3 +166,14 @@ def test_the_template_is_text_and_the_pages_are_the_system_administrators(
         assert _upload(client, content).status_code == 404, name
     assert not User.objects.filter(username="x.y").exists()
     assert demo.pk
+
+
+@pytest.mark.usefixtures("demo")
+def test_more_than_200_accounts_are_refused_whole() -> None:
+    rows = [(f"user{n}", "", "单位负责人", "gz-commerce", "", "") for n in range(201)]
+    answer = _upload(_client("demo-admin"), _book(rows))
+    assert answer.status_code == 400
+    assert _problems(answer.content.decode()) == [
+        ("账号.xlsx 账号", "一次最多新建 200 个账号，本表有 201 个；请分成几个工作簿")
+    ]
+    assert not User.objects.filter(username__startswith="user").exists()
