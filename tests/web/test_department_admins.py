@@ -26,8 +26,9 @@ def admin(demo: SelfEvaluation) -> User:
     Division.objects.create(department=other, name="办公室")
     user = User.objects.create_user("other-finance", password=PASSWORD)
     Membership.objects.create(user=user, role=Role.FINANCE_REVIEWER, department=other)
-    manager = User.objects.create_user("demo-accounts", password=PASSWORD)
-    Membership.objects.create(user=manager, role=Role.DEPARTMENT_ADMIN, department=demo.department)
+    manager = User.objects.get(username="demo-accounts")  # the demo's account administrator
+    assert manager.membership.role == Role.DEPARTMENT_ADMIN
+    assert manager.membership.department == demo.department
     return manager
 
 
