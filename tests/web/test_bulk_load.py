@@ -16,8 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from jixiao.adapters.workbook import write_workbook
-from jixiao.adapters.zip_batch import ZipLimits, ZipRefused, check_zip
+from jixiao.adapters.zip_batch import ZipLimits, ZipRefused, check_zip, unpack
 from jixiao.core.model import Dataset
+from jixiao.web import bulk
 from jixiao.web.audit.models import AuditEvent
 from jixiao.web.demo import PASSWORD
 from jixiao.web.jobs.models import Job, JobItem, JobKind, JobState
@@ -278,3 +279,43 @@ def test_department_users_get_404_on_the_bureau_pages(three: dict[str, bytes]) -
     assert Job.objects.count() == 1
     assert _client("demo-bureau").get("/jobs/bulk-load/").status_code == 200
     assert _client("demo-admin").get(f"/jobs/{job.pk}/").status_code == 200
+
+
+def test_unpacking_counts_the_real_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "upload.zip"
+    path.write_bytes(_zip({"a.xlsx": b"x" * 100}))
+    target = tmp_path / "a.xlsx"
+    assert unpack(path, "a.xlsx", target, ZipLimits(workbook_bytes=99)) == (
+        "解压后超过 0 MB，不是正常的填报工作簿"
+    )
+    assert unpack(path, "a.xlsx", target, ZipLimits(workbook_bytes=100)) is None
+    assert target.read_bytes() == b"x" * 100
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_department_that_fails_inside_leaves_nothing_and_the_others_go_on(
+    three: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = bulk.store
+
+    def failing(dataset: Dataset, source: str, **options: Any) -> Any:
+        loaded = real(dataset, source, **options)  # its work done, then a failure: rolled back
+        if dataset.department.code == "a1":
+            raise RuntimeError("boom")
+        return loaded
+
+    monkeypatch.setattr(bulk, "store", failing)
+    _upload("demo-bureau", _zip(three))
+    job = Job.objects.get()
+    run(job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    first = job.items.get(key="1")
+    assert (first.name, first.ok, first.error) == (
+        "a.xlsx",
+        False,
+        "内部错误，未载入；请联系系统管理员（详情见工作进程的日志）",
+    )
+    assert not Department.objects.filter(code="a1").exists()
+    assert Department.objects.filter(code="b2").exists()
+    assert job.step == "已完成：新建 1 个、替换 0 个部门年度，2 个未载入"
