@@ -264,7 +264,7 @@ def test_a_resumed_job_skips_the_departments_already_done(three: dict[str, bytes
 def test_department_users_get_404_on_the_bureau_pages(three: dict[str, bytes]) -> None:
     _upload("demo-bureau", _zip(three))
     job = Job.objects.get()
-    for name in ("demo-finance", "demo-leader", "demo-division"):
+    for name in ("demo-finance", "demo-leader", "demo-division", "demo-accounts"):
         client = _client(name)
         assert client.get("/jobs/bulk-load/").status_code == 404, name
         assert (
@@ -275,10 +275,12 @@ def test_department_users_get_404_on_the_bureau_pages(three: dict[str, bytes]) -
         )
         assert client.get(f"/jobs/{job.pk}/").status_code == 404, name
         assert client.get(f"/jobs/{job.pk}/progress/").status_code == 404, name
+        assert client.get(f"/api/jobs/{job.pk}/").status_code == 404, name
         assert "部门.zip" not in client.get("/jobs/").content.decode()
     assert Job.objects.count() == 1
     assert _client("demo-bureau").get("/jobs/bulk-load/").status_code == 200
     assert _client("demo-admin").get(f"/jobs/{job.pk}/").status_code == 200
+    assert _client("demo-bureau").get(f"/api/jobs/{job.pk}/").json()["kind"] == "bulk_load"
 
 
 def test_unpacking_counts_the_real_bytes(tmp_path: Path) -> None:
