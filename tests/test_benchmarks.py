@@ -15,7 +15,13 @@ RUNS = {
     "report_generation.py": ["--departments", "2", "--skip-pdf"],
     "monitoring_months.py": ["--departments", "5", "--repeat", "1"],
     "upload_bombs.py": ["--quick"],
-    "web_load.py": ["--quick"],  # a server of its own on SQLite, on 127.0.0.1
+    "web_load.py": ["--quick"],
+    "bureau_overview.py": [
+        "--departments",
+        "30",
+        "--repeat",
+        "2",
+    ],  # a server of its own on SQLite, on 127.0.0.1
 }
 
 

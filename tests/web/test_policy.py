@@ -215,6 +215,13 @@ def test_the_stored_actions_are_those_earlier_versions_wrote() -> None:
         "登录失败",
         "登录锁定",
         "登录被拒（已锁定）",
+        "新建部门",
+        "修改部门",
+        "新建部门分组",
+        "修改部门分组",
+        "导入部门名册",
+        "指派复核人",
+        "导出部门总览",
     }
     assert [RowAction.ADDED.on("项目"), RowAction.DELETED.on("指标")] == ["新增项目", "删除指标"]
 

@@ -576,7 +576,7 @@ def test_item17_the_https_mode_refuses_to_serve_without_a_proxy() -> None:
         "JIXIAO_HTTPS=1 须在 HTTPS 反向代理之后运行（jixiao 本身只提供 HTTP）："
         "请用 JIXIAO_TRUSTED_PROXY 指明代理的 IP 地址，例如 127.0.0.1"
     )
-    assert waitress_options({}) == {"threads": 8, "ident": "jixiao"}
+    assert waitress_options({}) == {"threads": 4, "ident": "jixiao"}
 
 
 def test_item17_the_api_schema_is_for_signed_in_users_only(client_for) -> None:  # type: ignore[no-untyped-def]

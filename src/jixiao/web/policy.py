@@ -129,6 +129,13 @@ class Actor:
     def is_system_admin(self) -> bool:
         return self.role == Role.SYSTEM_ADMIN
 
+    @property
+    def sees_every_department(self) -> bool:
+        """Whether the actor sees the bureau's overview of every department — their scores,
+        ranks and comparisons: the bureau reviewer only (a department's users never see
+        another department's; the system administrator reads no data)."""
+        return self.role == Role.BUREAU_REVIEWER
+
     # --- accounts --------------------------------------------------------------------------
 
     @property

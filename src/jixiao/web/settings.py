@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "jixiao.web.results",
     "jixiao.web.reviews",
     "jixiao.web.jobs",
+    "jixiao.web.bureau",
     "jixiao.web.pages",
     "jixiao.web.api",
     "rest_framework",

@@ -59,6 +59,14 @@ class AuditAction(StrEnum):
     SIGN_IN_FAILED = "登录失败"
     LOCKED_OUT = "登录锁定"
     REFUSED_WHILE_LOCKED = "登录被拒（已锁定）"
+    # the bureau's organization
+    DEPARTMENT_CREATED = "新建部门"
+    DEPARTMENT_CHANGED = "修改部门"
+    GROUP_CREATED = "新建部门分组"
+    GROUP_CHANGED = "修改部门分组"
+    DEPARTMENTS_IMPORTED = "导入部门名册"
+    REVIEWER_ASSIGNED = "指派复核人"
+    OVERVIEW_EXPORTED = "导出部门总览"
 
 
 class RowAction(StrEnum):
@@ -325,3 +333,49 @@ def sign_in_failed(username: object, attempt: dict[str, Any], *, while_locked: b
 
 def locked_out(username: object, lockout: dict[str, Any]) -> AuditEvent:
     return record_event(None, AuditAction.LOCKED_OUT, _account(username), after=lockout)
+
+
+# --- the bureau's organization ----------------------------------------------------------------
+
+
+def department_saved(
+    admin: User, label: str, *, before: dict[str, Any] | None, after: dict[str, Any]
+) -> AuditEvent:
+    """A department added (``before`` None) or changed: its code, name, parent and groups."""
+    action = AuditAction.DEPARTMENT_CREATED if before is None else AuditAction.DEPARTMENT_CHANGED
+    return record_event(admin, action, f"部门 {label}", before=before, after=after)
+
+
+def group_saved(
+    admin: User, label: str, *, before: dict[str, Any] | None, after: dict[str, Any]
+) -> AuditEvent:
+    action = AuditAction.GROUP_CREATED if before is None else AuditAction.GROUP_CHANGED
+    return record_event(admin, action, f"部门分组 {label}", before=before, after=after)
+
+
+def departments_imported(admin: User, file: str, counts: dict[str, Any]) -> AuditEvent:
+    """A workbook of departments applied: how many added and changed, and the groups made."""
+    return record_event(admin, AuditAction.DEPARTMENTS_IMPORTED, f"部门名册 {file}", after=counts)
+
+
+def reviewer_assigned(
+    admin: User, record: SelfEvaluation, *, before: str, after: str, reason: str
+) -> AuditEvent:
+    """The bureau reviewer who may re-score or accept ``record`` named (or the naming
+    withdrawn: ``after`` empty)."""
+    return record_event(
+        admin,
+        AuditAction.REVIEWER_ASSIGNED,
+        str(record),
+        evaluation=record,
+        before={"复核人": before},
+        after={"复核人": after},
+        reason=reason,
+    )
+
+
+def overview_exported(actor: User, count: int, chosen: str) -> AuditEvent:
+    """The bureau's overview of every department exported (``chosen``: its filter in words)."""
+    return record_event(
+        actor, AuditAction.OVERVIEW_EXPORTED, f"{count} 个部门年度", after={"筛选条件": chosen}
+    )

@@ -1,5 +1,11 @@
 """Departments, their divisions, each department-year's self-evaluation, and who may do what.
 
+The finance bureau's organization: a department is a first-level unit (一级单位) or, with a
+``parent``, one of its subordinate units (下属单位) — one level deep; departments belong to any
+number of department groups (:class:`DepartmentGroup`), each a 批次 (review group) or an 归口
+(portfolio); a :class:`ReviewerAssignment` names the bureau reviewer who may later re-score or
+accept a department-year (every bureau reviewer reads every department).
+
 A user's :class:`Membership` gives a role and a scope: a division filler (处室填报人) works in one
 division of one department; a finance reviewer (财务审核人) and a unit leader (单位负责人) in one
 department; a finance-bureau reviewer (财政局审核人) reads every department; a system
@@ -14,13 +20,56 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class GroupKind(models.TextChoices):
+    REVIEW_GROUP = "review_group", _("批次")
+    PORTFOLIO = "portfolio", _("归口")
+
+
+class DepartmentGroup(models.Model):
+    """Departments reviewed or ranked together: a 批次 (review group) or an 归口 (portfolio)."""
+
+    kind = models.CharField("分组类别", max_length=32, choices=GroupKind.choices)
+    name = models.CharField("分组名称", max_length=100)
+
+    class Meta:
+        verbose_name = "部门分组"
+        verbose_name_plural = "部门分组"
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="unique_group_name_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.name}"
+
+
 class Department(models.Model):
     code = models.CharField("部门编码", max_length=64, unique=True)
     name = models.CharField("部门名称", max_length=200)
+    parent = models.ForeignKey(  # a subordinate unit's first-level unit; one level deep
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subordinates",
+        verbose_name="上级单位",
+    )
+    groups = models.ManyToManyField(
+        DepartmentGroup, blank=True, related_name="departments", verbose_name="所属分组"
+    )
+    # Stamped at every save; a change of its groups saves it too (organizations.manage,
+    # organizations.roster): the bureau's ranks are kept under the latest stamp.
+    changed_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "部门"
         verbose_name_plural = "部门"
+        constraints = [
+            models.CheckConstraint(
+                name="department_not_its_own_parent",
+                condition=~models.Q(parent=models.F("id")),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -171,3 +220,32 @@ class DivisionSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation} {self.division.name}"
+
+
+class ReviewerAssignment(models.Model):
+    """The bureau reviewer who may re-score or accept a department-year (复核, 审核通过 — a
+    later version acts on it); every bureau reviewer reads every department all the same."""
+
+    evaluation = models.OneToOneField(
+        SelfEvaluation,
+        on_delete=models.CASCADE,
+        related_name="assignment",
+        verbose_name="年度绩效自评",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
+        verbose_name="复核人",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="指派人"
+    )
+    at = models.DateTimeField("指派时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "复核指派"
+        verbose_name_plural = "复核指派"
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} {self.reviewer}"

@@ -105,6 +105,8 @@ CSRF_PLACEHOLDER = "csrf-" + salted_hmac("jixiao.csrf-placeholder", "").hexdiges
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
+    if actor.sees_every_department:  # the bureau reviewer lands on the overview
+        return redirect("bureau")
     evaluations = list(actor.visible_evaluations().order_by("department__name", "-fiscal_year"))
     if len(evaluations) == 1:
         return redirect("dashboard", pk=evaluations[0].pk)

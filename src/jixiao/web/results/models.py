@@ -36,6 +36,16 @@ class StoredResult(models.Model):
     total = models.DecimalField("总分", max_digits=8, decimal_places=2, null=True, blank=True)
     grade = models.TextField("等级", blank=True)
     errors = models.PositiveIntegerField("未解决的错误数")
+    # The figures the bureau's overview sorts and filters on, from the same computation (the
+    # core's execution report and December's monitoring): ratios to 6 places (0.0001%), None
+    # where the core has none (no budget, no monthly spending, no data set).
+    execution_rate = models.DecimalField(
+        "预算执行率", max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    average_execution_rate = models.DecimalField(
+        "年度平均执行率", max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    warnings = models.PositiveIntegerField("年末监控预警数", null=True, blank=True)
     content = models.JSONField("评价结果")
     computed_at = models.DateTimeField("计算时间")
     revision = models.BigIntegerField("计算编号")  # a new random number at every computation

@@ -130,6 +130,7 @@ def refresh(
         "content": _content(computed),
         "computed_at": timezone.now(),
         "revision": revision,
+        **_figures(computed),
     }
     if row is None:
         row = StoredResult.objects.create(
@@ -145,6 +146,29 @@ def refresh(
     _store_months(row.pk, computed, previous)
     _remember(record, _version_of(row), computed, nodes)
     return computed
+
+
+def _figures(computed: Computed) -> dict[str, Any]:
+    """The figures the bureau's overview sorts and filters on, as the core computed them: the
+    execution rate and the annual average execution rate (ratios, to 6 places) and the number
+    of warnings in December's monitoring report (None where there is none)."""
+    from jixiao.core.money import round_half_up
+
+    evaluation = computed.assessed.evaluation
+    execution = None if evaluation is None else evaluation.execution
+    rate = None if execution is None else execution.overall.rate
+    average = (
+        None
+        if execution is None or execution.annual_average is None
+        else execution.annual_average.rate
+    )
+    december = computed.months.get(12)
+    monthly = None if december is None else december.monthly
+    return {
+        "execution_rate": None if rate is None else round_half_up(rate, 6),
+        "average_execution_rate": None if average is None else round_half_up(average, 6),
+        "warnings": None if monthly is None else len(monthly.report.warnings),
+    }
 
 
 @dataclass(frozen=True)

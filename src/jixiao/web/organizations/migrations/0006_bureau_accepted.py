@@ -15,7 +15,7 @@ STATUSES = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organizations", "0004_usernames_unique_regardless_of_case"),
+        ("organizations", "0005_department_groups_parents_assignments"),
     ]
 
     operations = [

@@ -1,0 +1,14 @@
+"""The bureau's pages, under /bureau/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from jixiao.web.bureau import views
+
+urlpatterns = [
+    path("", views.home, name="bureau"),
+    path("export/", views.export, name="bureau_export"),
+    path("items/", views.items, name="bureau_items"),
+    path("departments/<str:code>/", views.department, name="bureau_department"),
+]
