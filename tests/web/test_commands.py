@@ -31,7 +31,7 @@ def test_demo_then_audit_verify_then_tamper(tmp_path: Path) -> None:
     assert loaded.stdout.splitlines() == [
         f"已载入 广州市商务局 2023 年度（53 个项目）→ {tmp_path / 'jixiao.sqlite3'}",
         "演示账号（密码均为 jixiao-demo）：demo-division、demo-division2、demo-finance、"
-        "demo-leader、demo-bureau、demo-admin",
+        "demo-leader、demo-bureau、demo-admin、demo-accounts",
     ]
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
     verified = run(tmp_path, "audit", "verify")

@@ -30,6 +30,7 @@ def test_demo_accounts_and_scopes() -> None:
         "demo-leader": (Role.UNIT_LEADER, department, None),
         "demo-bureau": (Role.BUREAU_REVIEWER, None, None),
         "demo-admin": (Role.SYSTEM_ADMIN, None, None),
+        "demo-accounts": (Role.DEPARTMENT_ADMIN, department, None),
     }
     for username, *_ in ACCOUNTS:
         assert authenticate(username=username, password=PASSWORD) is not None

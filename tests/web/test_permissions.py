@@ -140,6 +140,8 @@ def test_every_named_url_is_in_the_matrix() -> None:
         "audit",
         "audit_export",
         "users",
+        "users_bulk",
+        "users_bulk_template",
         "edit_user",
         "monitoring",
         "monitoring_month",

@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 
 from jixiao.web.audit.models import AuditEvent
+from jixiao.web.demo import ACCOUNTS
 from jixiao.web.organizations.models import Division, Membership, Role, SelfEvaluation
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_bad_input_is_refused_at_each_field(client_for, demo: SelfEvaluation) ->
     assert '<div class="field-error" id="error-username">该用户名已存在</div>' in page
     assert 'id="error-password"' in page
     assert '<div class="field-error" id="error-division">处室不属于所选部门</div>' in page
-    assert Membership.objects.count() == 6
+    assert Membership.objects.count() == len(ACCOUNTS)
 
 
 def test_a_new_division_filler(client_for, demo: SelfEvaluation) -> None:  # type: ignore[no-untyped-def]

@@ -137,7 +137,7 @@ def _check_container(handle: BinaryIO, limits: WorkbookLimits) -> None:
         )
     if not start.startswith(b"PK"):
         raise zipfile.BadZipFile
-    if _directory_size(handle) > max(DIRECTORY_BYTES, limits.entries * 100):
+    if directory_size(handle) > max(DIRECTORY_BYTES, limits.entries * 100):
         raise _too_many_entries(limits)
 
 
@@ -147,7 +147,7 @@ def _too_many_entries(limits: WorkbookLimits) -> _Refused:
     )
 
 
-def _directory_size(handle: BinaryIO) -> int:
+def directory_size(handle: BinaryIO) -> int:
     """The size of the zip's central directory, from its end record (zip64 too)."""
     size = handle.seek(0, 2)
     handle.seek(max(0, size - 22 - 65_535))

@@ -22,6 +22,7 @@ ACCOUNTS = (  # username, role, division (for division fillers)
     ("demo-leader", Role.UNIT_LEADER, None),
     ("demo-bureau", Role.BUREAU_REVIEWER, None),
     ("demo-admin", Role.SYSTEM_ADMIN, None),
+    ("demo-accounts", Role.DEPARTMENT_ADMIN, None),  # the department's account administrator
 )
 
 
@@ -47,7 +48,12 @@ def load_demo(dataset: Dataset, source: str) -> SelfEvaluation:
         user.is_staff = role is Role.SYSTEM_ADMIN
         user.is_active = True
         user.save()
-        in_department = role in (Role.DIVISION_FILLER, Role.FINANCE_REVIEWER, Role.UNIT_LEADER)
+        in_department = role in (
+            Role.DIVISION_FILLER,
+            Role.FINANCE_REVIEWER,
+            Role.UNIT_LEADER,
+            Role.DEPARTMENT_ADMIN,
+        )
         Membership.objects.update_or_create(
             user=user,
             defaults={

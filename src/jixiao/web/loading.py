@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from jixiao.adapters.dataset_files import MANIFEST, read_dataset_folder
@@ -24,7 +25,7 @@ from jixiao.core.problems import Problem, SourceLocation, errors_in
 from jixiao.web.audit import events
 from jixiao.web.audit.events import AuditAction
 from jixiao.web.changes import ChangePlan, apply_changes
-from jixiao.web.organizations.models import SelfEvaluation
+from jixiao.web.organizations.models import SelfEvaluation, Status
 from jixiao.web.records.mapping import save_dataset
 from jixiao.web.results.store import refresh
 
@@ -109,10 +110,18 @@ def store(
     replace: bool,
     framework: str = DEFAULT_FRAMEWORK,
     audit_creation: bool = True,
+    actor: User | None = None,
+    reason: str = "",
+    not_replaced: str = "",
+    drafting_only: bool = False,
 ) -> Loaded:
     """Store a data set read without errors from ``source``: a new department-year, or, with
     ``replace``, the changes to the one already stored. (``audit_creation`` false: the caller
-    records the creation in its own words, as the demo does.)"""
+    records the creation in its own words, as the demo does.)
+
+    The web's bulk load (``web/bulk.py``) names its ``actor`` and ``reason``, says why a year
+    already stored is not replaced (``not_replaced``) and replaces only a year still 填报中
+    (``drafting_only``), checked under the year's lock."""
     with transaction.atomic():
         existing = (
             SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
@@ -125,20 +134,28 @@ def store(
             if not audit_creation:
                 return Loaded(Path(source), Outcome.CREATED, dataset, evaluation)
             counts = {"项目": len(dataset.projects), "指标": len(dataset.indicators)}
-            events.dataset_loaded(evaluation, counts, f"jixiao load {source}")
+            events.dataset_loaded(
+                evaluation, counts, reason or f"jixiao load {source}", actor=actor
+            )
             return Loaded(Path(source), Outcome.CREATED, dataset, evaluation)
         if not replace:
-            reason = (
+            refusal = not_replaced or (
                 f"{existing} 已在数据库中；要以此更新它，请加 --replace"
                 "（只改变不同之处，已提交处室的数据不动）"
             )
-            return Loaded(Path(source), Outcome.REFUSED, dataset, existing, reason=reason)
+            return Loaded(Path(source), Outcome.REFUSED, dataset, existing, reason=refusal)
+        if drafting_only and existing.status != Status.DRAFTING:
+            refusal = (
+                f"{existing} 已在数据库中，状态为“{existing.get_status_display()}”，"
+                "不在填报中，不能替换"
+            )
+            return Loaded(Path(source), Outcome.REFUSED, dataset, existing, reason=refusal)
         applied = apply_changes(
-            None,
+            actor,
             existing,
             dataset,
             expected=None,
-            reason=f"jixiao load --replace {source}",
+            reason=reason or f"jixiao load --replace {source}",
             action=AuditAction.DATASET_UPDATED,
         )
     outcome = Outcome.UNCHANGED if applied.plan.is_empty() else Outcome.CHANGED

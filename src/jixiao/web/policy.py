@@ -15,7 +15,12 @@ built once per request (:func:`actor_of`). The roles:
   :func:`may_review` says so (the reviewer assigned to the department-year, or any when no one
   is), re-scores a submitted self-evaluation (复核) and accepts it;
 - the **system administrator** manages users, reads no data set, and reads the audit events of
-  no self-evaluation (user administration, sign-ins).
+  no self-evaluation (user administration, sign-ins);
+- a **department's account administrator** manages the accounts of their department only —
+  creates, deactivates, reactivates and resets the password of its division fillers, finance
+  reviewers and unit leaders (:meth:`Actor.managed_accounts`, :meth:`Actor.may_grant`) — and
+  reads no data set; they never touch another department's account, their own, another account
+  administrator's, nor grant a bureau, system or account-administrator role (decision 0028).
 
 Anything outside a scope is answered as if it did not exist (404), so that nothing leaks, not
 even whether it exists. The department's documents (report, score table, workbook, monitoring
@@ -139,6 +144,42 @@ class Actor:
         another department's; the system administrator reads no data)."""
         return self.role == Role.BUREAU_REVIEWER
 
+    # --- accounts --------------------------------------------------------------------------
+
+    @property
+    def managed_department_id(self) -> int | None:
+        """The department whose accounts a department's account administrator manages."""
+        if self.member is not None and self.member.role == Role.DEPARTMENT_ADMIN:
+            return self.member.department_id
+        return None
+
+    def may_manage_accounts(self) -> bool:
+        """Whether the actor sees user administration: the system administrator, and a
+        department's account administrator (for their department's accounts only)."""
+        return self.is_system_admin or self.managed_department_id is not None
+
+    def managed_accounts(self) -> QuerySet[User]:
+        """The accounts the actor may change: every account for the system administrator; for
+        a department's account administrator, their department's division fillers, finance
+        reviewers and unit leaders; none for anyone else."""
+        if self.is_system_admin:
+            return User.objects.all()
+        department = self.managed_department_id
+        if department is None:
+            return User.objects.none()
+        return User.objects.filter(
+            membership__department_id=department, membership__role__in=DEPARTMENT_ROLES
+        )
+
+    def may_grant(self, role: str, department_id: int | None) -> bool:
+        """Whether the actor may give an account ``role`` in the department ``department_id``:
+        the system administrator any; a department's account administrator only a department
+        role in their own department."""
+        if self.is_system_admin:
+            return True
+        own = self.managed_department_id
+        return own is not None and role in DEPARTMENT_ROLES and department_id == own
+
     # --- self-evaluations ----------------------------------------------------------------
 
     def visible_evaluations(self) -> QuerySet[SelfEvaluation]:
@@ -217,6 +258,12 @@ class Actor:
         """Whether the actor reads the bureau's summary of a year (every department's score,
         grade and rank; ``jixiao.web.summary``): the bureau reviewer only."""
         return self.role == Role.BUREAU_REVIEWER
+
+    def may_load_departments(self) -> bool:
+        """Whether the actor may load many departments' workbooks at once (a zip, a background
+        job, ``web/bulk.py``): the bureau reviewer and the system administrator. Department
+        users never see the page (404)."""
+        return self.role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN)
 
     def workflow_role(self, record: SelfEvaluation) -> str | None:
         """The role in which the actor takes ``record``'s workflow steps: their own, for the

@@ -1,4 +1,6 @@
-"""User administration by the system administrator: accounts with their role and scope."""
+"""User administration: accounts with their role and scope, by the system administrator (every
+account) and by a department's account administrator (their department's accounts only, the
+department's roles only — ``Actor.managed_accounts``, ``Actor.may_grant``; decision 0028)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from jixiao.web.audit import events
 from jixiao.web.audit.services import in_record_language
-from jixiao.web.errors import Conflict
+from jixiao.web.errors import Conflict, NotFound
 from jixiao.web.organizations.models import Department, Division, Membership, Role
-from jixiao.web.policy import Who, as_actor, membership, user_of
+from jixiao.web.policy import DEPARTMENT_ROLES, Actor, Who, as_actor, membership, user_of
 
 
 class UsernameTaken(Conflict):
@@ -46,7 +48,9 @@ def is_system_admin(who: Who) -> bool:
 
 
 class ScopeForm(forms.Form):
-    """A role and the department or division it is limited to."""
+    """A role and the department or division it is limited to. For a department's account
+    administrator (``actor``), only the department's roles, their department and its
+    divisions are offered, and anything else is refused at its field."""
 
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     department = forms.ModelChoiceField(
@@ -56,9 +60,33 @@ class ScopeForm(forms.Form):
         label=_("处室"), queryset=Division.objects.all(), required=False
     )
 
+    def limit_to(self, actor: Actor | None) -> None:
+        """Offer only what ``actor`` may grant (nothing changes for the system administrator)."""
+        self.actor = actor
+        own = actor.managed_department_id if actor is not None else None
+        if actor is None or actor.is_system_admin or own is None:
+            return
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = [(r.value, r.label) for r in Role if r in DEPARTMENT_ROLES]
+        department = self.fields["department"]
+        assert isinstance(department, forms.ModelChoiceField)
+        department.queryset = Department.objects.filter(pk=own)
+        department.required = True
+        division = self.fields["division"]
+        assert isinstance(division, forms.ModelChoiceField)
+        division.queryset = Division.objects.filter(department_id=own)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         role, department, division = data.get("role"), data.get("department"), data.get("division")
+        actor = getattr(self, "actor", None)
+        if (
+            actor is not None
+            and role is not None
+            and not actor.may_grant(role, department.pk if department is not None else None)
+        ):
+            self.add_error("role", _("您只能在本部门内设置处室填报人、财务审核人或单位负责人"))
         if role == Role.DIVISION_FILLER and division is None:
             self.add_error("division", _("处室填报人须指定处室"))
         if role in (Role.DIVISION_FILLER, Role.FINANCE_REVIEWER, Role.UNIT_LEADER) and (
@@ -83,6 +111,10 @@ class NewUserForm(ScopeForm):
     )
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
     field_order = ["username", "password", "role", "department", "division"]
+
+    def __init__(self, *args: Any, actor: Actor | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_to(actor)
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
@@ -110,7 +142,9 @@ class EditUserForm(ScopeForm):
         help_text=_("留空则不修改密码"),
     )
 
-    def __init__(self, account: User, admin: User, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, account: User, admin: User, *args: Any, actor: Actor | None = None, **kwargs: Any
+    ) -> None:
         scope = membership(account)
         kwargs.setdefault(
             "initial",
@@ -124,6 +158,7 @@ class EditUserForm(ScopeForm):
         super().__init__(*args, **kwargs)
         self.account = account
         self.admin = admin
+        self.limit_to(actor)
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data.get("password") or ""
@@ -153,9 +188,21 @@ def _scope_of(user: User) -> dict[str, Any]:
         }
 
 
+def _check_grant(who: Who, data: dict[str, Any], account: User | None = None) -> None:
+    """Refuse (404, as for anything outside a scope) what ``who`` may not do: change an account
+    they do not manage, or grant a role outside their reach (``Actor.may_grant``)."""
+    actor = as_actor(who)
+    department = data.get("department")
+    if account is not None and not actor.managed_accounts().filter(pk=account.pk).exists():
+        raise NotFound(str(_("没有这个用户，或您无权管理")))
+    if not actor.may_grant(data["role"], department.pk if department is not None else None):
+        raise NotFound(str(_("没有这个用户，或您无权管理")))
+
+
 @transaction.atomic
 def create_user(who: Who, form: NewUserForm) -> User:
     data = form.cleaned_data
+    _check_grant(who, data)
     try:
         with transaction.atomic():
             user = User.objects.create_user(data["username"], password=data["password"])
@@ -176,6 +223,7 @@ def change_user(who: Who, form: EditUserForm) -> bool:
     """Apply the form; whether anything changed. A new password is recorded as changed, never
     its value."""
     account, data = form.account, form.cleaned_data
+    _check_grant(who, data, account)
     before = _scope_of(account)
     account.is_active = data["is_active"]
     if data["password"]:

@@ -146,11 +146,17 @@ def row_deleted(
 
 
 def dataset_loaded(
-    record: SelfEvaluation, counts: dict[str, int], reason: str, *, demo: bool = False
+    record: SelfEvaluation,
+    counts: dict[str, int],
+    reason: str,
+    *,
+    demo: bool = False,
+    actor: User | None = None,
 ) -> AuditEvent:
-    """A data set stored for a new department-year (``jixiao load``, or the demo)."""
+    """A data set stored for a new department-year (``jixiao load``, the demo, or the bureau's
+    zip of workbooks — then ``actor`` is who uploaded it)."""
     action = AuditAction.DEMO_LOADED if demo else AuditAction.DATASET_LOADED
-    return record_event(None, action, str(record), evaluation=record, after=counts, reason=reason)
+    return record_event(actor, action, str(record), evaluation=record, after=counts, reason=reason)
 
 
 def changes_applied(
@@ -298,8 +304,13 @@ def _account(username: object) -> str:
     return f"用户 {str(username or '')[:150]}"
 
 
-def user_created(admin: User, username: str, after: dict[str, Any]) -> AuditEvent:
-    return record_event(admin, AuditAction.USER_CREATED, _account(username), after=after)
+def user_created(
+    admin: User, username: str, after: dict[str, Any], *, reason: str = ""
+) -> AuditEvent:
+    """An account created (``reason``: the accounts workbook, when created in bulk)."""
+    return record_event(
+        admin, AuditAction.USER_CREATED, _account(username), after=after, reason=reason
+    )
 
 
 def user_changed(

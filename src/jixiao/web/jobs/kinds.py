@@ -16,6 +16,8 @@ them.
   others go on. A part resumed after an interruption skips the department-years already done.
 - The bureau's **summary report** (Word) of a year (``jixiao.web.summary``): read the figures,
   write the document, keep the file — three steps.
+- **Bulk load**: a zip of department workbooks, each loaded in a transaction of its own that
+  records it done (``web/bulk.py``); resumed, it skips the workbooks already done.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.pdf import PdfUnavailable, convert_docx_to_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.core.problems import ProblemsFound
+from jixiao.web.bulk import load_zip
 from jixiao.web.downloads import drafted
 from jixiao.web.jobs.models import Job, JobKind
 from jixiao.web.jobs.queue import enqueue
@@ -159,7 +162,13 @@ def summary_docx(job: Job, progress: Progress) -> str:
     return f"已生成，可以下载（{summary.departments} 个部门）"
 
 
+def bulk_load(job: Job, progress: Progress) -> str:
+    """A zip of department workbooks, loaded department by department (``web/bulk.py``)."""
+    return load_zip(job, progress)
+
+
 RUNNERS: dict[str, Runner] = {
+    JobKind.BULK_LOAD: bulk_load,
     JobKind.REPORT_PDF: report_pdf,
     JobKind.RECOMPUTE_ALL: recompute_all,
     JobKind.RECOMPUTE_PART: recompute_part,

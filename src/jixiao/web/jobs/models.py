@@ -15,6 +15,7 @@ class JobKind(models.TextChoices):
     RECOMPUTE_ALL = "recompute_all", _("重新计算全部评价结果")
     RECOMPUTE_PART = "recompute_part", _("重新计算评价结果（一批）")  # a part of RECOMPUTE_ALL
     SUMMARY_DOCX = "summary_docx", _("汇总分析报告（Word）")  # the bureau's, of a year
+    BULK_LOAD = "bulk_load", _("批量载入部门工作簿")  # a zip of workbooks (web/bulk.py)
 
 
 class JobState(models.TextChoices):
@@ -70,6 +71,11 @@ class Job(models.Model):
     file = models.CharField(  # a name under settings.JIXIAO_JOBS_FOLDER, never a public path
         "文件", max_length=FILE_NAME_LENGTH, blank=True
     )
+    # What a bulk load reads: the zip under settings.JIXIAO_JOBS_FOLDER, its name as uploaded,
+    # and whether a department-year already stored (and still 填报中) is replaced.
+    upload = models.CharField("上传文件", max_length=FILE_NAME_LENGTH, blank=True)
+    upload_name = models.CharField("上传文件名", max_length=FILE_NAME_LENGTH, blank=True)
+    replace = models.BooleanField("替换已有数据", default=False)
     attempts = models.PositiveSmallIntegerField("运行次数", default=0)
     worker = models.CharField("工作进程", max_length=200, blank=True)  # host:pid while running
     created_at = models.DateTimeField("提交时间", auto_now_add=True)

@@ -336,17 +336,20 @@ def beat(worker: str) -> None:
 
 def sweep_files(now: Any = None) -> int:
     """Delete the files of jobs finished more than ``JIXIAO_JOB_FILE_DAYS`` days ago (their
-    pages then say the file is gone: ask again), and files no job names (left by a worker
+    pages then say the file is gone: ask again) — a bulk load's uploaded zip too —, and files
+    no job names (left by a worker
     killed while saving). Answers how many files were deleted."""
     now = now or timezone.now()
     folder = Path(settings.JIXIAO_JOBS_FOLDER)
     if not folder.is_dir():
         return 0
     cutoff = now - timedelta(days=settings.JIXIAO_JOB_FILE_DAYS)
-    old = Job.objects.filter(finished_at__lt=cutoff).exclude(file="")
-    expired = set(old.values_list("file", flat=True))
-    old.update(file="")
+    old = Job.objects.filter(finished_at__lt=cutoff)
+    expired = set(old.exclude(file="").values_list("file", flat=True))
+    expired |= set(old.exclude(upload="").values_list("upload", flat=True))
+    old.exclude(file="", upload="").update(file="", upload="")
     named = set(Job.objects.exclude(file="").values_list("file", flat=True))
+    named |= set(Job.objects.exclude(upload="").values_list("upload", flat=True))
     deleted = 0
     for path in folder.iterdir():
         orphan = path.name not in named and path.stat().st_mtime < now.timestamp() - 3600

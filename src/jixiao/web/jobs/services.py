@@ -32,7 +32,16 @@ from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.policy import Actor, Who, as_actor, user_of
 
 
-def _queued(who: Who | None, kind: str, record: SelfEvaluation | None = None) -> Job:
+def _queued(
+    who: Who | None,
+    kind: str,
+    record: SelfEvaluation | None = None,
+    *,
+    recorded: dict[str, object] | None = None,
+    **fields: object,
+) -> Job:
+    """Queue a job of ``kind`` (with ``fields`` of its own) and record its audit event, whose
+    ``after`` adds ``recorded`` to the job's number."""
     user = user_of(who) if who is not None else None
     with transaction.atomic():
         job = Job.objects.create(
@@ -41,11 +50,12 @@ def _queued(who: Who | None, kind: str, record: SelfEvaluation | None = None) ->
             evaluation=record,
             state=JobState.QUEUED,
             step="排队中，等待工作进程",
+            **fields,
         )
         enqueue(job)
         with in_record_language():
             what = f"{job.get_kind_display()} #{job.pk}"
-        events.job_requested(user, what, record=record, after={"任务": job.pk})
+        events.job_requested(user, what, record=record, after={"任务": job.pk, **(recorded or {})})
     return job
 
 
@@ -69,6 +79,26 @@ def queue_recompute_all(who: Who | None) -> Job:
     return _queued(who, JobKind.RECOMPUTE_ALL)
 
 
+def queue_bulk_load(
+    who: Who, upload: str, upload_name: str, *, replace: bool, workbooks: int
+) -> Job:
+    """The bulk load of the zip kept as ``upload`` (checked and access asked by the caller,
+    ``web/bulk.py``), with the upload's audit event."""
+    recorded = {
+        "压缩包": upload_name,
+        "工作簿": workbooks,
+        "替换已有数据": "是" if replace else "否",
+    }
+    return _queued(
+        who,
+        JobKind.BULK_LOAD,
+        recorded=recorded,
+        upload=upload,
+        upload_name=upload_name,
+        replace=replace,
+    )
+
+
 def may_see(actor: Actor, job: Job) -> bool:
     """Whether ``actor`` sees ``job`` (see the module's docstring)."""
     if actor.user is None:
@@ -79,6 +109,8 @@ def may_see(actor: Actor, job: Job) -> bool:
         return job.evaluation is not None and actor.may_download(job.evaluation)
     if job.kind == JobKind.SUMMARY_DOCX:
         return actor.may_read_summary()
+    if job.kind == JobKind.BULK_LOAD:
+        return actor.may_load_departments()
     return actor.may_recompute_all()
 
 
@@ -95,6 +127,8 @@ def visible_jobs(who: Who, limit: int) -> list[Job]:
         maybe |= Q(kind=JobKind.RECOMPUTE_ALL)
     if actor.may_read_summary():
         maybe |= Q(kind=JobKind.SUMMARY_DOCX)
+    if actor.may_load_departments():
+        maybe |= Q(kind=JobKind.BULK_LOAD)
     jobs = Job.objects.filter(maybe, parent__isnull=True).select_related(
         "evaluation__department", "requested_by"
     )

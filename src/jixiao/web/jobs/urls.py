@@ -7,6 +7,7 @@ from jixiao.web.jobs import views
 urlpatterns = [
     path("", views.jobs, name="jobs"),
     path("recompute-all/", views.recompute_all, name="recompute_all"),
+    path("bulk-load/", views.bulk_load, name="bulk_load"),
     path("<int:pk>/", views.job, name="job"),
     path("<int:pk>/progress/", views.progress, name="job_progress"),
     path("<int:pk>/file/", views.job_file, name="job_file"),

@@ -13,9 +13,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jixiao.web.bulk import receive_zip
 from jixiao.web.downloads import record_download
+from jixiao.web.errors import Invalid, NotFound
 from jixiao.web.jobs.models import Job, JobKind, JobState
 from jixiao.web.jobs.services import (
     file_or_404,
@@ -44,6 +47,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
         {
             "jobs": visible_jobs(actor, LISTED),
             "may_recompute": actor.may_recompute_all(),
+            "may_load": actor.may_load_departments(),
             "membership": actor.member,
         },
     )
@@ -104,3 +108,30 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def recompute_all(request: HttpRequest) -> HttpResponse:
     return redirect("job", pk=request_recompute_all(actor_of(request)).pk)
+
+
+@login_required
+def bulk_load(request: HttpRequest) -> HttpResponse:
+    """The bureau's page for a zip of department workbooks: checked at once, loaded by a
+    background job whose page shows each department's result (``web/bulk.py``)."""
+    actor = actor_of(request)
+    if not actor.may_load_departments():
+        raise NotFound("没有这个页面，或您无权查看")
+    refusal: Invalid | None = None
+    if request.method == "POST":
+        upload = request.FILES.get("workbooks")
+        if upload is None:
+            refusal = Invalid(_("请选择 .zip 压缩包"))
+        else:
+            try:
+                job = receive_zip(actor, upload, replace=request.POST.get("replace") == "on")
+            except Invalid as refused:
+                refusal = refused
+            else:
+                return redirect("job", pk=job.pk)
+    return render(
+        request,
+        "jobs/bulk_load.html",
+        {"refusal": refusal, "membership": actor.member},
+        status=400 if refusal else 200,
+    )

@@ -9,7 +9,8 @@ accept a department-year (every bureau reviewer reads every department).
 A user's :class:`Membership` gives a role and a scope: a division filler (处室填报人) works in one
 division of one department; a finance reviewer (财务审核人) and a unit leader (单位负责人) in one
 department; a finance-bureau reviewer (财政局审核人) reads every department; a system
-administrator manages users.
+administrator manages users; a department's account administrator (部门账号管理员) manages that
+department's accounts only and reads no data.
 """
 
 from __future__ import annotations
@@ -132,6 +133,9 @@ class Role(models.TextChoices):
     UNIT_LEADER = "unit_leader", _("单位负责人")
     BUREAU_REVIEWER = "bureau_reviewer", _("财政局审核人")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    # Manages the accounts of one department only (decision 0028): creates its division
+    # fillers, finance reviewers and unit leaders, deactivates them, resets their passwords.
+    DEPARTMENT_ADMIN = "department_admin", _("部门账号管理员")
 
 
 class Membership(models.Model):
@@ -152,7 +156,14 @@ class Membership(models.Model):
             ),
             models.CheckConstraint(
                 name="department_roles_have_a_department",
-                condition=~models.Q(role__in=["division_filler", "finance_reviewer", "unit_leader"])
+                condition=~models.Q(
+                    role__in=[
+                        "division_filler",
+                        "finance_reviewer",
+                        "unit_leader",
+                        "department_admin",
+                    ]
+                )
                 | models.Q(department__isnull=False),
             ),
         ]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jixiao.adapters.accounts_workbook import template as accounts_template
 from jixiao.adapters.report.charts import NoChineseFont
 from jixiao.adapters.report.pdf import PdfUnavailable
 from jixiao.adapters.tables import CONTROL_CHARACTERS
@@ -31,6 +32,7 @@ from jixiao.core.monitoring import Warning as MonitoringWarning
 from jixiao.core.problems import Problem
 from jixiao.core.result import Evaluation, NodeResult
 from jixiao.core.rules import has_children
+from jixiao.web.accounts_bulk import create_accounts, place
 from jixiao.web.audit.display import changes_of
 from jixiao.web.audit.events import SIGN_IN_ACTIONS
 from jixiao.web.audit.models import AuditEvent
@@ -58,7 +60,7 @@ from jixiao.web.editing import (
     save_row,
     set_indicator_actual,
 )
-from jixiao.web.errors import Invalid, NotFound, Refused, status_of
+from jixiao.web.errors import Conflict, Invalid, NotFound, Refused, status_of
 from jixiao.web.monitoring import DOWNLOADS as MONITORING_DOWNLOADS
 from jixiao.web.monitoring import (
     MonitoringDownload,
@@ -757,9 +759,9 @@ def confirm_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if not actor.is_system_admin:
+    if not actor.may_manage_accounts():
         raise Http404("没有这个页面")
-    form = NewUserForm(request.POST or None)
+    form = NewUserForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         try:
             created = create_user(actor, form)
@@ -768,9 +770,11 @@ def users(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已新建用户 %(name)s。") % {"name": created.username})
             return redirect("users")
-    accounts = User.objects.select_related(
-        "membership__department", "membership__division"
-    ).order_by("username")
+    accounts = (
+        actor.managed_accounts()
+        .select_related("membership__department", "membership__division")
+        .order_by("username")
+    )
     return render(
         request,
         "pages/users.html",
@@ -783,17 +787,63 @@ def users(request: HttpRequest) -> HttpResponse:
     )
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def users_bulk(request: HttpRequest) -> HttpResponse:
+    """Accounts from a workbook (``web/accounts_bulk.py``): checked whole, created together.
+    The result — with the generated passwords, and those as a workbook in a data: link — is
+    this one response, never stored nor cached."""
+    actor = actor_of(request)
+    if not actor.is_system_admin:
+        raise Http404("没有这个页面")
+    refusal: Refused | None = None
+    created = None
+    if request.method == "POST":
+        upload = request.FILES.get("accounts")
+        if upload is None:
+            refusal = Invalid(_("请选择账号工作簿（.xlsx）"))
+        else:
+            try:
+                created = create_accounts(actor, upload)
+            except (Invalid, Conflict) as refused:
+                refusal = refused
+    context: dict[str, Any] = {"membership": actor.member, "refusal": refusal}
+    if refusal is not None:
+        context["problems"] = [(place(p), p.code, p.message) for p in refusal.problems]
+    if created is not None:
+        context["created"] = created
+        if created.generated:
+            encoded = base64.b64encode(created.workbook()).decode("ascii")
+            context["download"] = f"data:{XLSX_TYPE};base64,{encoded}"
+    response = render(
+        request, "pages/users_bulk.html", context, status=400 if refusal is not None else 200
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def users_bulk_template(request: HttpRequest) -> HttpResponse:
+    if not actor_of(request).is_system_admin:
+        raise Http404("没有这个页面")
+    response = HttpResponse(accounts_template(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('账号模板.xlsx')}"
+    return response
+
+
 @login_required
 def edit_user(request: HttpRequest, user_id: int) -> HttpResponse:
     """Change an account's role and scope, deactivate it, or set a new password."""
     actor = actor_of(request)
-    if not actor.is_system_admin:
+    if not actor.may_manage_accounts():
         raise Http404("没有这个页面")
     admin = actor.signed_in
-    account = User.objects.filter(pk=user_id).first()
+    account = actor.managed_accounts().filter(pk=user_id).first()
     if account is None:
         raise Http404("没有这个用户")
-    form = EditUserForm(account, admin, request.POST or None)
+    form = EditUserForm(account, admin, request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         if change_user(actor, form):
             messages.success(request, _("已修改用户 %(name)s。") % {"name": account.username})
