@@ -33,6 +33,7 @@ from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.pdf import PdfUnavailable, convert_docx_to_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.core.problems import ProblemsFound
+from jixiao.web import bulk_reports
 from jixiao.web.downloads import drafted
 from jixiao.web.jobs.models import Job, JobKind
 from jixiao.web.jobs.queue import enqueue
@@ -164,4 +165,5 @@ RUNNERS: dict[str, Runner] = {
     JobKind.RECOMPUTE_ALL: recompute_all,
     JobKind.RECOMPUTE_PART: recompute_part,
     JobKind.SUMMARY_DOCX: summary_docx,
+    **bulk_reports.RUNNERS,  # every department's report of a year, in one zip
 }
