@@ -9,9 +9,10 @@ whose name contains "bench", created and dropped here, on this machine only):
 1. ``--departments`` generated departments (``evaluate_departments.generate_department``),
    written as data-set folders and loaded with ``jixiao load`` (one process): time in all and
    per department.
-2. ``jixiao serve`` on 127.0.0.1 and ``--users`` bureau reviewers signed in; the overview's
-   first page sorted by score, and filtered by group and grade, ``--requests`` times each by
-   all users at once; p50/p95/p99 against the login page's p95 in the same run (target ≤ 3×).
+2. ``jixiao serve`` on 127.0.0.1 (on PostgreSQL ``--workers 2``, as ``web_load.py``) and
+   ``--users`` bureau reviewers signed in; the overview's first page sorted by score, and
+   filtered by group and grade, ``--requests`` times each by all users at once; p50/p95/p99
+   against the login page's p95 in the same run (target ≤ 3×).
    The server and its session machinery are ``web_load.py``'s.
 3. Recompute all (``recompute_all``, parts of 50) run by ``jixiao worker --processes 1``, then
    again by ``--processes 2`` (PostgreSQL only: SQLite takes one worker process): time each.
@@ -213,7 +214,7 @@ def main() -> int:
             Page("总览第一页：分组 + 等级", f"/bureau/?year=2023&group={group}&grade={GOOD}"),
         ]
         deadline = time.monotonic() + arguments.time_limit
-        with server(setup, 1) as port:
+        with server(setup, 2 if on_postgres else 1) as port:  # as web_load.py serves
             sessions = sign_in_all(port, names)
             for session, page in zip(sessions, pages * len(sessions), strict=False):
                 session.request("GET", page.path)  # warm up
