@@ -225,3 +225,42 @@ def test_the_jobs_page_offers_it_to_the_bureau_and_the_api_queues_it() -> None:
         "queued",
         None,
     )
+
+
+def test_a_resumed_job_skips_the_departments_made_and_makes_again_a_document_gone(
+    three: list[SelfEvaluation], jobs_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jixiao.web import bulk_reports
+    from jixiao.web.jobs.running import Requeue
+
+    made: list[int] = []
+    original = bulk_reports._make
+
+    def make(record: SelfEvaluation, path: Path) -> str:
+        if len(made) == 2:
+            raise Requeue  # the worker stops in the middle of the third department
+        made.append(record.pk)
+        return original(record, path)
+
+    monkeypatch.setattr(bulk_reports, "_make", make)
+    job = request_reports_zip(User.objects.get(username="demo-bureau"), 2023)
+    run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.items.count()) == (JobState.QUEUED, 2)
+    (jobs_folder / f"{job.pk}-work" / f"{three[0].pk}.docx").unlink()  # lost meanwhile
+    calls: list[int] = []
+    monkeypatch.setattr(
+        bulk_reports,
+        "_make",
+        lambda record, path: calls.append(record.pk) or original(record, path),
+    )
+    run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total, job.attempts) == (JobState.DONE, 4, 4, 2)
+    assert calls == [three[0].pk, three[2].pk]  # the second department's document was kept
+    assert list(job.items.values_list("name", flat=True)) == [
+        "广州市商务局 2023 年度",
+        "第二个局 2023 年度",
+        "第三个局 2023 年度",
+    ]
+    assert len(_zip(job, _client("demo-bureau")).namelist()) == 3
