@@ -34,6 +34,7 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/evaluations/{id}/jobs/report-pdf/",
         "/api/jobs/{id}/",
         "/api/jobs/recompute-all/",
+        "/api/jobs/reports/",
     }
 
 
