@@ -16,6 +16,7 @@ RUNS = {
     "monitoring_months.py": ["--departments", "5", "--repeat", "1"],
     "upload_bombs.py": ["--quick"],
     "web_load.py": ["--quick"],
+    "bureau_scale.py": ["--quick"],  # a server and workers of its own on SQLite, on 127.0.0.1
     "bureau_overview.py": [
         "--departments",
         "30",

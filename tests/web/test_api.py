@@ -39,6 +39,7 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/bureau/items/",
         "/api/bureau/groups/",
         "/api/bureau/departments/",
+        "/api/jobs/reports/",
     }
 
 

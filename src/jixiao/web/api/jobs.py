@@ -1,4 +1,5 @@
-"""The API of background jobs: ask for the PDF report or recompute-all, read a job's state —
+"""The API of background jobs: ask for the PDF report, recompute-all or every department's
+reports of a year, read a job's state —
 with the pages' checks (``jobs.services``): a job outside the user's sight answers 404."""
 
 from __future__ import annotations
@@ -6,12 +7,15 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jixiao.web.bulk_reports import YEARS, request_reports_zip
+from jixiao.web.errors import NotFound
 from jixiao.web.jobs.models import Job, JobItem
 from jixiao.web.jobs.services import (
     job_or_404,
@@ -83,6 +87,33 @@ def report_pdf(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 def recompute_all(request: Request) -> Response:
     queued = request_recompute_all(actor_of(request))
+    return Response(
+        JobState(queued, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
+    )
+
+
+class ReportsRequest(serializers.Serializer[Any]):
+    year = serializers.IntegerField(min_value=YEARS[0], max_value=YEARS[1])
+    group = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    format = serializers.ChoiceField(choices=("docx", "pdf"), default="docx")
+
+
+@extend_schema(
+    request=ReportsRequest,
+    responses={202: JobState},
+    summary="在后台生成一个年度（或一个分组）各部门的自评报告，打包为 zip（财政局审核人）",
+)
+@api_view(["POST"])
+def reports_zip(request: Request) -> Response:
+    actor = actor_of(request)
+    if not actor.sees_every_department:
+        raise NotFound(_("没有这个页面，或您无权查看"))
+    asked = ReportsRequest(data=request.data)
+    asked.is_valid(raise_exception=True)
+    data = asked.validated_data
+    queued = request_reports_zip(
+        actor, data["year"], group=data["group"], pdf=data["format"] == "pdf"
+    )
     return Response(
         JobState(queued, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
     )

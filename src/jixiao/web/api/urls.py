@@ -28,6 +28,7 @@ urlpatterns = [
     path("bureau/departments/", bureau.departments, name="api-bureau-departments"),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
     path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
+    path("jobs/reports/", jobs.reports_zip, name="api-reports-zip"),
     path("evaluations/<int:pk>/jobs/report-pdf/", jobs.report_pdf, name="api-report-pdf"),
     path(
         "evaluations/<int:pk>/indicators/<int:indicator>/actual/",

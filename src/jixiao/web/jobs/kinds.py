@@ -35,6 +35,7 @@ from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.pdf import PdfUnavailable, convert_docx_to_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.core.problems import ProblemsFound
+from jixiao.web import bulk_reports
 from jixiao.web.bulk import load_zip
 from jixiao.web.downloads import drafted
 from jixiao.web.jobs.models import Job, JobKind
@@ -173,4 +174,5 @@ RUNNERS: dict[str, Runner] = {
     JobKind.RECOMPUTE_ALL: recompute_all,
     JobKind.RECOMPUTE_PART: recompute_part,
     JobKind.SUMMARY_DOCX: summary_docx,
+    **bulk_reports.RUNNERS,  # every department's report of a year, in one zip
 }

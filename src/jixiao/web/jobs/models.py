@@ -16,6 +16,9 @@ class JobKind(models.TextChoices):
     RECOMPUTE_PART = "recompute_part", _("重新计算评价结果（一批）")  # a part of RECOMPUTE_ALL
     SUMMARY_DOCX = "summary_docx", _("汇总分析报告（Word）")  # the bureau's, of a year
     BULK_LOAD = "bulk_load", _("批量载入部门工作簿")  # a zip of workbooks (web/bulk.py)
+    # every department's report of a year, in one zip (jixiao.web.bulk_reports)
+    REPORTS_DOCX_ZIP = "reports_docx_zip", _("各部门自评报告（Word，压缩包）")
+    REPORTS_PDF_ZIP = "reports_pdf_zip", _("各部门自评报告（PDF，压缩包）")
 
 
 class JobState(models.TextChoices):

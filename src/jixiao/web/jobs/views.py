@@ -28,11 +28,13 @@ from jixiao.web.jobs.services import (
     request_report_pdf,
     visible_jobs,
 )
+from jixiao.web.organizations.models import DepartmentGroup
 from jixiao.web.policy import actor_of
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".zip": "application/zip",
 }
 LISTED = 50  # the newest jobs listed
 UNATTENDED = timedelta(minutes=1)  # queued this long: say that no worker seems to run
@@ -48,6 +50,9 @@ def jobs(request: HttpRequest) -> HttpResponse:
             "jobs": visible_jobs(actor, LISTED),
             "may_recompute": actor.may_recompute_all(),
             "may_load": actor.may_load_departments(),
+            "may_request_reports": actor.sees_every_department,
+            "groups": DepartmentGroup.objects.all() if actor.sees_every_department else [],
+            "default_year": timezone.now().year - 1,
             "membership": actor.member,
         },
     )
@@ -85,7 +90,7 @@ def job_file(request: HttpRequest, pk: int) -> FileResponse:
     record = found.evaluation
     with translation.override("zh-hans"):
         label = JobKind(found.kind).label
-        if record is None:  # the bureau's summary of a year
+        if record is None:  # the bureau's summary of a year, every department's reports
             name = f"{found.fiscal_year}年度{label}{path.suffix}"
         else:
             name = f"{record.department.name}{record.fiscal_year}年度{label}{path.suffix}"
