@@ -47,8 +47,8 @@ from web_load import (
     Setup,
     Tally,
     _check_loopback,
-    _drop_database,
     _recreate_database,
+    clean_up,
     read_page,
     report,
     server,
@@ -279,15 +279,7 @@ def main() -> int:
             print(f"  错误：{error}")
         return 1 if errors else 0
     finally:
-        if database_url:
-            from django.db import connections
-
-            connections.close_all()
-            _drop_database(database_url)
-        if arguments.keep:
-            print(f"数据目录：{home}")
-        else:
-            shutil.rmtree(home, ignore_errors=True)
+        clean_up(home, database_url, keep=arguments.keep)
 
 
 if __name__ == "__main__":

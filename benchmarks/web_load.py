@@ -185,6 +185,20 @@ def _recreate_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def clean_up(home: Path, database_url: str | None, *, keep: bool) -> None:
+    """After a run: the throwaway PostgreSQL database dropped, the data folder removed (or, with
+    ``keep``, named for its server.log)."""
+    if database_url:
+        from django.db import connections
+
+        connections.close_all()
+        _drop_database(database_url)
+    if keep:
+        print(f"数据目录：{home}")
+    else:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def _drop_database(url: str) -> None:
     import psycopg
 
@@ -563,15 +577,7 @@ def main() -> int:
                 print(f"  {tally.page.name} 错误：{error}")
         return 1 if errors else 0
     finally:
-        if database_url:
-            from django.db import connections
-
-            connections.close_all()
-            _drop_database(database_url)
-        if arguments.keep:
-            print(f"数据目录：{home}")
-        else:
-            shutil.rmtree(home, ignore_errors=True)
+        clean_up(home, database_url, keep=arguments.keep)
 
 
 if __name__ == "__main__":
