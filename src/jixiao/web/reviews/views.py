@@ -10,6 +10,7 @@ the problems at the form's fields, nothing written; a refusal of state 409, outs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jixiao.web.errors import Invalid, status_of
-from jixiao.web.organizations.models import SelfEvaluation
-from jixiao.web.policy import actor_of
+from jixiao.web.organizations.models import SelfEvaluation, Transition
+from jixiao.web.policy import Actor, actor_of
 from jixiao.web.reviews import actions
 from jixiao.web.reviews.arithmetic import shown
 from jixiao.web.reviews.reading import review_sheet
@@ -119,29 +120,31 @@ def withdraw(request: HttpRequest, pk: int, node: str) -> HttpResponse:
 @login_required
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = actor_of(request)
-    record = actor.evaluation_or_404(pk)
-    comment = _given(request, "reason")
-    try:
-        done = actions.accept(actor, record, comment)
-    except Invalid as refusal:
-        return _refused(request, record, refusal, node="accept", reason=comment)
-    messages.success(
-        request, _("状态已变为“%(status)s”。") % {"status": done.get_to_status_display()}
-    )
-    return redirect("review", pk=record.pk)
+    return _workflow_step(request, pk, actions.accept, node="accept")
 
 
 @login_required
 @require_POST
 def return_to_department(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow_step(request, pk, actions.return_to_department, node="return")
+
+
+def _workflow_step(
+    request: HttpRequest,
+    pk: int,
+    step: Callable[[Actor, SelfEvaluation, str], Transition],
+    *,
+    node: str,
+) -> HttpResponse:
+    """Accept or return with the reason (or comment) given; a refusal is the page again with
+    it at the step's form."""
     actor = actor_of(request)
     record = actor.evaluation_or_404(pk)
     reason = _given(request, "reason")
     try:
-        done = actions.return_to_department(actor, record, reason)
+        done = step(actor, record, reason)
     except Invalid as refusal:
-        return _refused(request, record, refusal, node="return", reason=reason)
+        return _refused(request, record, refusal, node=node, reason=reason)
     messages.success(
         request, _("状态已变为“%(status)s”。") % {"status": done.get_to_status_display()}
     )
