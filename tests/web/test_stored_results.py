@@ -180,6 +180,43 @@ def test_item1_a_change_of_one_table_reuses_the_others_and_stays_exact(
     assert len(tables_read(moved_to_june)) == 15
 
 
+def test_item1_an_actual_value_saved_leaves_the_year_monitored_as_it_was(
+    demo: Any, monkeypatch: Any
+) -> None:
+    """Monitoring does not read the indicators' actual values (``monitored_part``): a change of
+    one reuses the year's monitoring computed before; a change of its targets or of spending is
+    monitored again; either way the stored months equal a fresh computation."""
+    from django.contrib.auth.models import User
+
+    from jixiao.web import services
+    from jixiao.web.editing import set_indicator_actual
+
+    monitored: list[int] = []
+    monitor_year = services.monitor_year
+    monkeypatch.setattr(
+        services,
+        "monitor_year",
+        lambda dataset, framework: monitored.append(1) or monitor_year(dataset, framework),
+    )
+    finance = User.objects.get(username="demo-finance")
+    indicator = Indicator.objects.get(evaluation=demo, code="I102")
+    store.refresh_now(demo)  # this process computes the stored result: it knows the year
+    assert len(monitored) == 1
+    set_indicator_actual(finance, demo, indicator.pk, "1900", "以海关年报为准")
+    assert len(monitored) == 1
+    assert_current(demo)  # (computes afresh once)
+    assert len(monitored) == 2
+    set_indicator_actual(finance, demo, indicator.pk, "2004.7", "改回")
+    assert len(monitored) == 2
+    save_row(finance, demo, LEDGERS["indicators"], indicator.pk, {"target": "1900"}, "调整目标")
+    assert len(monitored) == 3
+    project = Project.objects.get(evaluation=demo, code="P01")
+    change = {"m03_yuan": "0", "m06_yuan": "139020000.00"}
+    save_row(finance, demo, LEDGERS["projects"], project.pk, change, "核对")
+    assert len(monitored) == 4
+    assert_current(demo)
+
+
 def test_item1_a_refused_change_leaves_the_stored_result(client_for: Any, demo: Any) -> None:
     before = StoredResult.objects.get(evaluation=demo)
     finance = client_for("demo-finance")

@@ -462,6 +462,20 @@ def monitor_month(dataset: Dataset, framework: Framework, month: int) -> Monthly
     return MonthlyMonitoring(report, changes, by_month)
 
 
+def monitored_part(dataset: Dataset) -> Dataset:
+    """``dataset`` as monitoring reads it: without the indicators' actual values (实际完成值,
+    the year's outcome — monitoring compares forecasts with targets). Two data sets with equal
+    monitored parts are monitored alike: a change of an actual value, the most frequent edit,
+    leaves the year's monitoring as it was (``web.services.compute`` reuses it).
+
+    >>> from jixiao.core.model import Department
+    >>> year = Dataset(Department("445001", "广州市商务局"), 2023)
+    >>> monitored_part(year) == year
+    True"""
+    blank = tuple(replace(indicator, actual=None) for indicator in dataset.indicators)
+    return replace(dataset, indicators=blank)
+
+
 def monitor_year(
     dataset: Dataset, framework: Framework
 ) -> dict[int, MonthlyMonitoring | tuple[Problem, ...]]:

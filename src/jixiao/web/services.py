@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from jixiao.adapters.frameworks import load_versioned
+from jixiao.adapters.frameworks import VersionedFramework, load_versioned
 from jixiao.core.evaluation import evaluate
 from jixiao.core.model import Dataset
-from jixiao.core.monitoring import MonthlyMonitoring, monitor_year
+from jixiao.core.monitoring import MonthlyMonitoring, monitor_year, monitored_part
 from jixiao.core.problems import Problem, errors_in
 from jixiao.core.result import Evaluation
 from jixiao.web.organizations.models import SelfEvaluation
@@ -50,10 +50,21 @@ class Monitored:
 
     monthly: MonthlyMonitoring | None
     problems: list[Problem]
+    version: str = field(default="", compare=False)  # of the stored result it was read from
 
     @property
     def errors(self) -> list[Problem]:
         return errors_in(self.problems)
+
+
+@dataclass(frozen=True)
+class YearMonitored:
+    """A year's monitoring (``monitor_year``) and what it was computed from: the data set's
+    monitored part and the framework's version."""
+
+    part: Dataset
+    framework_version: str
+    months: Mapping[int, MonthlyMonitoring | tuple[Problem, ...]]
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class Computed:
     digest: str
     framework_version: str
     tables: Mapping[str, TableRead] = field(default_factory=dict, compare=False)
+    monitored: YearMonitored | None = field(default=None, compare=False)
 
 
 def compute(
@@ -75,20 +87,25 @@ def compute(
     monitor: bool = True,
     earlier: Mapping[str, TableRead] | None = None,
     changed: frozenset[str] = frozenset(),
+    monitored: YearMonitored | None = None,
 ) -> Computed:
     """Read ``record``'s data set once, evaluate it and (unless ``monitor`` is false) monitor
     each month; with ``earlier``, only the ``changed`` tables are read again
-    (:func:`~jixiao.web.records.mapping.read_stored`)."""
+    (:func:`~jixiao.web.records.mapping.read_stored`); with ``monitored``, the year's monitoring
+    computed before is reused when it was computed from the same monitored part of the data
+    and the same framework (an indicator's actual value changed, say)."""
     stored = read_stored(record, earlier=earlier, changed=changed)
     versioned = load_versioned(record.framework)
+    year = None
     if stored.dataset is None:
         assessed = Assessed(None, stored.problems)
         months = {month: Monitored(None, stored.problems) for month in (MONTHS if monitor else ())}
     else:
         evaluation = evaluate(stored.dataset, versioned.framework)
         assessed = Assessed(evaluation, [*stored.problems, *evaluation.problems])
-        year = monitor_year(stored.dataset, versioned.framework) if monitor else {}
-        months = {month: _monitored(found, stored.problems) for month, found in year.items()}
+        year = _year(stored.dataset, versioned, monitored) if monitor else None
+        found = year.months if year is not None else {}
+        months = {month: _monitored(each, stored.problems) for month, each in found.items()}
     return Computed(
         stored.dataset,
         stored.problems,
@@ -97,7 +114,19 @@ def compute(
         stored.digest,
         versioned.version,
         stored.tables,
+        year,
     )
+
+
+def _year(
+    dataset: Dataset, versioned: VersionedFramework, before: YearMonitored | None
+) -> YearMonitored:
+    """The year's monitoring of ``dataset``: ``before`` when it was computed from the same
+    monitored part and framework version, else computed now."""
+    part = monitored_part(dataset)
+    if before is not None and before.framework_version == versioned.version and before.part == part:
+        return before
+    return YearMonitored(part, versioned.version, monitor_year(part, versioned.framework))
 
 
 def _monitored(

@@ -187,7 +187,7 @@ def seen_monitored(result: Monitored, sight: Readable) -> Monitored:
     if sight.whole:
         return result
     monthly = None if result.monthly is None else seen_monitoring(result.monthly, sight)
-    return Monitored(monthly, seen_problems(result.problems, sight))
+    return Monitored(monthly, seen_problems(result.problems, sight), result.version)
 
 
 def seen_monitoring(monthly: MonthlyMonitoring, sight: Readable) -> MonthlyMonitoring:

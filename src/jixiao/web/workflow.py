@@ -27,11 +27,12 @@ submit — the year is 处室已提交 and all data are locked until a return.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +51,7 @@ from jixiao.web.organizations.models import (
 )
 from jixiao.web.policy import Who, as_actor, may_review
 from jixiao.web.results.store import stored_assessment
+from jixiao.web.workflow_state import Submitted, submissions_of
 
 
 @dataclass(frozen=True)
@@ -166,34 +168,34 @@ def expected_divisions(record: SelfEvaluation) -> QuerySet[Division]:
     )
 
 
-def submission_of(record: SelfEvaluation, division: Division | None) -> DivisionSubmission | None:
-    if division is None:
-        return None
-    return DivisionSubmission.objects.filter(evaluation=record, division=division).first()
-
-
-def division_progress(record: SelfEvaluation) -> list[tuple[Division, DivisionSubmission | None]]:
-    """Each division that submits, with its submission (None while it is still filling)."""
-    submitted = {
-        s.division_id: s
-        for s in DivisionSubmission.objects.filter(evaluation=record).select_related("submitted_by")
-    }
+def division_progress(
+    record: SelfEvaluation, submitted: Mapping[int, Submitted] | None = None
+) -> list[tuple[Division, Submitted | None]]:
+    """Each division that submits, with its submission (None while it is still filling);
+    ``submitted``: the year's submissions by division when the caller has read them."""
+    submitted = submissions_of(record) if submitted is None else submitted
     return [(d, submitted.get(d.pk)) for d in expected_divisions(record)]
 
 
-def available_steps(who: Who, record: SelfEvaluation) -> list[Step]:
+def available_steps(
+    who: Who, record: SelfEvaluation, submitted: Collection[int] | None = None
+) -> list[Step]:
     """The steps ``who`` may take now: those of the role in which the actor takes ``record``'s
-    steps (:meth:`Actor.workflow_role`) from its present status."""
+    steps (:meth:`Actor.workflow_role`) from its present status. ``submitted``: the ids of the
+    divisions that have submitted, when the caller has read them (read now otherwise)."""
     actor = as_actor(who)
     role = actor.workflow_role(record)
     if role is None:
         return []
     steps = [s for s in STEPS if s.role == role and s.source == record.status]
-    if role == Role.DIVISION_FILLER and submission_of(record, actor.division) is not None:
+    if submitted is None:
+        submitted = set(record.division_submissions.values_list("division_id", flat=True))
+    division = actor.division
+    if role == Role.DIVISION_FILLER and division is not None and division.pk in submitted:
         return []  # already submitted: only a return opens it again
     if role == Role.BUREAU_REVIEWER and not may_review(actor, record):
         steps = [s for s in steps if s.action not in REVIEWER_STEPS]
-    if not record.division_submissions.exists():
+    if not submitted:
         steps = [s for s in steps if not s.needs_division]
     return steps
 
@@ -315,24 +317,10 @@ def _return_division(
     return done
 
 
-def open_return(who: Who, record: SelfEvaluation) -> Transition | None:
-    """The return the user should see: the latest one to the present state (for a division
-    filler, a return of their division or of the whole year) not yet answered by a
-    resubmission."""
-    returns = record.transitions.filter(action="return", to_status=record.status)
-    division = as_actor(who).division
-    if division is not None:
-        returns = returns.filter(Q(division__isnull=True) | Q(division=division))
-    latest = returns.select_related("actor", "division").order_by("-at", "-id").first()
-    if latest is None:
-        return None
-    answered = record.transitions.filter(action__in=("submit", "submit_division"), id__gt=latest.id)
-    concerned = division or latest.division
-    if concerned is not None:
-        answered = answered.filter(Q(division=concerned) | Q(division__isnull=True))
-    return None if answered.exists() else latest
-
-
 def may_change_division(record: SelfEvaluation, division: Division | None) -> bool:
     """Whether a division filler of ``division`` may still change its rows."""
-    return is_editable(record) and submission_of(record, division) is None
+    if not is_editable(record):
+        return False
+    if division is None:
+        return True
+    return not record.division_submissions.filter(division=division).exists()

@@ -65,6 +65,9 @@ class AuditEvent(models.Model):
         verbose_name = "审计事件"
         verbose_name_plural = "审计事件"
         ordering = ["sequence"]
+        indexes = [  # a year's latest event, found without reading its others
+            models.Index(fields=["evaluation", "sequence"], name="audit_event_of_evaluation")
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

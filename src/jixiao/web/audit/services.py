@@ -97,6 +97,14 @@ def _locked_head() -> AuditChainHead:
     return head
 
 
+def last_event_of(evaluation: SelfEvaluation) -> str:
+    """The hash of the latest event about ``evaluation`` ("" before any; one query on an
+    index). Every audited change of the year names a new one, unique even across a restore: a
+    key for what is kept of the year until it changes (``workflow_state``)."""
+    events = AuditEvent.objects.filter(evaluation=evaluation).order_by("-sequence")
+    return events.values_list("hash", flat=True).first() or ""
+
+
 def record_event(
     actor: User | None,
     action: str,

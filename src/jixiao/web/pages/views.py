@@ -78,7 +78,7 @@ from jixiao.web.records.models import Indicator
 from jixiao.web.results.store import kept, table_version
 from jixiao.web.results.store import stored_assessment as assess
 from jixiao.web.reviews.arithmetic import shown
-from jixiao.web.reviews.reading import REVIEWED_STATUSES, review_summary
+from jixiao.web.reviews.reading import REVIEWED_STATUSES
 from jixiao.web.services import Assessed, compute
 from jixiao.web.uploads import confirm, receive
 from jixiao.web.users import EditUserForm, NewUserForm, UsernameTaken, change_user, create_user
@@ -93,9 +93,9 @@ from jixiao.web.workflow import (
     available_steps,
     division_progress,
     is_editable,
-    open_return,
     take_step,
 )
+from jixiao.web.workflow_state import workflow_state
 
 # Stands for the user's CSRF token in a rendering kept for many users; replaced on the way out.
 # Derived from the secret key, so every worker process (and a shared cache) agrees on it.
@@ -124,14 +124,18 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     whole = assess(record)
     sight = readable(actor, record)  # the cached fragments' key names the result and the sight
     assessed = seen_assessed(whole, sight)
+    state = workflow_state(record, whole.version)
+    division = actor.division.pk if actor.division is not None else None
     context: dict[str, object] = {
         "record": record,
         "assessed": assessed,
         "withheld": withheld_message(len(whole.problems) - len(assessed.problems)),
         "membership": actor.member,
-        "steps": available_steps(actor, record),
-        "returned": open_return(actor, record),
-        "progress_of_divisions": division_progress(record) if is_editable(record) else [],
+        "steps": available_steps(actor, record, state.submissions.keys()),
+        "returned": state.open_return(division),
+        "progress_of_divisions": (
+            division_progress(record, state.submissions) if is_editable(record) else []
+        ),
         "can_edit": fills_indicators(actor, record),
         "can_read_data": bool(readable_ledgers(actor, record)),
         "downloads": _downloads(request, record, DOWNLOADS),
@@ -139,7 +143,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring_month": default_month(record),
         **_problems(request, record, assessed.problems),
     }
-    review = review_summary(record)  # the bureau's review (复核), when it has re-scored
+    review = state.review  # the bureau's review (复核), when it has re-scored
     context["review"] = review
     context["review_page"] = review is not None or record.status in REVIEWED_STATUSES
     if review is not None:
@@ -584,10 +588,12 @@ def monitoring(request: HttpRequest, pk: int, month: int | None = None) -> HttpR
     if not 1 <= month <= 12:
         raise Http404("没有这个月份")
     whole = monitored(record, month)
-    result = seen_monitored(whole, readable(actor, record))
+    sight = readable(actor, record)
+    result = seen_monitored(whole, sight)
     context: dict[str, object] = {
         "record": record,
         "month": month,
+        "version": f"{whole.version}:{sight.key}:{month}",  # names the kept report's rendering
         "months": range(1, 13),
         "withheld": withheld_message(len(whole.problems) - len(result.problems)),
         "downloads": _downloads(request, record, MONITORING_DOWNLOADS),

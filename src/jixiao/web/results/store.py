@@ -41,7 +41,7 @@ from jixiao.core.result import INDICATOR, KEY_TASK, Evaluation, NodeResult
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.mapping import TableRead
 from jixiao.web.results.models import NodeScore, StoredMonth, StoredResult, Subject
-from jixiao.web.services import Assessed, Computed, Monitored, compute
+from jixiao.web.services import Assessed, Computed, Monitored, YearMonitored, compute
 
 # What a stored result was computed by: the shape of its records and the source of the code that
 # reads the data back, scores and monitors them. An upgrade that changes either makes every stored
@@ -116,7 +116,12 @@ def refresh(
     if changed is not None and row is not None and not _is_stale(record, row):
         previous = _recall(_version_of(row))
         earlier = previous.tables if previous is not None else _tables_as_read(record, row)
-    computed = compute(record, earlier=earlier, changed=frozenset(changed or ()))
+    computed = compute(
+        record,
+        earlier=earlier,
+        changed=frozenset(changed or ()),
+        monitored=previous.monitored if previous is not None else None,
+    )
     evaluation = computed.assessed.evaluation
     revision = secrets.randbits(62)
     fields = {
@@ -173,12 +178,14 @@ def _figures(computed: Computed) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _Previous:
-    """What this process computed for a stored version: its tables as read, its node lines and
-    its months — what the next change of one table starts from."""
+    """What this process computed for a stored version: its tables as read, its node lines,
+    its months and the year's monitoring with what it was computed from — what the next change
+    of one table starts from."""
 
     tables: Mapping[str, TableRead]
     nodes: tuple[dict[str, Any], ...]
     months: Mapping[int, Monitored]
+    monitored: YearMonitored | None
 
 
 _previous: OrderedDict[str, _Previous] = OrderedDict()
@@ -215,7 +222,7 @@ def _remember(
     for every reader in this process (they would decode the same from the stored content). A
     version whose transaction rolls back is never read: its revision is never stored."""
     with _cache_lock:
-        _previous[version] = _Previous(computed.tables, nodes, computed.months)
+        _previous[version] = _Previous(computed.tables, nodes, computed.months, computed.monitored)
         while len(_previous) > PREVIOUS_KEPT:
             _previous.popitem(last=False)
         for key, read in computed.tables.items():
@@ -352,7 +359,9 @@ def stored_month(record: SelfEvaluation, month: int) -> Monitored:
             months = StoredMonth.objects.filter(result_id=row.pk, month=month)
             return months.values_list("content", flat=True).first()
 
-        return _decoded((_version_of(row), month), load, lambda c: _monitored_of(c, data_problems))
+        version = _version_of(row)
+        found = _decoded((version, month), load, lambda c: _monitored_of(c, data_problems))
+        return replace(found, version=version)
 
     return _read(record, read)
 

@@ -162,16 +162,17 @@ def _pairs(items: Iterable[ReviewItem]) -> list[tuple[Decimal, Decimal]]:
 @dataclass(frozen=True)
 class ReviewSummary:
     """The dashboard's line about the bureau's review: the latest review's totals, whether it
-    is stale, and how many items it re-scored."""
+    is still current (made on the version the department is at) and how many items it
+    re-scored."""
 
-    review: Review
     self_total: Decimal
     review_total: Decimal
     rescored: int
+    current: bool
 
     @property
     def stale(self) -> bool:
-        return not self.review.is_current
+        return not self.current
 
     @property
     def difference(self) -> Decimal:
@@ -183,8 +184,8 @@ def review_summary(record: SelfEvaluation) -> ReviewSummary | None:
     review = latest_review(record)
     if review is None:
         return None
-    items = items_of(review)
-    return ReviewSummary(review, review.self_total, total_of(review), len(items))
+    rescored = len(items_of(review))
+    return ReviewSummary(review.self_total, total_of(review), rescored, review.is_current)
 
 
 def effective_scores(year: int) -> dict[int, tuple[Decimal, bool]]:

@@ -48,6 +48,9 @@ class Migration(migrations.Migration):
     dependencies = [
         ("organizations", "0003_division_submissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        # after every migration of auth_user: on SQLite, altering a table rebuilds it without
+        # the indexes Django does not know of, this one included
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [migrations.RunPython(add_constraint, remove_constraint)]
