@@ -44,9 +44,13 @@ WEB = Path(__file__).resolve().parents[2] / "src" / "jixiao" / "web"
 
 
 def membership_queries(queries: list[dict[str, Any]]) -> list[str]:
-    """The queries that read the membership table itself (not those that join it to find the
-    divisions with a filler)."""
-    return [q["sql"] for q in queries if re.search(r'FROM "organizations_membership"', q["sql"])]
+    """The queries that read a user's membership: the membership table itself, or joined to the
+    signed-in user (not those that join it to find the divisions with a filler)."""
+    reading = (
+        r'FROM "organizations_membership"'
+        r'|FROM "auth_user" LEFT OUTER JOIN "organizations_membership"'
+    )
+    return [q["sql"] for q in queries if re.search(reading, q["sql"])]
 
 
 @pytest.mark.parametrize("username", ["demo-finance", "demo-division", "demo-bureau"])

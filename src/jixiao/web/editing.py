@@ -66,7 +66,7 @@ from jixiao.web.records.mapping import (
     row_location,
 )
 from jixiao.web.records.models import Indicator, Project, Record, Sourced
-from jixiao.web.results.store import refresh, stored_data_problems
+from jixiao.web.results.store import kept, refresh, stored_data_problems
 from jixiao.web.workflow import is_editable, may_change_division
 
 # Errors that another row's change can clear: saved and reported, not refused.
@@ -690,11 +690,20 @@ def editable_rows(who: Who, record: SelfEvaluation, ledger: Ledger) -> list[Reco
     return list(rows_of(actor, record, ledger))
 
 
-def fills_indicators(who: Who, record: SelfEvaluation) -> bool:
-    """Whether ``who`` has indicators to fill in ``record`` (one query, no row read)."""
+def fills_indicators(who: Who, record: SelfEvaluation, version: str = "") -> bool:
+    """Whether ``who`` has indicators to fill in ``record`` (one query, no row read); with
+    ``version``, the stored result's — a new one at every change of a row —, the answer is
+    kept under it for the rows the actor writes (no query while kept)."""
     actor = as_actor(who)
     ledger = LEDGERS["indicators"]
-    return actor.scope_on(record, ledger.key).write and rows_of(actor, record, ledger).exists()
+    scope = actor.scope_on(record, ledger.key)
+    if not scope.write:
+        return False
+    if not version:
+        return rows_of(actor, record, ledger).exists()
+    rows = scope.division.pk if scope.division is not None else "all"
+    key = f"indicators-to-fill:{record.pk}:{version}:{rows}"
+    return kept(key, lambda: rows_of(actor, record, ledger).exists())
 
 
 def editable_indicators(who: Who, record: SelfEvaluation) -> list[Indicator]:

@@ -104,10 +104,13 @@ class Actor:
 
     @classmethod
     def of(cls, user: User | AnonymousUser | None) -> Actor:
-        """The actor of ``user``: its membership read in one query."""
+        """The actor of ``user``: its membership as read with the user (a request's user,
+        ``signin.SignInBackend.get_user``), else read now in one query."""
         if user is None or not user.is_authenticated:
             return cls(None, None)
         assert isinstance(user, User)
+        if User.membership.is_cached(user):  # read with the user
+            return cls(user, getattr(user, "membership", None))  # None: an account without one
         member = (
             Membership.objects.select_related("department", "division").filter(user=user).first()
         )

@@ -81,6 +81,15 @@ class SignInBackend(AxesStandaloneBackend, ModelBackend):  # type: ignore[misc] 
             self, request, username=username, password=password, **kwargs
         )
 
+    def get_user(self, user_id: int) -> User | None:
+        """The signed-in user of a request with their role and scope — membership, department,
+        division — in the same query: every page asks for them (``policy.Actor.of``)."""
+        users = User._default_manager.select_related(
+            "membership__department", "membership__division"
+        )
+        user = users.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     async def aauthenticate(
         self,
         request: HttpRequest | None,

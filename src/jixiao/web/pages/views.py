@@ -136,7 +136,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "progress_of_divisions": (
             division_progress(record, state.submissions) if is_editable(record) else []
         ),
-        "can_edit": fills_indicators(actor, record),
+        "can_edit": fills_indicators(actor, record, whole.version),
         "can_read_data": bool(readable_ledgers(actor, record)),
         "downloads": _downloads(request, record, DOWNLOADS),
         "can_upload": actor.may_upload(record) and is_editable(record),
