@@ -40,6 +40,10 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/bureau/groups/",
         "/api/bureau/departments/",
         "/api/jobs/reports/",
+        "/api/bureau/bulk-load/",
+        "/api/bureau/assignments/",
+        "/api/evaluations/{id}/assignment/",
+        "/api/accounts/bulk/",
     }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from jixiao.web.api import jobs, views
+from jixiao.web.api import jobs, manage, views
 from jixiao.web.bureau import api as bureau
 from jixiao.web.reviews import api as reviews
 
@@ -26,6 +26,10 @@ urlpatterns = [
     path("bureau/items/", bureau.item_comparison, name="api-bureau-items"),
     path("bureau/groups/", bureau.groups, name="api-bureau-groups"),
     path("bureau/departments/", bureau.departments, name="api-bureau-departments"),
+    path("bureau/bulk-load/", manage.bulk_load, name="api-bulk-load"),
+    path("bureau/assignments/", manage.assignments, name="api-assignments"),
+    path("evaluations/<int:pk>/assignment/", manage.assignment, name="api-assignment"),
+    path("accounts/bulk/", manage.accounts_bulk, name="api-accounts-bulk"),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
     path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
     path("jobs/reports/", jobs.reports_zip, name="api-reports-zip"),
