@@ -162,7 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dataset", type=Path, help="要载入的数据集目录（默认参考数据集）")
     load = command(
         "load",
-        "把数据集目录或工作簿载入数据库（每个部门年度全部载入或全不载入；已有的须加 --replace）",
+        "把数据集目录或工作簿载入数据库（每个部门年度全部载入或全不载入；已有的须加 --replace；"
+        "一次载入中同一部门年度只载入第一个）",
     )
     load.add_argument(
         "paths", type=Path, nargs="+", metavar="PATH", help="数据集目录、工作簿，或存放它们的目录"
@@ -643,9 +644,12 @@ def _load_into_database(arguments: argparse.Namespace) -> int:
 
     found = list(sources(arguments.paths))
     refused = 0
+    earlier: dict[str, Path] = {}  # the department-years loaded in this run: each once
     progress = tqdm(found, desc="载入", unit="个", file=sys.stderr, disable=len(found) < 2)
     for path in progress:
-        loaded = load(path, replace=arguments.replace, framework=arguments.framework)
+        loaded = load(
+            path, replace=arguments.replace, framework=arguments.framework, earlier=earlier
+        )
         progress.write(loaded.summary(), file=sys.stdout)
         if loaded.outcome is Outcome.REFUSED:
             refused += 1

@@ -92,14 +92,33 @@ def read_source(path: Path) -> tuple[Dataset | None, list[Problem]]:
     return read_dataset_folder(path)
 
 
-def load(path: Path, *, replace: bool, framework: str = DEFAULT_FRAMEWORK) -> Loaded:
-    """Load one source, all or nothing."""
+def load(
+    path: Path,
+    *,
+    replace: bool,
+    framework: str = DEFAULT_FRAMEWORK,
+    earlier: dict[str, Path] | None = None,
+) -> Loaded:
+    """Load one source, all or nothing. ``earlier``: the department-years loaded so far in the
+    same run (``code/year`` → source), kept up to date here — a second source of one of them is
+    refused naming the first (with ``replace`` it would silently undo the first)."""
     dataset, problems = read_source(path)
     if dataset is None or errors_in(problems):
         return Loaded(path, Outcome.REFUSED, dataset, problems=problems)
+    subject = f"{dataset.department.code}/{dataset.fiscal_year}"
+    first = None if earlier is None else earlier.get(subject)
+    if first is not None:
+        name = f"{dataset.department.name} {dataset.fiscal_year} 年度"
+        reason = (
+            f"与本次已载入的 {first} 是同一部门年度（{name}，部门编码 "
+            f"{dataset.department.code}）；每个部门年度只能载入一次"
+        )
+        return Loaded(path, Outcome.REFUSED, dataset, problems=problems, reason=reason)
     loaded = store(dataset, str(path), replace=replace, framework=framework)
     loaded.source = path
     loaded.problems = problems + loaded.problems
+    if earlier is not None and loaded.outcome is not Outcome.REFUSED:
+        earlier[subject] = path
     return loaded
 
 
