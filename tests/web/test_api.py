@@ -44,6 +44,9 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/bureau/assignments/",
         "/api/evaluations/{id}/assignment/",
         "/api/accounts/bulk/",
+        "/api/rankings/",
+        "/api/rankings/{id}/",
+        "/api/rankings/{id}/withdraw/",
     }
 
 

@@ -47,6 +47,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/upload/", views.upload, name="upload"),
     path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),
     path("bureau/", include("jixiao.web.bureau.urls")),
+    path("rankings/", include("jixiao.web.publications.urls")),
     path("organization/", include("jixiao.web.organizations.urls")),
     path("audit/", views.audit_log, name="audit"),
     path("audit/export/", views.audit_export, name="audit_export"),

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from jixiao.web.api import jobs, manage, views
 from jixiao.web.bureau import api as bureau
+from jixiao.web.publications import api as publications
 from jixiao.web.reviews import api as reviews
 
 urlpatterns = [
@@ -30,6 +31,9 @@ urlpatterns = [
     path("bureau/assignments/", manage.assignments, name="api-assignments"),
     path("evaluations/<int:pk>/assignment/", manage.assignment, name="api-assignment"),
     path("accounts/bulk/", manage.accounts_bulk, name="api-accounts-bulk"),
+    path("rankings/", publications.rankings, name="api-rankings"),
+    path("rankings/<int:pk>/", publications.ranking, name="api-ranking"),
+    path("rankings/<int:pk>/withdraw/", publications.withdraw, name="api-ranking-withdraw"),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
     path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
     path("jobs/reports/", jobs.reports_zip, name="api-reports-zip"),

@@ -66,6 +66,8 @@ class AuditAction(StrEnum):
     GROUP_CHANGED = "修改部门分组"
     DEPARTMENTS_IMPORTED = "导入部门名册"
     REVIEWER_ASSIGNED = "指派复核人"
+    RANKING_PUBLISHED = "公布排名"
+    RANKING_WITHDRAWN = "撤回公布的排名"
     OVERVIEW_EXPORTED = "导出部门总览"
 
 
@@ -379,3 +381,19 @@ def overview_exported(actor: User, count: int, chosen: str) -> AuditEvent:
     return record_event(
         actor, AuditAction.OVERVIEW_EXPORTED, f"{count} 个部门年度", after={"筛选条件": chosen}
     )
+
+
+def ranking_published(actor: User, what: str, count: int, digest: str, note: str) -> AuditEvent:
+    """A ranking published to the departments it lists (``what``: its year and group)."""
+    return record_event(
+        actor,
+        AuditAction.RANKING_PUBLISHED,
+        what,
+        after={"部门数": count, "摘要": digest},
+        reason=note,
+    )
+
+
+def ranking_withdrawn(actor: User, what: str, reason: str) -> AuditEvent:
+    """A published ranking withdrawn: its departments no longer read it."""
+    return record_event(actor, AuditAction.RANKING_WITHDRAWN, what, reason=reason)
