@@ -25,6 +25,7 @@ from jixiao.core.problems import Problem, SourceLocation, errors_in
 from jixiao.web.audit import events
 from jixiao.web.audit.events import AuditAction
 from jixiao.web.changes import ChangePlan, apply_changes
+from jixiao.web.frameworks.assigned import assigned_framework
 from jixiao.web.organizations.models import SelfEvaluation, Status
 from jixiao.web.records.mapping import save_dataset
 from jixiao.web.results.store import refresh
@@ -92,8 +93,9 @@ def read_source(path: Path) -> tuple[Dataset | None, list[Problem]]:
     return read_dataset_folder(path)
 
 
-def load(path: Path, *, replace: bool, framework: str = DEFAULT_FRAMEWORK) -> Loaded:
-    """Load one source, all or nothing."""
+def load(path: Path, *, replace: bool, framework: str | None = None) -> Loaded:
+    """Load one source, all or nothing (a new department-year scored by ``framework``, else by
+    the one assigned to its year, else the default: see :func:`store`)."""
     dataset, problems = read_source(path)
     if dataset is None or errors_in(problems):
         return Loaded(path, Outcome.REFUSED, dataset, problems=problems)
@@ -108,7 +110,7 @@ def store(
     source: str,
     *,
     replace: bool,
-    framework: str = DEFAULT_FRAMEWORK,
+    framework: str | None = None,
     audit_creation: bool = True,
     actor: User | None = None,
     reason: str = "",
@@ -121,7 +123,10 @@ def store(
 
     The web's bulk load (``web/bulk.py``) names its ``actor`` and ``reason``, says why a year
     already stored is not replaced (``not_replaced``) and replaces only a year still 填报中
-    (``drafting_only``), checked under the year's lock."""
+    (``drafting_only``), checked under the year's lock.
+
+    A new department-year is scored by ``framework``; without one, by the framework assigned
+    to its year (and its department's groups, ``frameworks.assigned``), else the default."""
     with transaction.atomic():
         existing = (
             SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
@@ -129,7 +134,11 @@ def store(
             .first()
         )
         if existing is None:
-            evaluation = save_dataset(dataset, framework)
+            chosen = framework or (
+                assigned_framework(dataset.fiscal_year, dataset.department.code)
+                or DEFAULT_FRAMEWORK
+            )
+            evaluation = save_dataset(dataset, chosen)
             refresh(evaluation)
             if not audit_creation:
                 return Loaded(Path(source), Outcome.CREATED, dataset, evaluation)

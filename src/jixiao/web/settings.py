@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "jixiao.web.reviews",
     "jixiao.web.jobs",
     "jixiao.web.bureau",
+    "jixiao.web.frameworks",
     "jixiao.web.pages",
     "jixiao.web.api",
     "rest_framework",

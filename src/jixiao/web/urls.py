@@ -48,6 +48,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/upload/confirm/", views.confirm_upload, name="confirm_upload"),
     path("bureau/", include("jixiao.web.bureau.urls")),
     path("organization/", include("jixiao.web.organizations.urls")),
+    path("frameworks/", include("jixiao.web.frameworks.urls")),
     path("audit/", views.audit_log, name="audit"),
     path("audit/export/", views.audit_export, name="audit_export"),
     path("users/", views.users, name="users"),

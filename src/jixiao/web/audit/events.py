@@ -67,6 +67,9 @@ class AuditAction(StrEnum):
     DEPARTMENTS_IMPORTED = "导入部门名册"
     REVIEWER_ASSIGNED = "指派复核人"
     OVERVIEW_EXPORTED = "导出部门总览"
+    # the bureau's frameworks (decision 0030)
+    FRAMEWORK_INSTALLED = "安装评价体系"
+    FRAMEWORK_ASSIGNED = "设置评价体系适用范围"
 
 
 class RowAction(StrEnum):
@@ -378,4 +381,27 @@ def overview_exported(actor: User, count: int, chosen: str) -> AuditEvent:
     """The bureau's overview of every department exported (``chosen``: its filter in words)."""
     return record_event(
         actor, AuditAction.OVERVIEW_EXPORTED, f"{count} 个部门年度", after={"筛选条件": chosen}
+    )
+
+
+# --- frameworks -------------------------------------------------------------------------------
+
+
+def framework_installed(actor: User, name: str, after: dict[str, Any]) -> AuditEvent:
+    """A framework file installed as a new version of ``name`` (its version, title, size)."""
+    return record_event(actor, AuditAction.FRAMEWORK_INSTALLED, f"评价体系 {name}", after=after)
+
+
+def framework_assigned(
+    actor: User, scope: str, *, before: dict[str, Any], after: dict[str, Any], reason: str
+) -> AuditEvent:
+    """The framework of a year (or of one group's departments that year) set: the framework
+    before and after, and how many department-years changed to it or kept theirs."""
+    return record_event(
+        actor,
+        AuditAction.FRAMEWORK_ASSIGNED,
+        scope,
+        before=before,
+        after=after,
+        reason=reason,
     )
