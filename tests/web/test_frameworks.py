@@ -52,6 +52,16 @@ BROKEN = (
     .encode("utf-8")
 )
 
+BROKEN_PROBLEMS = [
+    (
+        "sz-2024.yaml parameters.colour",
+        "未知字段“colour”（可用字段：annual_average_execution、contract_filing_working_days、"
+        "monitoring、over_achievement_penalty、over_achievement_threshold、qualitative_tiers、"
+        "rate_places、score_places）",
+    ),
+    ("sz-2024.yaml nodes", "子节点分值合计 100 不等于评价体系总分 90"),
+]
+
 
 def actor(username: str) -> Actor:
     from django.contrib.auth.models import User
@@ -211,6 +221,22 @@ def test_an_assignment_moves_a_drafting_year_and_keeps_an_accepted_one(
     assert f"{demo.fiscal_year} 全部部门" in page
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_that_fails_changes_nothing(
+    demo: SelfEvaluation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("审计日志写入失败")
+
+    monkeypatch.setattr(manage.events, "framework_assigned", failing)
+    with pytest.raises(RuntimeError):
+        manage.assign(actor("demo-bureau"), demo.fiscal_year, None, "national-project-2020", "x")
+    demo.refresh_from_db()
+    assert demo.framework == BUILTIN
+    assert not FrameworkAssignment.objects.exists()
+    assert not Job.objects.exists()
+
+
 @pytest.mark.usefixtures("demo")
 def test_a_group_assignment_covers_only_its_departments_and_new_years_take_it(
     demo: SelfEvaluation,
@@ -264,3 +290,51 @@ def test_an_installed_reference_is_read_once_and_again_after_the_cache_is_cleare
     assert missing.value.problems[0].message == (
         f"找不到已安装的评价体系“installed:sz-2024@{'0' * 64}”"
     )
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_api_lists_installs_and_assigns_with_the_pages_checks(demo: SelfEvaluation) -> None:
+    bureau = signed_in("demo-bureau")
+    listed = bureau.get("/api/frameworks/").json()
+    assert [row["reference"] for row in listed] == [BUILTIN, "national-project-2020"]
+    assert listed[0]["department_years"] == 1 and listed[0]["builtin"] is True
+    refused = bureau.post("/api/frameworks/", {"file": SimpleUploadedFile("sz-2024.yaml", BROKEN)})
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["code"] == "E-INVALID" and body["detail"] == "评价体系文件有 2 个问题，未安装"
+    assert [(p["location"], p["message"]) for p in body["problems"]] == BROKEN_PROBLEMS
+    created = bureau.post(
+        "/api/frameworks/",
+        {"content": LENIENT.decode("utf-8"), "file_name": "sz.yaml"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    reference = created.json()["reference"]
+    assert reference == f"installed:sz-2024@{manage.load_version(LENIENT)}"
+    again = bureau.post("/api/frameworks/", {"file": SimpleUploadedFile("sz.yaml", LENIENT)})
+    assert again.status_code == 409
+    empty = bureau.post("/api/frameworks/", {}, content_type="application/json")
+    assert empty.status_code == 400 and empty.json()["problems"][0]["location"] == "请求字段 file"
+    bad = bureau.post(
+        "/api/frameworks/assignments/",
+        {"fiscal_year": 1999, "framework": reference, "reason": "x"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "fiscal_year" in bad.json()["detail"]
+    done = bureau.post(
+        "/api/frameworks/assignments/",
+        {"fiscal_year": demo.fiscal_year, "framework": reference, "reason": "新规"},
+        content_type="application/json",
+    )
+    assert done.status_code == 200
+    assert (done.json()["changed"], done.json()["pinned"]) == (1, 0)
+    assert done.json()["assignment"]["group_label"] == "全部部门"
+    demo.refresh_from_db()
+    assert demo.framework == reference
+    schema = bureau.get("/api/schema/").content.decode()
+    assert "/api/frameworks/assignments/" in schema
+    for username in ("demo-finance", "demo-division", "demo-accounts"):
+        client = signed_in(username)
+        assert client.get("/api/frameworks/").status_code == 404
+        assert client.post("/api/frameworks/", {}).status_code == 404
+        assert client.post("/api/frameworks/assignments/", {}).status_code == 404

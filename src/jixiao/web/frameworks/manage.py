@@ -280,13 +280,18 @@ def assign(
     existing = (
         FrameworkAssignment.objects.select_for_update()
         .filter(fiscal_year=fiscal_year, group=group)
+        .order_by("pk")  # not the default ordering's outer join to the group
         .first()
     )
     before = existing.framework if existing is not None else ""
     if existing is None:
-        assignment = FrameworkAssignment.objects.create(
-            fiscal_year=fiscal_year, group=group, framework=framework, set_by=user_of(actor)
-        )
+        try:
+            with transaction.atomic():
+                assignment = FrameworkAssignment.objects.create(
+                    fiscal_year=fiscal_year, group=group, framework=framework, set_by=user_of(actor)
+                )
+        except IntegrityError as error:  # set by someone else meanwhile
+            raise Conflict(_("该年度（分组）的评价体系刚刚已被他人设置，请刷新后重试")) from error
     else:
         existing.framework, existing.set_by = framework, user_of(actor)
         existing.save()
