@@ -215,6 +215,12 @@ def test_an_assignment_moves_a_drafting_year_and_keeps_an_accepted_one(
     assert event.target == f"{demo.fiscal_year} 年度 全部部门" and event.reason == "2024 新规"
     assert event.after["改用的部门年度"] == [demo.department.code]
     assert event.after["保持原评价体系（财政局已审核通过）"] == ["sz-other"]
+    changed = AuditEvent.objects.filter(action="更换评价体系").get()
+    assert (changed.evaluation_id, changed.before, changed.after) == (
+        demo.pk,
+        {"评价体系": BUILTIN},
+        {"评价体系": installed.reference},
+    )
     job = Job.objects.get(kind=JobKind.RECOMPUTE_ALL)
     assert job.fiscal_year == demo.fiscal_year
     page = signed_in("demo-bureau").get("/frameworks/").content.decode()

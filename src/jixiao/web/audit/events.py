@@ -70,6 +70,7 @@ class AuditAction(StrEnum):
     # the bureau's frameworks (decision 0030)
     FRAMEWORK_INSTALLED = "安装评价体系"
     FRAMEWORK_ASSIGNED = "设置评价体系适用范围"
+    FRAMEWORK_CHANGED = "更换评价体系"
 
 
 class RowAction(StrEnum):
@@ -403,5 +404,21 @@ def framework_assigned(
         scope,
         before=before,
         after=after,
+        reason=reason,
+    )
+
+
+def framework_changed(
+    actor: User, record: SelfEvaluation, *, before: str, after: str, reason: str
+) -> AuditEvent:
+    """One department-year moved to another framework by an assignment: in its own audit log,
+    so that its users see why its score changed."""
+    return record_event(
+        actor,
+        AuditAction.FRAMEWORK_CHANGED,
+        str(record),
+        evaluation=record,
+        before={"评价体系": before},
+        after={"评价体系": after},
         reason=reason,
     )

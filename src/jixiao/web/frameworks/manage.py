@@ -17,7 +17,7 @@ every department-year it covers that the bureau has not accepted yet (财政局�
 pinned to their framework) takes the framework; their stored results are then stale, computed
 again by a recompute job of the year queued in the same transaction (and by any read before it
 runs). Audited (设置评价体系适用范围) with the framework before and after and the department-years
-changed and kept.
+changed and kept, and each department-year changed in its own log (更换评价体系).
 
 Worked example: ``demo-bureau`` installs sz-2024.yaml (name blank, its ``id`` sz-2024): stored as
 ``installed:sz-2024@<sha256>``; assigns it to 2023 for every department: 广州市商务局 2023 (填报中)
@@ -301,14 +301,16 @@ def assign(
     )
     if group is not None:
         covered = covered.filter(department__groups=group)
-    rows = list(covered.order_by("pk").values_list("pk", "department__code", "status", "framework"))
-    pinned = [code for _pk, code, status, _f in rows if status == Status.BUREAU_ACCEPTED]
+    rows = list(covered.select_related("department").order_by("pk"))
+    pinned = [row.department.code for row in rows if row.status == Status.BUREAU_ACCEPTED]
     moving = [
-        (pk, code)
-        for pk, code, status, current in rows
-        if status != Status.BUREAU_ACCEPTED and current != framework
+        row for row in rows if row.status != Status.BUREAU_ACCEPTED and row.framework != framework
     ]
-    SelfEvaluation.objects.filter(pk__in=[pk for pk, _code in moving]).update(framework=framework)
+    SelfEvaluation.objects.filter(pk__in=[row.pk for row in moving]).update(framework=framework)
+    for row in moving:  # in each year's own log: why its score changed
+        events.framework_changed(
+            user_of(actor), row, before=row.framework, after=framework, reason=reason
+        )
     job = queue_recompute_year(actor, fiscal_year) if moving else None
     events.framework_assigned(
         user_of(actor),
@@ -316,7 +318,7 @@ def assign(
         before={"评价体系": before},
         after={
             "评价体系": framework,
-            "改用的部门年度": [code for _pk, code in moving],
+            "改用的部门年度": [row.department.code for row in moving],
             "保持原评价体系（财政局已审核通过）": pinned,
         },
         reason=reason,
