@@ -344,3 +344,25 @@ def test_the_api_lists_installs_and_assigns_with_the_pages_checks(demo: SelfEval
         assert client.get("/api/frameworks/").status_code == 404
         assert client.post("/api/frameworks/", {}).status_code == 404
         assert client.post("/api/frameworks/assignments/", {}).status_code == 404
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_page_runs_as_many_queries_whatever_the_number_of_versions() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bureau = signed_in("demo-bureau")
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert bureau.get("/frameworks/").status_code == 200
+        return len(queries)
+
+    manage.install(actor("demo-bureau"), LENIENT, "a.yaml")
+    one = counted()
+    for number in range(3):
+        manage.install(actor("demo-bureau"), LENIENT + f"\n# {number}\n".encode(), "a.yaml")
+    group = DepartmentGroup.objects.create(kind=GroupKind.PORTFOLIO, name="商贸")
+    manage.assign(actor("demo-bureau"), 2024, group, BUILTIN, "x")
+    manage.assign(actor("demo-bureau"), 2024, None, BUILTIN, "x")
+    assert counted() == one
