@@ -173,7 +173,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="已载入的部门年度按差异更新（与上传工作簿相同：记录保留编号，已提交处室的数据不动）",
     )
-    framework_option(load)
+    load.add_argument(
+        "--framework",
+        default=None,
+        help=(
+            "内置评价体系名称、评价体系 YAML 文件或 installed:名称@版本（默认：Web 应用中为该年度"
+            f"设置的评价体系，未设置则 {DEFAULT_FRAMEWORK}）"
+        ),
+    )
     serve = command("serve", "启动 Web 应用")
     for sub in (demo, serve):
         sub.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "jixiao.web.jobs",
     "jixiao.web.bureau",
     "jixiao.web.publications",
+    "jixiao.web.frameworks",
     "jixiao.web.pages",
     "jixiao.web.api",
     "rest_framework",

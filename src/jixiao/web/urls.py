@@ -49,6 +49,7 @@ urlpatterns = [
     path("bureau/", include("jixiao.web.bureau.urls")),
     path("rankings/", include("jixiao.web.publications.urls")),
     path("organization/", include("jixiao.web.organizations.urls")),
+    path("frameworks/", include("jixiao.web.frameworks.urls")),
     path("audit/", views.audit_log, name="audit"),
     path("audit/export/", views.audit_export, name="audit_export"),
     path("users/", views.users, name="users"),

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from jixiao.web.api import jobs, manage, views
 from jixiao.web.bureau import api as bureau
+from jixiao.web.frameworks import api as frameworks
 from jixiao.web.publications import api as publications
 from jixiao.web.reviews import api as reviews
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path("rankings/", publications.rankings, name="api-rankings"),
     path("rankings/<int:pk>/", publications.ranking, name="api-ranking"),
     path("rankings/<int:pk>/withdraw/", publications.withdraw, name="api-ranking-withdraw"),
+    path("frameworks/", frameworks.frameworks, name="api-frameworks"),
+    path("frameworks/assignments/", frameworks.assign, name="api-framework-assign"),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
     path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
     path("jobs/reports/", jobs.reports_zip, name="api-reports-zip"),
