@@ -509,3 +509,12 @@ def test_the_overview_in_english(client_for: Any) -> None:
     assert "departments overview" in page and ">Rank</a>" in page and ">Grade</a>" in page
     assert "Score distribution" in page and "排名" not in page
     translation.activate("zh-hans")  # the test client's thread keeps the last request's language
+
+
+def test_the_overview_links_to_the_years_summary_report(client_for: Any) -> None:
+    """The bureau reaches the year's 汇总分析报告 from its overview (no other page links it)."""
+    bureau = client_for("demo-bureau")
+    for page in ("/bureau/?year=2023", "/bureau/items/?year=2023"):
+        html = bureau.get(page).content.decode()
+        assert '<a href="/summary/2023/" id="summary-link">2023 年度汇总分析报告</a>' in html
+    assert bureau.get("/summary/2023/").status_code == 200
