@@ -96,15 +96,34 @@ def twenty_departments(dataset: Dataset, folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def watched(page: Page, refused: list[str]) -> Page:
-    """Every message of the browser's console about the Content Security Policy kept."""
+def watched(page: Page, problems: list[str]) -> Page:
+    """Every message of the browser's console about the Content Security Policy kept, and
+    every answer of the server in the 500s."""
     page.on(
         "console",
         lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda answer: (
+            problems.append(f"{answer.status} {answer.url}") if answer.status >= 500 else None
         ),
     )
     return page
+
+
+def run_watched(page: Page, kind: str) -> None:
+    """Run the queued job of ``kind`` here while ``page`` follows it. The page's polls wait in
+    the browser while the job runs: Playwright answers the routed request only when the test
+    calls it again (after the job). Each query would otherwise risk “database table is locked”:
+    the test's in-memory SQLite database shares one cache between threads, locking whole
+    tables (a server's database file does not)."""
+    page.route("**/jobs/*/progress/", lambda route: route.continue_())
+    with page.expect_response("**/jobs/*/progress/"):
+        pass  # a poll answered: the next one is 2 s away, and held
+    run(Job.objects.get(kind=kind).pk)
 
 
 def rows_of(page: Page) -> list[tuple[str, str, str]]:
@@ -158,11 +177,11 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
 ) -> None:
     assert demo.fiscal_year == 2023 and jobs_folder
     base = live_server.url
-    refused: list[str] = []
+    problems: list[str] = []
     upload = twenty_departments(reference_dataset, tmp_path)
 
     # 1. the zip of twenty workbooks, loaded by a job whose page follows it by itself
-    bureau = watched(log_in(browser, base, "demo-bureau"), refused)
+    bureau = watched(log_in(browser, base, "demo-bureau"), problems)
     bureau.wait_for_url("**/bureau/")
     bureau.click("header >> text=后台任务")
     bureau.click("#bulk-load")
@@ -174,7 +193,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     expect(bureau.locator("h1")).to_have_text(f"批量载入部门工作簿 #{Job.objects.get().pk}")
     expect(bureau.locator("#job-state")).to_have_text("排队中")
     expect(bureau.locator("#job-count")).to_have_text("0 / 0")
-    run(Job.objects.get(kind=JobKind.BULK_LOAD).pk)  # while the page is open
+    run_watched(bureau, JobKind.BULK_LOAD)
     expect(bureau.locator("#job-state")).to_have_text("已完成", timeout=5000)
     expect(bureau.locator("#job-count")).to_have_text("20 / 20")
     expect(bureau.locator("#job-step")).to_have_text(
@@ -194,6 +213,24 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
 
     d01 = SelfEvaluation.objects.get(department__code="d01", fiscal_year=2023)
     leader = sent_to_bureau(d01)
+
+    # the system administrator groups four of them (the bureau reviewer cannot make groups)
+    admin = watched(log_in(browser, base, "demo-admin"), problems)
+    admin.click("header >> text=部门与分组")
+    admin.click("text=新建部门分组")
+    admin.select_option("#id_kind", label="批次")
+    admin.fill("#id_name", "第一批重点评价")
+    admin.click("main button[type=submit]")
+    expect(admin.locator("ul.messages")).to_have_text("已保存分组 批次：第一批重点评价。")
+    for number in (2, 5, 8, 11):
+        admin.click(f"#departments a:text-is('{name_of(number)}')")
+        admin.check("label:has-text('批次：第一批重点评价') input")
+        admin.click("main button[type=submit]")
+        expect(admin.locator("ul.messages")).to_have_text(f"已保存部门 {name_of(number)}。")
+        expect(admin.locator(f"#departments tr:has-text('d{number:02d}') td").last).to_have_text(
+            "批次：第一批重点评价"
+        )
+    admin.close()
 
     # 2. the overview: sorted by the total score both ways, filtered by grade and score range
     bureau.goto(f"{base}/bureau/?year=2023")
@@ -248,6 +285,23 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
         ("测试市人力资源社会保障局", "82.06", "良"),
         ("测试市交通运输局", "80.68", "良"),
     ]
+    bureau.fill("#min", "")
+    bureau.fill("#max", "")
+    bureau.select_option("#grade", "")
+    bureau.select_option("#group", label="批次：第一批重点评价")
+    bureau.click("#overview-filter button[type=submit]")
+    bureau.wait_for_url("**group=*")
+    expect(bureau.locator("#overview thead th").last).to_have_text("组内排名（第一批重点评价）")
+    assert rows_of(bureau) == [
+        ("测试市民政局", "91.75", "优"),
+        ("测试市教育局", "87.78", "良"),
+        ("测试市交通运输局", "80.68", "良"),
+        ("测试市自然资源局", "74.21", "中"),
+    ]
+    ranks = bureau.locator("#overview tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[2].textContent, r.cells[r.cells.length - 1].textContent])"
+    )
+    assert ranks == [["3", "1"], ["6", "2"], ["14", "3"], ["18", "4"]]  # overall, in the group
     bureau.screenshot(path=str(screenshots / "bureau-overview.png"), full_page=True)
 
     # 3. one department opened from the overview, one item re-scored with a reason
@@ -279,7 +333,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     ]
 
     # 4. the department's leader reads the review on the dashboard and the reason
-    own = watched(log_in(browser, base, leader.username), refused)
+    own = watched(log_in(browser, base, leader.username), problems)
     own.wait_for_url(f"**/evaluations/{d01.pk}/")
     expect(own.locator("#review-summary p").first).to_have_text(
         "复核得分 92.63（自评 93.13，差异 0.50），已复核 1 项。"
@@ -298,7 +352,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     bureau.wait_for_url("**/summary/2023/")
     bureau.click("#summary-docx")
     bureau.wait_for_url("**/jobs/*/")
-    run(Job.objects.get(kind=JobKind.SUMMARY_DOCX).pk)
+    run_watched(bureau, JobKind.SUMMARY_DOCX)
     expect(bureau.locator("#job-state")).to_have_text("已完成", timeout=5000)
     with bureau.expect_download() as download:
         bureau.click("#job-file")
@@ -323,4 +377,4 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
         [["评价项", "复核调整部门数", "差异合计"], ["结转结余率", "1", "0.50"]],
     ]
     bureau.close()
-    assert refused == []
+    assert problems == []
