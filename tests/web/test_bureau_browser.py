@@ -193,6 +193,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     expect(bureau.locator("h1")).to_have_text(f"批量载入部门工作簿 #{Job.objects.get().pk}")
     expect(bureau.locator("#job-state")).to_have_text("排队中")
     expect(bureau.locator("#job-count")).to_have_text("0 / 0")
+    bureau.evaluate("window.stayed = true")  # gone if the page were loaded again
     run_watched(bureau, JobKind.BULK_LOAD)
     expect(bureau.locator("#job-state")).to_have_text("已完成", timeout=5000)
     expect(bureau.locator("#job-count")).to_have_text("20 / 20")
@@ -209,6 +210,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     )
     expect(bureau.locator("#job-items td.error")).to_have_count(0)
     expect(bureau.locator("#job-progress")).not_to_have_attribute("hx-trigger", "every 2s")
+    assert bureau.evaluate("window.stayed") is True  # htmx swapped the progress in place
     bureau.screenshot(path=str(screenshots / "bureau-bulk-load.png"), full_page=True)
 
     d01 = SelfEvaluation.objects.get(department__code="d01", fiscal_year=2023)
@@ -235,7 +237,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     # 2. the overview: sorted by the total score both ways, filtered by grade and score range
     bureau.goto(f"{base}/bureau/?year=2023")
     expect(bureau.locator("h1")).to_have_text("2023 年度部门总览")
-    expect(bureau.locator("#overview-count")).to_contain_text("共 21 个部门")
+    expect(bureau.locator("#overview-count")).to_have_text("共 21 个部门 · 导出 Excel")
     bureau.click("#overview thead a:text-is('总分')")
     bureau.wait_for_url("**sort=score")
     expect(bureau.locator("#overview thead th:has-text('总分')")).to_have_text("总分▲")
@@ -250,7 +252,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     rows = rows_of(bureau)
     assert len(rows) == 21
     assert rows[:7] == [
-        ("测试市发展改革局", "93.13", "优"),  # d01 before gz-commerce at the same score
+        ("测试市发展改革局", "93.13", "优"),  # tied: by code, d01 first
         ("广州市商务局", "93.13", "优"),
         ("测试市民政局", "91.75", "优"),
         ("测试市生态环境局", "90.37", "优"),
@@ -261,7 +263,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     bureau.select_option("#grade", "良")
     bureau.click("#overview-filter button[type=submit]")
     bureau.wait_for_url("**grade=*")
-    expect(bureau.locator("#overview-count")).to_contain_text("共 10 个部门")
+    expect(bureau.locator("#overview-count")).to_have_text("共 10 个部门 · 导出 Excel")
     assert rows_of(bureau) == [
         ("测试市农业农村局", "88.99", "良"),
         ("测试市教育局", "87.78", "良"),
@@ -350,6 +352,7 @@ def test_the_bureau_loads_ranks_reviews_and_reports_a_year(  # type: ignore[no-u
     # 5. the year's summary report, from the overview, made by a job, downloaded
     bureau.click("#summary-link")
     bureau.wait_for_url("**/summary/2023/")
+    expect(bureau.locator("h1.summary-title")).to_have_text("2023年度部门整体绩效自评汇总分析报告")
     bureau.click("#summary-docx")
     bureau.wait_for_url("**/jobs/*/")
     run_watched(bureau, JobKind.SUMMARY_DOCX)
