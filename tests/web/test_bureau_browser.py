@@ -1,6 +1,7 @@
 """The finance bureau's side in a real browser (issue 12): the reviewer loads a zip of twenty
-departments' workbooks and watches the job, sorts and filters the overview, re-scores an item of
-one department with a reason, the department's leader reads that review, and the bureau
+departments' workbooks and watches the job, sorts the overview and filters it by grade, score
+range and a group (made by the system administrator), re-scores an item of one department with
+a reason, the department's leader reads that review, and the bureau
 downloads the year's summary report. No worker runs here: the test runs each queued job itself
 while its page is open (real workers: test_job_workers.py)."""
 
