@@ -509,3 +509,23 @@ def test_the_overview_in_english(client_for: Any) -> None:
     assert "departments overview" in page and ">Rank</a>" in page and ">Grade</a>" in page
     assert "Score distribution" in page and "排名" not in page
     translation.activate("zh-hans")  # the test client's thread keeps the last request's language
+
+
+def test_the_overview_links_to_the_years_summary_report(client_for: Any) -> None:
+    """The bureau reaches the year's 汇总分析报告 from its overview (no other page links it)."""
+    bureau = client_for("demo-bureau")
+    for page in ("/bureau/?year=2023", "/bureau/items/?year=2023"):
+        html = bureau.get(page).content.decode()
+        assert '<a href="/summary/2023/" id="summary-link">2023 年度汇总分析报告</a>' in html
+    assert bureau.get("/summary/2023/").status_code == 200
+
+
+def test_the_page_size_shown_is_the_one_used(client_for: Any) -> None:
+    """Without ``size`` a page holds 50 rows and the filter's 每页行数 says 50, so that 筛选
+    keeps it (the browser sends the option shown: it showed 20, the first, and 筛选 halved the
+    page)."""
+    bureau = client_for("demo-bureau")
+    for query in ("", "&grade=优", "&size=100"):
+        html = bureau.get(f"/bureau/?year=2023{query}").content.decode()
+        chosen = re.findall(r'<option value="(\d+)" selected>', html.split('id="size"', 1)[1])
+        assert chosen[:1] == (["100"] if "size" in query else ["50"]), query

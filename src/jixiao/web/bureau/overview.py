@@ -154,6 +154,14 @@ SCORE_FIELD: dict[str, Any] = {
 }
 
 
+class PageSizeSelect(forms.Select):
+    """每页行数 showing the default page size when none is asked for, as the list uses it:
+    otherwise the browser shows (and 筛选 then sends) the first option, 20, not 50."""
+
+    def format_value(self, value: Any) -> list[str]:
+        return super().format_value(DEFAULT_PAGE_SIZE if value in (None, "") else value)
+
+
 class OverviewFilter(forms.Form):
     """What the overview shows; ``auto_id`` is the field name (``?grade=…``, ``id="grade"``)."""
 
@@ -173,7 +181,13 @@ class OverviewFilter(forms.Form):
     item = forms.ChoiceField(label=_("评价项"), required=False)
     below = forms.DecimalField(label=_("该项得分低于"), **SCORE_FIELD)
     sort = forms.ChoiceField(label=_("排序"), required=False)
-    size = forms.TypedChoiceField(label=_("每页行数"), required=False, coerce=int, empty_value=None)
+    size = forms.TypedChoiceField(
+        label=_("每页行数"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=PageSizeSelect,
+    )
 
     def __init__(
         self,
