@@ -1,0 +1,244 @@
+"""The bureau's cut-off: a cohort frozen and stored, and the department-years scored with it
+(decision 0023, "The web side").
+
+Three departments of 批次“第一批” 2023, scored by the framework of tests/test_cohort.py (20
+points: 预算执行率 5 × rate, its percentile rank 5/4/3/0 for the top 20%/50%/80%/rest, the
+output indicators 5, their rank 5/3/1 for the first/top 3/rest). Every output indicator is met
+(5 points, all tied first). Execution rates: A 95%, B 98%, C 90%.
+
+- Before any cut-off both rank items are pending: A 4.75 + 5 = 9.75, B 9.90, C 9.50.
+- Frozen: B first (top 33% → 4), A second (67% → 3), C third (100% → 0); output ranks 5 each:
+  A 4.75 + 3 + 5 + 5 = 17.75, B 4.90 + 4 + 10 = 18.90, C 4.50 + 0 + 10 = 14.50.
+- C, returned, spends 100%: ranked on its own live rate against A's and B's frozen ones, first
+  (→ 4): 5.00 + 4 + 10 = 19.00; A and B unchanged.
+- A accepted, a new cut-off (A 95, B 98, C 100): B second (→ 3): 17.90; C 19.00; A stays 17.75,
+  pinned to the first snapshot (with the second it would be third, 0 points).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jixiao.core.model import Dataset, Department
+from jixiao.core.problems import ProblemCode
+from jixiao.web.audit.models import AuditEvent
+from jixiao.web.cohorts.freezing import current_of, freeze_cohort
+from jixiao.web.cohorts.models import CohortSnapshot
+from jixiao.web.errors import Conflict, NotFound
+from jixiao.web.loading import store
+from jixiao.web.organizations.models import DepartmentGroup, Role, SelfEvaluation, Status
+from jixiao.web.results import store as results
+from jixiao.web.results.models import NodeScore, StoredResult
+
+from ..builders import dataset, indicator, project
+from ..conftest import DATA
+from .bureau_builders import account, group
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+FRAMEWORK = str(DATA / "cohort-framework.yaml")
+SPENT = {"A": "95000", "B": "98000", "C": "90000"}
+
+
+def department(code: str, spent: str) -> Dataset:
+    """A department spending ``spent`` of a 100,000 元 budget in January, its one output
+    indicator (5 points, target 100) met."""
+    built = dataset(
+        [indicator("I1", "100", points="5")], [project("P1", "100000", [spent] + ["0"] * 11)]
+    )
+    return replace(built, department=Department(code, f"部门{code}"), fiscal_year=2023)
+
+
+@pytest.fixture
+def first_batch(db: None) -> DepartmentGroup:  # noqa: ARG001
+    batch = group("第一批")
+    for code, spent in SPENT.items():
+        loaded = store(department(code, spent), f"{code}.xlsx", replace=False, framework=FRAMEWORK)
+        assert loaded.evaluation is not None, loaded.problems
+        loaded.evaluation.department.groups.add(batch)
+        sent(loaded.evaluation)
+    return batch
+
+
+@pytest.fixture
+def bureau(db: None) -> User:  # noqa: ARG001
+    return account("bureau", Role.BUREAU_REVIEWER)
+
+
+def record(code: str) -> SelfEvaluation:
+    return SelfEvaluation.objects.select_related("department").get(department__code=code)
+
+
+def sent(found: SelfEvaluation, status: str = Status.SUBMITTED_TO_BUREAU) -> None:
+    SelfEvaluation.objects.filter(pk=found.pk).update(status=status)
+
+
+def score(code: str, node: str = "total") -> Decimal:
+    """The stored score of ``node``, read as a page reads it (a stale result computed first)."""
+    results.stored_assessment(record(code))
+    return NodeScore.objects.get(result__evaluation__department__code=code, node=node).score
+
+
+def totals() -> dict[str, Decimal | None]:
+    """The totals as stored now, without computing anything."""
+    rows = StoredResult.objects.order_by("evaluation__department__code")
+    return dict(rows.values_list("evaluation__department__code", "total"))
+
+
+def revisions() -> dict[str, int]:
+    rows = StoredResult.objects.order_by("evaluation__department__code")
+    return dict(rows.values_list("evaluation__department__code", "revision"))
+
+
+def warnings(code: str) -> list[str]:
+    assessed = results.stored_assessment(record(code))
+    return [problem.code for problem in assessed.problems]
+
+
+def test_before_a_cut_off_the_cohort_items_are_pending(first_batch: Any) -> None:
+    assert {code: score(code) for code in SPENT} == {
+        "A": D("9.75"),
+        "B": D("9.90"),
+        "C": D("9.50"),
+    }
+    assert score("A", "execution_rank") == score("A", "output_rank") == 0
+    assert warnings("A").count(ProblemCode.W_COHORT_PENDING) == 2
+    assert current_of(2023, first_batch) is None
+
+
+def test_freezing_scores_each_department_its_bands_points(first_batch: Any, bureau: User) -> None:
+    for code in SPENT:
+        score(code)  # stored before the cut-off
+    frozen = freeze_cohort(bureau, 2023, first_batch)
+    snapshot = frozen.snapshot
+    assert (frozen.members, frozen.left_out, frozen.moved) == (["A", "B", "C"], [], 3)
+    assert (snapshot.fiscal_year, snapshot.group, snapshot.members, snapshot.set_by) == (
+        2023,
+        first_batch,
+        3,
+        bureau,
+    )
+    assert snapshot.framework == FRAMEWORK and len(snapshot.digest) == 64
+    assert current_of(2023, first_batch) == snapshot
+    assert all(results.needs_refresh(record(code)) for code in SPENT)  # moved: stale
+    assert {code: score(code, "execution_rank") for code in SPENT} == {
+        "A": D(3),
+        "B": D(4),
+        "C": D(0),
+    }
+    assert {code: score(code, "output_rank") for code in SPENT} == dict.fromkeys(SPENT, D(5))
+    assert totals() == {"A": D("17.75"), "B": D("18.90"), "C": D("14.50")}
+    row = StoredResult.objects.get(evaluation__department__code="A")
+    assert (row.cohort_snapshot_id, row.cohort_digest) == (snapshot.pk, snapshot.digest)
+    assert ProblemCode.W_COHORT_PENDING not in warnings("A")
+
+
+def test_the_cut_off_is_audited_with_its_counts_and_digest(first_batch: Any, bureau: User) -> None:
+    sent(record("C"), Status.DRAFTING)  # returned: not in the cohort
+    frozen = freeze_cohort(bureau, 2023, first_batch)
+    event = AuditEvent.objects.get(action="设定同批部门截止")
+    assert (event.actor, event.target) == (bureau, "2023 年第一批")
+    assert event.after == {
+        "纳入部门数": 2,
+        "未纳入部门数": 1,
+        "重算结果数": 3,
+        "数据摘要": frozen.snapshot.digest,
+        "未纳入的部门": "C 部门C",
+    }
+    # C is ranked with the members, told it is outside: 90% third of A 95%, B 98% (→ 0)
+    assert score("C", "execution_rank") == 0
+    assert ProblemCode.W_COHORT_OUTSIDE in warnings("C")
+
+
+def test_a_later_edit_moves_only_its_own_score(first_batch: Any, bureau: User) -> None:
+    freeze_cohort(bureau, 2023, first_batch)
+    for code in SPENT:
+        score(code)
+    before = revisions()
+    sent(record("C"), Status.DRAFTING)  # returned by the bureau, the department edits
+    store(department("C", "100000"), "C.xlsx", replace=True, framework=FRAMEWORK)
+    assert totals() == {"A": D("17.75"), "B": D("18.90"), "C": D("19.00")}
+    after = revisions()
+    assert (after["A"], after["B"]) == (before["A"], before["B"])  # not even computed again
+    assert not results.needs_refresh(record("A"))
+    assert score("C", "execution_rank") == 4  # its own 100% first of the frozen 95%, 98%
+    assert ProblemCode.W_COHORT_CHANGED in warnings("C")
+    assert ProblemCode.W_COHORT_CHANGED not in warnings("B")
+
+
+def test_a_new_cut_off_moves_all_but_an_accepted_year(first_batch: Any, bureau: User) -> None:
+    first = freeze_cohort(bureau, 2023, first_batch).snapshot
+    for code in SPENT:
+        score(code)
+    sent(record("C"), Status.DRAFTING)
+    store(department("C", "100000"), "C.xlsx", replace=True, framework=FRAMEWORK)
+    sent(record("C"))
+    sent(record("A"), Status.BUREAU_ACCEPTED)
+    second = freeze_cohort(bureau, 2023, first_batch)
+    assert (second.members, second.moved) == (["A", "B", "C"], 2)
+    assert not results.needs_refresh(record("A"))
+    assert {code: score(code) for code in SPENT} == {
+        "A": D("17.75"),  # pinned: with the new snapshot it would be third (0 points)
+        "B": D("17.90"),  # second of A 95%, B 98%, C 100% (→ 3)
+        "C": D("19.00"),
+    }
+    pinned = dict(
+        StoredResult.objects.values_list("evaluation__department__code", "cohort_snapshot_id")
+    )
+    assert pinned == {"A": first.pk, "B": second.snapshot.pk, "C": second.snapshot.pk}
+    assert current_of(2023, first_batch) == second.snapshot
+    # A's result computed again (another storage format, say) stays with the first snapshot
+    StoredResult.objects.filter(evaluation__department__code="A").update(codec_version="")
+    assert score("A") == D("17.75")
+    assert StoredResult.objects.get(evaluation__department__code="A").cohort_snapshot_id == (
+        first.pk
+    )
+
+
+def test_only_the_bureau_sets_a_cut_off(first_batch: Any) -> None:
+    finance = account("finance", Role.FINANCE_REVIEWER, record("A").department)
+    with pytest.raises(NotFound):
+        freeze_cohort(finance, 2023, first_batch)
+    admin = account("admin", Role.SYSTEM_ADMIN)
+    with pytest.raises(NotFound):
+        freeze_cohort(admin, 2023, first_batch)
+    assert not CohortSnapshot.objects.exists()
+    assert not AuditEvent.objects.filter(action="设定同批部门截止").exists()
+
+
+def test_no_cut_off_before_a_department_is_sent(first_batch: Any, bureau: User) -> None:
+    SelfEvaluation.objects.update(status=Status.APPROVED)
+    with pytest.raises(Conflict, match="2023 年第一批 还没有部门报送财政局"):
+        freeze_cohort(bureau, 2023, first_batch)
+    with pytest.raises(Conflict, match="还没有部门报送财政局"):
+        freeze_cohort(bureau, 2024, None)
+    assert not CohortSnapshot.objects.exists()
+
+
+def test_a_cut_off_of_every_department_of_the_year(first_batch: Any, bureau: User) -> None:
+    frozen = freeze_cohort(bureau, 2023, None)
+    assert (frozen.snapshot.group, frozen.members) == (None, ["A", "B", "C"])
+    assert current_of(2023, None) == frozen.snapshot
+    assert current_of(2023, first_batch) is None
+    assert score("B") == D("18.90")
+
+
+def test_freezing_reads_each_member_once(first_batch: Any, bureau: User) -> None:
+    """Queries: the records locked (1), each member's tables (what ``cohort_figures`` needs),
+    the snapshot (1), the marks (1), the audit event's — the same for each more member."""
+    from jixiao.web.records.mapping import TABLES
+
+    with CaptureQueriesContext(connection) as three:
+        freeze_cohort(bureau, 2023, first_batch)
+    sent(record("C"), Status.DRAFTING)
+    with CaptureQueriesContext(connection) as two:
+        freeze_cohort(bureau, 2023, first_batch)
+    assert len(three) - len(two) == len(TABLES)
