@@ -32,6 +32,8 @@ from jixiao.web.audit.models import AuditEvent
 from jixiao.web.cohorts.freezing import current_of, freeze_cohort
 from jixiao.web.cohorts.models import CohortSnapshot
 from jixiao.web.errors import Conflict, NotFound
+from jixiao.web.jobs import running
+from jixiao.web.jobs.models import JobKind
 from jixiao.web.loading import store
 from jixiao.web.organizations.models import DepartmentGroup, Role, SelfEvaluation, Status
 from jixiao.web.results import store as results
@@ -120,6 +122,11 @@ def test_freezing_scores_each_department_its_bands_points(first_batch: Any, bure
     frozen = freeze_cohort(bureau, 2023, first_batch)
     snapshot = frozen.snapshot
     assert (frozen.members, frozen.left_out, frozen.moved) == (["A", "B", "C"], [], 3)
+    assert frozen.job is not None  # the three computed again in the background
+    assert (frozen.job.kind, sorted(frozen.job.keys)) == (
+        JobKind.RECOMPUTE_PART,
+        sorted(record(code).pk for code in SPENT),
+    )
     assert (snapshot.fiscal_year, snapshot.group, snapshot.members, snapshot.set_by) == (
         2023,
         first_batch,
@@ -129,6 +136,9 @@ def test_freezing_scores_each_department_its_bands_points(first_batch: Any, bure
     assert snapshot.framework == FRAMEWORK and len(snapshot.digest) == 64
     assert current_of(2023, first_batch) == snapshot
     assert all(results.needs_refresh(record(code)) for code in SPENT)  # moved: stale
+    running.run(frozen.job.pk)  # a worker computes them again; the overview's totals move
+    assert totals() == {"A": D("17.75"), "B": D("18.90"), "C": D("14.50")}
+    assert not any(results.needs_refresh(record(code)) for code in SPENT)
     assert {code: score(code, "execution_rank") for code in SPENT} == {
         "A": D(3),
         "B": D(4),

@@ -6,8 +6,9 @@ department-years of ``group`` (every department of the year when None), reads ba
 data sets of those sent to the bureau (已报送财政局 or 财政局审核通过 — locked, so their submitted
 version), computes their figures with ``cohort_figures`` — the same function as the command
 line's ``--cohort`` — stores them as a :class:`CohortSnapshot`, marks the stored results the new
-snapshot moves as due to be computed with it (stale: computed again at their next read) and
-records the audit event ``设定同批部门截止``.
+snapshot moves as due to be computed with it (stale: computed again at their next read, or by
+the recompute job it queues — one part of the recompute kind, ``jobs.kinds.recompute_part``)
+and records the audit event ``设定同批部门截止``.
 
 Which snapshot a department-year is scored with (:func:`snapshot_for`): the latest snapshot of
 its year and framework whose group is one of its department's groups, or every department —
@@ -24,7 +25,7 @@ scores do not move.
 Queries of ``freeze_cohort``: the records of the group-year with their departments, locked
 (1); each department sent read back table by table — what ``cohort_figures`` needs, one query
 per table of the schema (``records.mapping.TABLES``) per department —; the snapshot's insert
-(1), the stale marks (1 update) and the audit event's.
+(1), the stale marks (1 update), the audit event's and the job's.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ from jixiao.core.problems import ProblemsFound
 from jixiao.web.audit import events
 from jixiao.web.cohorts.models import CohortSnapshot
 from jixiao.web.errors import Conflict, Invalid, NotFound
+from jixiao.web.jobs.models import Job
 from jixiao.web.organizations.models import DepartmentGroup, SelfEvaluation, Status
-from jixiao.web.policy import Who, as_actor, user_of
+from jixiao.web.policy import Actor, Who, as_actor, user_of
 from jixiao.web.records.mapping import read_stored
 from jixiao.web.results.models import StoredResult
 
@@ -67,6 +69,7 @@ class Frozen:
     members: list[str]
     left_out: list[str]
     moved: int
+    job: Job | None  # the moved results' recomputation, queued
 
 
 def cohort_name(year: int, group: DepartmentGroup | None) -> str:
@@ -150,8 +153,11 @@ def freeze_cohort(who: Who, year: int, group: DepartmentGroup | None) -> Frozen:
             digest=digest_of(content),
             members=len(cohort.members),
         )
-        moving = [r.pk for r in records if r.framework == snapshot.framework]
-        moving = [pk for pk in moving if pk not in _accepted(records)]
+        moving = [
+            r.pk
+            for r in records
+            if r.framework == snapshot.framework and r.status != Status.BUREAU_ACCEPTED
+        ]
         moved = StoredResult.objects.filter(evaluation_id__in=moving).update(cohort_due=snapshot)
         members = [member.code for member in cohort.members]
         events.cohort_frozen(
@@ -161,8 +167,17 @@ def freeze_cohort(who: Who, year: int, group: DepartmentGroup | None) -> Frozen:
             digest=snapshot.digest,
             left_out=left_out,
         )
+        job = _recompute(actor, moving, year)
     _keep(snapshot.pk, cohort)
-    return Frozen(snapshot, members, left_out, moved)
+    return Frozen(snapshot, members, left_out, moved, job)
+
+
+def _recompute(actor: Actor, keys: list[int], year: int) -> Job | None:
+    """The moved results computed again in the background (stale meanwhile: a page reading
+    one first computes it itself), so the overview, which reads stored totals, catches up."""
+    from jixiao.web.jobs.services import queue_recompute  # it imports the readers of results
+
+    return queue_recompute(actor, keys, year) if keys else None
 
 
 def _range() -> dict[str, int]:
@@ -171,10 +186,6 @@ def _range() -> dict[str, int]:
 
 def _label(record: SelfEvaluation) -> str:
     return f"{record.department.code} {record.department.name}"
-
-
-def _accepted(records: list[SelfEvaluation]) -> set[int]:
-    return {record.pk for record in records if record.status == Status.BUREAU_ACCEPTED}
 
 
 def digest_of(content: JSON) -> str:

@@ -80,6 +80,15 @@ def queue_recompute_all(who: Who | None) -> Job:
     return _queued(who, JobKind.RECOMPUTE_ALL)
 
 
+def queue_recompute(who: Who, keys: list[int], year: int) -> Job:
+    """The stored results of the department-years ``keys`` of ``year`` computed again in the
+    background (one part, as a part of recompute-all is), for a use case that has just made them
+    stale and checked who asks: the bureau's cut-off (``cohorts.freezing``, decision 0023)."""
+    return _queued(
+        who, JobKind.RECOMPUTE_PART, recorded={"部门年度数": len(keys)}, fiscal_year=year, keys=keys
+    )
+
+
 def queue_bulk_load(
     who: Who, upload: str, upload_name: str, *, replace: bool, workbooks: int
 ) -> Job:
