@@ -24,7 +24,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jixiao.core.model import Dataset, Department
 from jixiao.core.problems import ProblemCode
@@ -252,3 +254,57 @@ def test_freezing_reads_each_member_once(first_batch: Any, bureau: User) -> None
     with CaptureQueriesContext(connection) as two:
         freeze_cohort(bureau, 2023, first_batch)
     assert len(three) - len(two) == len(TABLES)
+
+
+# --- the overview's form ------------------------------------------------------------------------
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_overview_sets_the_cut_off_after_confirming(first_batch: Any, bureau: User) -> None:
+    client = signed_in(bureau)
+    sent(record("C"), Status.DRAFTING)
+    page = client.get(f"/bureau/?year=2023&group={first_batch.pk}").content.decode()
+    assert "尚未设定截止" in page
+    assert "确认以已报送财政局的 2 个部门（共 3 个）设定截止" in page
+    unconfirmed = client.post("/bureau/cut-off/", {"year": "2023", "group": first_batch.pk})
+    assert unconfirmed.status_code == 400
+    assert "请勾选确认后再设定截止" in unconfirmed.content.decode()
+    assert not CohortSnapshot.objects.exists()
+    answer = client.post(
+        "/bureau/cut-off/", {"year": "2023", "group": first_batch.pk, "confirm": "yes"}
+    )
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/bureau/?year=2023&group={first_batch.pk}"
+    page = client.get(answer["Location"]).content.decode()
+    snapshot = CohortSnapshot.objects.get()
+    assert "已设定同批部门截止：2 个部门纳入，1 个未纳入" in page
+    at = timezone.localtime(snapshot.cut_off).strftime("%Y-%m-%d %H:%M")
+    assert f"当前截止：{at}，同批部门 2 个，由 bureau 设定。" in page
+    assert "待重新计算" in page  # the stored results moved, not computed yet
+    results.stored_assessment(record("A"))
+    page = client.get(answer["Location"]).content.decode()
+    assert page.count("待重新计算") == 2
+
+
+def test_the_cut_off_form_is_the_bureaus_only(first_batch: Any) -> None:
+    finance = account("finance", Role.FINANCE_REVIEWER, record("A").department)
+    answer = signed_in(finance).post(
+        "/bureau/cut-off/", {"year": "2023", "group": first_batch.pk, "confirm": "yes"}
+    )
+    assert answer.status_code == 404
+    assert not CohortSnapshot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "status"),
+    [({"year": "1999"}, 400), ({"year": "x"}, 400), ({"year": "2023", "group": "999"}, 404)],
+)
+@pytest.mark.usefixtures("first_batch")
+def test_the_cut_off_forms_bad_input(bureau: User, given: dict[str, str], status: int) -> None:
+    answer = signed_in(bureau).post("/bureau/cut-off/", {**given, "confirm": "yes"})
+    assert answer.status_code == status

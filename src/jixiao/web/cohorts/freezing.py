@@ -35,9 +35,10 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,7 +55,7 @@ from jixiao.web.jobs.models import Job
 from jixiao.web.organizations.models import DepartmentGroup, SelfEvaluation, Status
 from jixiao.web.policy import Actor, Who, as_actor, user_of
 from jixiao.web.records.mapping import read_stored
-from jixiao.web.results.models import StoredResult
+from jixiao.web.results.models import StoredResult, Subject
 
 SENT = (Status.SUBMITTED_TO_BUREAU, Status.BUREAU_ACCEPTED)  # the departments a cohort holds
 YEARS = range(2000, 2101)  # the fiscal years a cut-off may be set for
@@ -104,7 +105,7 @@ def freeze_cohort(who: Who, year: int, group: DepartmentGroup | None) -> Frozen:
     if not actor.may_set_cut_off():
         raise NotFound(_("没有这个页面，或您无权查看"))
     if year not in YEARS:
-        raise Invalid(_("预算年度应为 %(low)s–%(high)s 之间的整数") % _range())
+        raise Invalid(_("预算年度应为 %(low)s–%(high)s 之间的整数") % year_range())
     name = cohort_name(year, group)
     with transaction.atomic():
         # The locks refresh takes first: a result being computed meanwhile is stored before
@@ -180,7 +181,7 @@ def _recompute(actor: Actor, keys: list[int], year: int) -> Job | None:
     return queue_recompute(actor, keys, year) if keys else None
 
 
-def _range() -> dict[str, int]:
+def year_range() -> dict[str, int]:
     return {"low": YEARS.start, "high": YEARS.stop - 1}
 
 
@@ -261,3 +262,62 @@ def snapshots(
     if group is not None or exactly:
         found = found.filter(group=group)
     return found.select_related("group", "set_by").order_by("-cut_off", "-id")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One department-year of a cut-off's scope as the overview shows it: the cut-off of the
+    snapshot its stored result was computed with and that snapshot's group (None: none, its
+    cohort items pending; the group None too for every department's) and whether a newer
+    cut-off has moved it and it waits to be computed again."""
+
+    record: SelfEvaluation
+    cut_off: datetime | None
+    group: str | None
+    waiting: bool
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """The cut-off of ``group`` (None: every department) in ``year`` for the bureau's overview:
+    the current snapshot, how many of the scope's department-years have been sent to the
+    bureau (those a cut-off now would hold) and each department-year's standing."""
+
+    year: int
+    group: DepartmentGroup | None
+    current: CohortSnapshot | None
+    sent: int
+    departments: list[Standing]
+
+    @property
+    def name(self) -> str:
+        return cohort_name(self.year, self.group)
+
+
+def latest_of(year: int) -> int | None:
+    """The id of ``year``'s latest snapshot: a key that changes at every cut-off (one query)."""
+    latest: int | None = CohortSnapshot.objects.filter(fiscal_year=year).aggregate(
+        latest=Max("id")
+    )["latest"]
+    return latest
+
+
+def cut_off_of(year: int, group: DepartmentGroup | None) -> CutOff:
+    """What the overview shows of ``group``'s cut-off in ``year``: two queries (the current
+    snapshot with who set it; the department-years with their stored results' snapshots),
+    whatever the number of departments."""
+    current = snapshots(year, group, exactly=True).first()
+    result = StoredResult.objects.filter(evaluation=OuterRef("pk"), subject=Subject.DEPARTMENT)
+
+    def of_result(name: str) -> Subquery:
+        return Subquery(result.values(name)[:1])
+
+    records = in_scope(year, group).annotate(
+        used=of_result("cohort_snapshot_id"),
+        due=of_result("cohort_due_id"),
+        used_at=of_result("cohort_snapshot__cut_off"),
+        used_group=of_result("cohort_snapshot__group__name"),
+    )
+    departments = [Standing(r, r.used_at, r.used_group, r.used != r.due) for r in records]
+    sent = sum(1 for each in departments if each.record.status in SENT)
+    return CutOff(year, group, current, sent, departments)
