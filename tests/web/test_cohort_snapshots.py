@@ -308,3 +308,60 @@ def test_the_cut_off_form_is_the_bureaus_only(first_batch: Any) -> None:
 def test_the_cut_off_forms_bad_input(bureau: User, given: dict[str, str], status: int) -> None:
     answer = signed_in(bureau).post("/bureau/cut-off/", {**given, "confirm": "yes"})
     assert answer.status_code == status
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+def test_the_api_sets_a_cut_off_and_lists_them(first_batch: Any, bureau: User) -> None:
+    client = signed_in(bureau)
+    assert client.get("/api/bureau/cut-offs/?year=2023").json() == []
+    answer = client.post(
+        "/api/bureau/cut-offs/", {"year": 2023, "group": first_batch.pk}, "application/json"
+    )
+    assert answer.status_code == 201, answer.json()
+    set_now = answer.json()
+    snapshot = CohortSnapshot.objects.get()
+    assert (set_now["id"], set_now["departments"], set_now["left_out"], set_now["moved"]) == (
+        snapshot.pk,
+        ["A", "B", "C"],
+        [],
+        3,
+    )
+    assert set_now["job"] is not None and set_now["current"] is True
+    second = client.post("/api/bureau/cut-offs/", {"year": 2023, "group": first_batch.pk}).json()
+    listed = client.get("/api/bureau/cut-offs/?year=2023").json()
+    assert [(s["id"], s["current"], s["members"]) for s in listed] == [
+        (second["id"], True, 3),
+        (snapshot.pk, False, 3),
+    ]
+    assert (listed[0]["group"], listed[0]["group_name"], listed[0]["set_by"]) == (
+        first_batch.pk,
+        "第一批",
+        "bureau",
+    )
+    detail = client.get(f"/api/bureau/cut-offs/{snapshot.pk}/").json()
+    assert (detail["current"], detail["measures"]) == (False, ["execution_rate", "item:output"])
+    assert [(f["code"], f["values"]["execution_rate"]["value"]) for f in detail["figures"]] == [
+        ("A", "0.9500"),
+        ("B", "0.9800"),
+        ("C", "0.9000"),
+    ]
+
+
+def test_the_apis_refusals(first_batch: Any, bureau: User) -> None:
+    finance = signed_in(account("finance", Role.FINANCE_REVIEWER, record("A").department))
+    assert finance.get("/api/bureau/cut-offs/?year=2023").status_code == 404
+    refused = finance.post("/api/bureau/cut-offs/", {"year": 2023, "group": first_batch.pk})
+    assert refused.status_code == 404
+    client = signed_in(bureau)
+    assert client.get("/api/bureau/cut-offs/?year=1999").json()["code"] == "E-INVALID"
+    bad = client.post("/api/bureau/cut-offs/", {"year": 1999})
+    assert (bad.status_code, bad.json()["code"]) == (400, "E-INVALID")
+    assert bad.json()["detail"].startswith("请求有误：预算年度（year）：")
+    assert client.post("/api/bureau/cut-offs/", {"year": 2023, "group": 999}).status_code == 404
+    none_sent = client.post("/api/bureau/cut-offs/", {"year": 2024})
+    assert (none_sent.status_code, none_sent.json()["code"]) == (409, "E-CONFLICT")
+    assert "2024 年全部部门 还没有部门报送财政局" in none_sent.json()["detail"]
+    assert client.get("/api/bureau/cut-offs/999/").status_code == 404
+    assert not CohortSnapshot.objects.exists()

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from jixiao.web.api import jobs, views
 from jixiao.web.bureau import api as bureau
+from jixiao.web.cohorts import api as cohorts
 from jixiao.web.reviews import api as reviews
 
 urlpatterns = [
@@ -26,6 +27,8 @@ urlpatterns = [
     path("bureau/items/", bureau.item_comparison, name="api-bureau-items"),
     path("bureau/groups/", bureau.groups, name="api-bureau-groups"),
     path("bureau/departments/", bureau.departments, name="api-bureau-departments"),
+    path("bureau/cut-offs/", cohorts.cut_offs, name="api-cut-offs"),
+    path("bureau/cut-offs/<int:pk>/", cohorts.cut_off, name="api-cut-off"),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
     path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
     path("jobs/reports/", jobs.reports_zip, name="api-reports-zip"),
