@@ -17,6 +17,8 @@ output indicators 5, their rank 5/3/1 for the first/top 3/rest). Every output in
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -31,7 +33,7 @@ from django.utils import timezone
 from jixiao.core.model import Dataset, Department
 from jixiao.core.problems import ProblemCode
 from jixiao.web.audit.models import AuditEvent
-from jixiao.web.cohorts.freezing import current_of, freeze_cohort
+from jixiao.web.cohorts.freezing import Frozen, current_of, freeze_cohort
 from jixiao.web.cohorts.models import CohortSnapshot
 from jixiao.web.errors import Conflict, NotFound
 from jixiao.web.jobs import running
@@ -365,3 +367,44 @@ def test_the_apis_refusals(first_batch: Any, bureau: User) -> None:
     assert "2024 年全部部门 还没有部门报送财政局" in none_sent.json()["detail"]
     assert client.get("/api/bureau/cut-offs/999/").status_code == 404
     assert not CohortSnapshot.objects.exists()
+
+
+# --- a cut-off while a result is being computed (PostgreSQL: rows locked, others read on) --------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cut_off_waits_for_a_result_being_computed(
+    first_batch: Any, bureau: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C's result is being computed — its snapshot read (none yet) — when the bureau sets the
+    cut-off: the cut-off waits for C's lock, so C's result is stored first and then marked
+    stale — never stored after the mark, left on no snapshot unmarked."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: nothing to interleave")
+    pool = ThreadPoolExecutor(1)
+    setting: list[Future[Frozen]] = []
+    read_snapshot = results.snapshot_for
+
+    def then_the_cut_off(*args: Any) -> Any:
+        found = read_snapshot(*args)
+        setting.append(pool.submit(_freeze_in_its_own_connection, bureau, first_batch))
+        time.sleep(1)  # time enough to finish, were it not waiting for C's lock
+        assert not setting[0].done()
+        return found
+
+    monkeypatch.setattr(results, "snapshot_for", then_the_cut_off)
+    results.refresh_now(record("C"))
+    monkeypatch.setattr(results, "snapshot_for", read_snapshot)
+    frozen = setting[0].result(timeout=30)
+    pool.shutdown()
+    row = StoredResult.objects.get(evaluation__department__code="C")
+    assert (row.cohort_snapshot_id, row.cohort_due_id) == (None, frozen.snapshot.pk)
+    assert results.needs_refresh(record("C"))
+    assert score("C") == D("14.50")
+
+
+def _freeze_in_its_own_connection(bureau: User, group: DepartmentGroup) -> Frozen:
+    try:
+        return freeze_cohort(bureau, 2023, group)
+    finally:
+        connection.close()
