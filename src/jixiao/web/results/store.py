@@ -419,7 +419,8 @@ def refresh_now(record: SelfEvaluation, *, if_stale: bool = False) -> None:
 
 def needs_refresh(record: SelfEvaluation) -> bool:
     """Whether ``record`` has no current stored result: none yet, or one scored by another
-    framework or version of its file, or stored in another shape."""
+    framework or version of its file, stored in another shape, or moved by a new cut-off to
+    another cohort snapshot."""
     return _is_stale(record, _row_of(record))
 
 
