@@ -169,7 +169,7 @@ def freeze_cohort(who: Who, year: int, group: DepartmentGroup | None) -> Frozen:
             left_out=left_out,
         )
         job = _recompute(actor, moving, year)
-    _keep(snapshot.pk, cohort)
+    _keep((snapshot.pk, snapshot.digest), cohort)
     return Frozen(snapshot, members, left_out, moved, job)
 
 
@@ -221,26 +221,29 @@ def snapshot_for(record: SelfEvaluation, row: StoredResult | None) -> CohortSnap
     return current_snapshot(record)
 
 
-_decoded: OrderedDict[int, Cohort] = OrderedDict()
+# Snapshots are never changed: a decoded one is kept by its id and digest (the digest too, as an
+# id whose transaction rolled back may be given again to another snapshot).
+_decoded: OrderedDict[tuple[int, str], Cohort] = OrderedDict()
 _decoded_lock = threading.Lock()
-DECODED_KEPT = 64  # snapshots are never changed: a decoded one is kept by its id
+DECODED_KEPT = 64
 
 
 def cohort_of(snapshot: CohortSnapshot) -> Cohort:
     """The snapshot's cohort, decoded once per process (one query the first time)."""
+    key = (snapshot.pk, snapshot.digest)
     with _decoded_lock:
-        found = _decoded.get(snapshot.pk)
+        found = _decoded.get(key)
     if found is not None:
         return found
     content = CohortSnapshot.objects.filter(pk=snapshot.pk).values_list("content", flat=True)
     cohort = decode(Cohort, content.get())
-    _keep(snapshot.pk, cohort)
+    _keep(key, cohort)
     return cohort
 
 
-def _keep(pk: int, cohort: Cohort) -> None:
+def _keep(key: tuple[int, str], cohort: Cohort) -> None:
     with _decoded_lock:
-        _decoded[pk] = cohort
+        _decoded[key] = cohort
         while len(_decoded) > DECODED_KEPT:
             _decoded.popitem(last=False)
 
