@@ -217,6 +217,23 @@ def test_a_new_cut_off_moves_all_but_an_accepted_year(first_batch: Any, bureau: 
     )
 
 
+def test_another_groups_department_is_neither_in_nor_moved(first_batch: Any, bureau: User) -> None:
+    loaded = store(department("D", "99000"), "D.xlsx", replace=False, framework=FRAMEWORK)
+    assert loaded.evaluation is not None
+    loaded.evaluation.department.groups.add(group("第二批"))
+    sent(loaded.evaluation)
+    frozen = freeze_cohort(bureau, 2023, first_batch)
+    assert (frozen.members, frozen.moved) == (["A", "B", "C"], 3)
+    assert not results.needs_refresh(record("D"))
+    assert score("D", "execution_rank") == 0  # still pending: 第二批 has no cut-off
+    assert ProblemCode.W_COHORT_PENDING in warnings("D")
+    # a cut-off of every department is the latest for both groups: D ranked second of four
+    everyone = freeze_cohort(bureau, 2023, None)
+    assert (everyone.members, everyone.moved) == (["A", "B", "C", "D"], 4)
+    assert score("D", "execution_rank") == 4  # 99%: first of 4, top 25% (→ the 50% band)
+    assert score("A", "execution_rank") == 3  # 95%: third of 4, top 75% (→ the 80% band)
+
+
 def test_only_the_bureau_sets_a_cut_off(first_batch: Any) -> None:
     finance = account("finance", Role.FINANCE_REVIEWER, record("A").department)
     with pytest.raises(NotFound):
