@@ -425,3 +425,16 @@ def _freeze_in_its_own_connection(bureau: User, group: DepartmentGroup) -> Froze
         return freeze_cohort(bureau, 2023, group)
     finally:
         connection.close()
+
+
+def test_the_department_page_shows_each_years_cut_off(first_batch: Any, bureau: User) -> None:
+    client = signed_in(bureau)
+    score("A")
+    assert "无（待评）" in client.get("/bureau/departments/A/").content.decode()
+    snapshot = freeze_cohort(bureau, 2023, first_batch).snapshot
+    page = client.get("/bureau/departments/A/").content.decode()
+    assert "待重新计算" in page
+    score("A")
+    page = client.get("/bureau/departments/A/").content.decode()
+    at = timezone.localtime(snapshot.cut_off).strftime("%Y-%m-%d %H:%M")
+    assert f"{at}（第一批）" in page and "待重新计算" not in page

@@ -23,7 +23,7 @@ from jixiao.web.bureau import overview
 from jixiao.web.bureau.chart import bar_chart
 from jixiao.web.cohorts import freezing
 from jixiao.web.errors import Invalid, NotFound
-from jixiao.web.organizations.models import Department, DepartmentGroup
+from jixiao.web.organizations.models import Department, DepartmentGroup, SelfEvaluation
 from jixiao.web.policy import Actor, actor_of
 from jixiao.web.results.store import kept
 
@@ -240,6 +240,10 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         raise NotFound(_("没有这个部门"))
     figures, lines = overview.year_over_year(found)
+    used = {
+        each.record.pk: each
+        for each in freezing.standings(SelfEvaluation.objects.filter(department=found))
+    }
     return render(
         request,
         "bureau/department.html",
@@ -247,6 +251,7 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
             "membership": actor.member,
             "department": found,
             "figures": figures,
+            "years": [(f, used.get(f.record.pk)) for f in figures],
             "lines": [(line, [overview.score_text(s) for s in line.scores]) for line in lines],
         },
     )

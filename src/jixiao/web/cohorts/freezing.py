@@ -297,6 +297,22 @@ class CutOff:
         return cohort_name(self.year, self.group)
 
 
+def standings(records: QuerySet[SelfEvaluation]) -> list[Standing]:
+    """Each of ``records`` with the snapshot its stored result was computed with: one query."""
+    result = StoredResult.objects.filter(evaluation=OuterRef("pk"), subject=Subject.DEPARTMENT)
+
+    def of_result(name: str) -> Subquery:
+        return Subquery(result.values(name)[:1])
+
+    annotated = records.annotate(
+        used=of_result("cohort_snapshot_id"),
+        due=of_result("cohort_due_id"),
+        used_at=of_result("cohort_snapshot__cut_off"),
+        used_group=of_result("cohort_snapshot__group__name"),
+    )
+    return [Standing(r, r.used_at, r.used_group, r.used != r.due) for r in annotated]
+
+
 def latest_of(year: int) -> int | None:
     """The id of ``year``'s latest snapshot: a key that changes at every cut-off (one query)."""
     latest: int | None = CohortSnapshot.objects.filter(fiscal_year=year).aggregate(
@@ -310,17 +326,6 @@ def cut_off_of(year: int, group: DepartmentGroup | None) -> CutOff:
     snapshot with who set it; the department-years with their stored results' snapshots),
     whatever the number of departments."""
     current = snapshots(year, group, exactly=True).first()
-    result = StoredResult.objects.filter(evaluation=OuterRef("pk"), subject=Subject.DEPARTMENT)
-
-    def of_result(name: str) -> Subquery:
-        return Subquery(result.values(name)[:1])
-
-    records = in_scope(year, group).annotate(
-        used=of_result("cohort_snapshot_id"),
-        due=of_result("cohort_due_id"),
-        used_at=of_result("cohort_snapshot__cut_off"),
-        used_group=of_result("cohort_snapshot__group__name"),
-    )
-    departments = [Standing(r, r.used_at, r.used_group, r.used != r.due) for r in records]
+    departments = standings(in_scope(year, group))
     sent = sum(1 for each in departments if each.record.status in SENT)
     return CutOff(year, group, current, sent, departments)
