@@ -162,7 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dataset", type=Path, help="要载入的数据集目录（默认参考数据集）")
     load = command(
         "load",
-        "把数据集目录或工作簿载入数据库（每个部门年度全部载入或全不载入；已有的须加 --replace）",
+        "把数据集目录或工作簿载入数据库（每个部门年度全部载入或全不载入；已有的须加 --replace；"
+        "一次载入中同一部门年度只载入第一个）",
     )
     load.add_argument(
         "paths", type=Path, nargs="+", metavar="PATH", help="数据集目录、工作簿，或存放它们的目录"
@@ -172,7 +173,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="已载入的部门年度按差异更新（与上传工作簿相同：记录保留编号，已提交处室的数据不动）",
     )
-    framework_option(load)
+    load.add_argument(
+        "--framework",
+        default=None,
+        help=(
+            "内置评价体系名称、评价体系 YAML 文件或 installed:名称@版本（默认：Web 应用中为该年度"
+            f"设置的评价体系，未设置则 {DEFAULT_FRAMEWORK}）"
+        ),
+    )
     serve = command("serve", "启动 Web 应用")
     for sub in (demo, serve):
         sub.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
@@ -643,9 +651,12 @@ def _load_into_database(arguments: argparse.Namespace) -> int:
 
     found = list(sources(arguments.paths))
     refused = 0
+    earlier: dict[str, Path] = {}  # the department-years loaded in this run: each once
     progress = tqdm(found, desc="载入", unit="个", file=sys.stderr, disable=len(found) < 2)
     for path in progress:
-        loaded = load(path, replace=arguments.replace, framework=arguments.framework)
+        loaded = load(
+            path, replace=arguments.replace, framework=arguments.framework, earlier=earlier
+        )
         progress.write(loaded.summary(), file=sys.stdout)
         if loaded.outcome is Outcome.REFUSED:
             refused += 1

@@ -40,8 +40,17 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/bureau/groups/",
         "/api/bureau/cut-offs/",
         "/api/bureau/cut-offs/{id}/",
+        "/api/frameworks/",
+        "/api/frameworks/assignments/",
         "/api/bureau/departments/",
         "/api/jobs/reports/",
+        "/api/bureau/bulk-load/",
+        "/api/bureau/assignments/",
+        "/api/evaluations/{id}/assignment/",
+        "/api/accounts/bulk/",
+        "/api/rankings/",
+        "/api/rankings/{id}/",
+        "/api/rankings/{id}/withdraw/",
     }
 
 

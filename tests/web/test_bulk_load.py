@@ -321,3 +321,37 @@ def test_a_department_that_fails_inside_leaves_nothing_and_the_others_go_on(
     assert not Department.objects.filter(code="a1").exists()
     assert Department.objects.filter(code="b2").exists()
     assert job.step == "已完成：新建 1 个、替换 0 个部门年度，2 个未载入"
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_second_workbook_of_one_department_year_is_refused_naming_the_first(
+    reference_dataset: Dataset, tmp_path: Path
+) -> None:
+    """Even with 替换已有数据 ticked: the later workbook would silently undo the first."""
+    cheaper = replace(
+        reference_dataset,
+        projects=(
+            replace(reference_dataset.projects[0], name="另一份工作簿的项目"),
+            *reference_dataset.projects[1:],
+        ),
+    )
+    entries = {
+        "a.xlsx": _workbook(reference_dataset, tmp_path, "a.xlsx", "a1", "甲局"),
+        "b.xlsx": _workbook(cheaper, tmp_path, "b.xlsx", "a1", "甲局"),
+    }
+    _upload("demo-bureau", _zip(entries), replace_data=True)
+    job = Job.objects.get()
+    run(job.pk)
+    items = list(job.items.order_by("pk").values_list("name", "ok", "error", "subject"))
+    assert items == [
+        ("已新建 甲局 2023 年度（53 个项目）← a.xlsx", True, "", "a1/2023"),
+        (
+            "甲局 2023 年度 ← b.xlsx",
+            False,
+            "b.xlsx：与本压缩包中已载入的“已新建 甲局 2023 年度（53 个项目）← a.xlsx”是同一部门"
+            "年度（部门编码 a1），未载入；每个部门年度只能有一个工作簿",
+            "",
+        ),
+    ]
+    first = Project.objects.get(evaluation__department__code="a1", position=1)
+    assert first.name == reference_dataset.projects[0].name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gettext
 import re
 from pathlib import Path
@@ -81,16 +82,25 @@ def test_messages_made_in_python_follow_the_language(client_for, demo: SelfEvalu
     assert missing.status_code == 404 and "Page not found" in missing.content.decode()
 
 
+def _marked_in(path: Path) -> list[str]:
+    """The texts marked for translation in a Python file: the first argument of ``_``,
+    ``gettext`` or ``gettext_lazy`` when it is a string (adjacent literals joined, as Python
+    joins them)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        value = getattr(node.args[0], "value", None)  # a string constant's text
+        if name in ("_", "gettext", "gettext_lazy") and isinstance(value, str):
+            found.append(value)
+    return found
+
+
 def test_every_message_marked_in_python_or_templates_is_in_the_catalogue() -> None:
     msgids = {msgid for msgid, _ in catalogue_entries()}
     source = Path(__file__).resolve().parents[2] / "src" / "jixiao" / "web"
-    marked = {
-        text
-        for path in source.rglob("*.py")
-        for text in re.findall(
-            r'(?:\b_|gettext_lazy|gettext)\(\s*"([^"]+)"', path.read_text(encoding="utf-8")
-        )
-    } | {
+    marked = {text for path in source.rglob("*.py") for text in _marked_in(path)} | {
         text
         for path in source.rglob("*.html")
         for text in re.findall(r'{% translate "([^"]+)" %}', path.read_text(encoding="utf-8"))

@@ -127,3 +127,23 @@ def test_item14_replace_is_the_uploads_operation_and_the_department_shows_in_the
     event = AuditEvent.objects.filter(action="更新数据集").get()
     assert event.after["变更"][0]["字段"] == {"实际完成值": ["2004.7", "1900"]}
     assert load(copy, replace=True).outcome is Outcome.UNCHANGED
+
+
+@pytest.mark.django_db
+def test_item14_a_second_source_of_one_department_year_is_refused_naming_the_first(
+    tmp_path: Path,
+) -> None:
+    """Two copies of 深圳市商务局 2023 in one `jixiao load --replace` run: the second would
+    silently undo the first."""
+    first = other_department(tmp_path / "a-shenzhen")
+    second = other_department(tmp_path / "b-shenzhen")
+    earlier: dict[str, Path] = {}
+    assert load(first, replace=True, earlier=earlier).outcome is Outcome.CREATED
+    again = load(second, replace=True, earlier=earlier)
+    assert (again.outcome, again.summary()) == (
+        Outcome.REFUSED,
+        f"未载入 {second}：与本次已载入的 {first} 是同一部门年度（深圳市商务局 2023 年度，"
+        "部门编码 sz-commerce）；每个部门年度只能载入一次",
+    )
+    assert earlier == {"sz-commerce/2023": first}
+    assert load(second, replace=True).outcome is Outcome.UNCHANGED  # another run: as before

@@ -226,7 +226,12 @@ def test_the_stored_actions_are_those_earlier_versions_wrote() -> None:
         "修改部门分组",
         "导入部门名册",
         "指派复核人",
+        "公布排名",
+        "撤回公布的排名",
         "导出部门总览",
+        "安装评价体系",
+        "设置评价体系适用范围",
+        "更换评价体系",
     }
     assert [RowAction.ADDED.on("项目"), RowAction.DELETED.on("指标")] == ["新增项目", "删除指标"]
 

@@ -1,16 +1,29 @@
-"""Finding and loading scoring frameworks: built-in ones by name, or a YAML file by path.
+"""Finding and loading scoring frameworks: built-in ones by name, a YAML file by path, or a
+reference to a named source (``installed:<name>@<version>``, decision 0030).
 
 A framework is parsed once per process and file version: :func:`load_framework` keeps each
 parsed file under the SHA-256 of its bytes (:func:`framework_version`), so the web application
 reads a file of a few kilobytes per request instead of parsing it again (9.6 ms, more than a
 whole evaluation), and an edited file is parsed afresh at its next use. Frameworks are frozen
 records, safe to share between threads.
+
+**Named sources.** A reference whose prefix was registered (:func:`register_source`) is read by
+that source: the web application registers ``installed:``, which reads a framework the finance
+bureau installed from the database. Such a reference names immutable content (its version is
+part of it), so it is resolved once per process and never read again — no query per request.
+The adapters know nothing of the database: the source is a function given to them.
+
+Worked example: ``register_source("installed:", read)`` where ``read("installed:sz-2024@ab12…")``
+answers ``("已安装评价体系 sz-2024", b"id: sz-2024 …")``; ``load_versioned("installed:sz-2024@
+ab12…")`` calls ``read`` the first time only and answers the framework with version
+``sha256(bytes)``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,6 +44,33 @@ class VersionedFramework:
 _parsed: dict[tuple[str, str], Framework] = {}
 _parsing = threading.Lock()
 
+# A named source reads a reference into (label, bytes); raises ProblemsFound when it has none.
+SourceReader = Callable[[str], tuple[str, bytes]]
+_sources: dict[str, SourceReader] = {}
+# References of named sources resolved: their content never changes, so kept for the process.
+_resolved: dict[str, VersionedFramework] = {}
+
+
+def register_source(prefix: str, read: SourceReader) -> None:
+    """Read every framework reference starting with ``prefix`` (``installed:``) by ``read``.
+    The content behind one reference must never change: it is read once per process."""
+    _sources[prefix] = read
+    with _parsing:
+        for reference in [r for r in _resolved if r.startswith(prefix)]:
+            del _resolved[reference]
+
+
+def source_of(reference: str) -> str | None:
+    """The registered prefix ``reference`` starts with, or None (a built-in name or a file)."""
+    return next((prefix for prefix in _sources if reference.startswith(prefix)), None)
+
+
+def forget_parsed() -> None:
+    """Forget every framework parsed and reference resolved (as a new process starts)."""
+    with _parsing:
+        _parsed.clear()
+        _resolved.clear()
+
 
 def builtin_framework_names() -> list[str]:
     folder = resources.files("jixiao.frameworks")
@@ -48,8 +88,13 @@ def framework_version(name_or_path: str) -> str:
 
 
 def load_versioned(name_or_path: str) -> VersionedFramework:
-    """The framework and its version; parsed only when this file version was not parsed yet."""
-    label, content = _read(name_or_path)
+    """The framework and its version; parsed only when this file version was not parsed yet
+    (and a named source's reference read only once)."""
+    resolved = _resolved.get(name_or_path)
+    if resolved is not None:
+        return resolved
+    prefix = source_of(name_or_path)
+    label, content = _sources[prefix](name_or_path) if prefix else _read(name_or_path)
     version = hashlib.sha256(content).hexdigest()
     key = (label, version)
     framework = _parsed.get(key)
@@ -57,7 +102,10 @@ def load_versioned(name_or_path: str) -> VersionedFramework:
         with _parsing:
             framework = _parsed.get(key) or _parse(content, label)
             _parsed[key] = framework
-    return VersionedFramework(framework, version)
+    versioned = VersionedFramework(framework, version)
+    if prefix is not None:
+        _resolved[name_or_path] = versioned
+    return versioned
 
 
 def _read(name_or_path: str) -> tuple[str, bytes]:
@@ -77,6 +125,12 @@ def _read(name_or_path: str) -> tuple[str, bytes]:
             )
         ]
     )
+
+
+def check_framework(content: bytes, label: str) -> Framework:
+    """Parse ``content`` (a framework's YAML) as a framework file is parsed; raise
+    :class:`ProblemsFound` with every problem at its line (YAML syntax) or key path."""
+    return _parse(content, label)
 
 
 def _parse(content: bytes, label: str) -> Framework:

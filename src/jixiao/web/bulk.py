@@ -14,9 +14,11 @@ workbook bomb check, then every problem at its cell), and stored by ``loading.st
 transaction of its own that also records the item done: a new department-year is created with
 its stored result; one already stored is replaced (its changes applied, audited as 更新数据集)
 only if the uploader asked for it and the year is still 填报中 — otherwise that department is
-refused with the reason and the others go on. A crash loses at most the department in hand; a
-resumed job (``jobs.running.recover``) skips the workbooks already done. Each department
-loaded is one audit event (载入数据集 or 更新数据集) naming the uploader.
+refused with the reason and the others go on. A second workbook of a department-year already
+loaded from the same zip is refused, naming the first (replacing it would silently undo it).
+A crash loses at most the department in hand; a resumed job (``jobs.running.recover``) skips
+the workbooks already done. Each department loaded is one audit event (载入数据集 or 更新数据集)
+naming the uploader.
 
 Worked example: ``demo-bureau`` uploads 部门.zip with a.xlsx (a new department 甲局), b.xlsx
 (广州市商务局 2023, already stored) and c.xlsx (two project codes blank), replace unticked: job
@@ -145,7 +147,17 @@ def _load_one(
         progress.item(key, name, listed or f"{name}：无法读取")
         return
     what = f"{dataset.department.name} {dataset.fiscal_year} 年度"
+    subject = f"{dataset.department.code}/{dataset.fiscal_year}"
     with transaction.atomic():  # the department and its item recorded done, or neither
+        earlier = job.items.filter(ok=True, subject=subject).first()
+        if earlier is not None:  # a second workbook of one department-year in the zip
+            progress.item(
+                key,
+                f"{what} ← {name}",
+                f"{name}：与本压缩包中已载入的“{earlier.name}”是同一部门年度"
+                f"（部门编码 {dataset.department.code}），未载入；每个部门年度只能有一个工作簿",
+            )
+            return
         loaded = store(
             dataset,
             name,
@@ -161,9 +173,10 @@ def _load_one(
         if loaded.outcome is Outcome.REFUSED:
             progress.item(key, f"{what} ← {name}", loaded.reason)
         elif loaded.outcome is Outcome.CREATED:
-            progress.item(key, f"已新建 {what}（{len(dataset.projects)} 个项目）← {name}")
+            done = f"已新建 {what}（{len(dataset.projects)} 个项目）← {name}"
+            progress.item(key, done, subject=subject)
         elif loaded.outcome is Outcome.UNCHANGED:
-            progress.item(key, f"无变化 {what} ← {name}")
+            progress.item(key, f"无变化 {what} ← {name}", subject=subject)
         else:
             assert loaded.plan is not None
             counts = loaded.plan.as_record()
@@ -171,4 +184,5 @@ def _load_one(
                 key,
                 f"已替换 {what}：新增 {counts['新增']} 条、修改 {counts['修改']} 条、"
                 f"删除 {counts['删除']} 条记录 ← {name}",
+                subject=subject,
             )

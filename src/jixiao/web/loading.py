@@ -25,6 +25,7 @@ from jixiao.core.problems import Problem, SourceLocation, errors_in
 from jixiao.web.audit import events
 from jixiao.web.audit.events import AuditAction
 from jixiao.web.changes import ChangePlan, apply_changes
+from jixiao.web.frameworks.assigned import assigned_framework
 from jixiao.web.organizations.models import SelfEvaluation, Status
 from jixiao.web.records.mapping import save_dataset
 from jixiao.web.results.store import refresh
@@ -92,14 +93,35 @@ def read_source(path: Path) -> tuple[Dataset | None, list[Problem]]:
     return read_dataset_folder(path)
 
 
-def load(path: Path, *, replace: bool, framework: str = DEFAULT_FRAMEWORK) -> Loaded:
-    """Load one source, all or nothing."""
+def load(
+    path: Path,
+    *,
+    replace: bool,
+    framework: str | None = None,
+    earlier: dict[str, Path] | None = None,
+) -> Loaded:
+    """Load one source, all or nothing (a new department-year scored by ``framework``, else by
+    the one assigned to its year, else the default: see :func:`store`). ``earlier``: the
+    department-years loaded so far in the same run (``code/year`` → source), kept up to date
+    here — a second source of one of them is refused naming the first (with ``replace`` it would
+    silently undo the first)."""
     dataset, problems = read_source(path)
     if dataset is None or errors_in(problems):
         return Loaded(path, Outcome.REFUSED, dataset, problems=problems)
+    subject = f"{dataset.department.code}/{dataset.fiscal_year}"
+    first = None if earlier is None else earlier.get(subject)
+    if first is not None:
+        name = f"{dataset.department.name} {dataset.fiscal_year} 年度"
+        reason = (
+            f"与本次已载入的 {first} 是同一部门年度（{name}，部门编码 "
+            f"{dataset.department.code}）；每个部门年度只能载入一次"
+        )
+        return Loaded(path, Outcome.REFUSED, dataset, problems=problems, reason=reason)
     loaded = store(dataset, str(path), replace=replace, framework=framework)
     loaded.source = path
     loaded.problems = problems + loaded.problems
+    if earlier is not None and loaded.outcome is not Outcome.REFUSED:
+        earlier[subject] = path
     return loaded
 
 
@@ -108,7 +130,7 @@ def store(
     source: str,
     *,
     replace: bool,
-    framework: str = DEFAULT_FRAMEWORK,
+    framework: str | None = None,
     audit_creation: bool = True,
     actor: User | None = None,
     reason: str = "",
@@ -121,7 +143,10 @@ def store(
 
     The web's bulk load (``web/bulk.py``) names its ``actor`` and ``reason``, says why a year
     already stored is not replaced (``not_replaced``) and replaces only a year still 填报中
-    (``drafting_only``), checked under the year's lock."""
+    (``drafting_only``), checked under the year's lock.
+
+    A new department-year is scored by ``framework``; without one, by the framework assigned
+    to its year (and its department's groups, ``frameworks.assigned``), else the default."""
     with transaction.atomic():
         existing = (
             SelfEvaluation.objects.select_for_update(no_key=True, of=("self",))
@@ -129,7 +154,11 @@ def store(
             .first()
         )
         if existing is None:
-            evaluation = save_dataset(dataset, framework)
+            chosen = framework or (
+                assigned_framework(dataset.fiscal_year, dataset.department.code)
+                or DEFAULT_FRAMEWORK
+            )
+            evaluation = save_dataset(dataset, chosen)
             refresh(evaluation)
             if not audit_creation:
                 return Loaded(Path(source), Outcome.CREATED, dataset, evaluation)

@@ -267,6 +267,11 @@ class Actor:
         grade and rank; ``jixiao.web.summary``): the bureau reviewer only."""
         return self.role == Role.BUREAU_REVIEWER
 
+    def may_manage_frameworks(self) -> bool:
+        """Whether the actor installs scoring frameworks and says which years and groups use
+        them (decision 0030): the bureau reviewer and the system administrator."""
+        return self.role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN)
+
     def may_load_departments(self) -> bool:
         """Whether the actor may load many departments' workbooks at once (a zip, a background
         job, ``web/bulk.py``): the bureau reviewer and the system administrator. Department

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "jixiao.web.reviews",
     "jixiao.web.jobs",
     "jixiao.web.bureau",
+    "jixiao.web.publications",
+    "jixiao.web.frameworks",
     "jixiao.web.pages",
     "jixiao.web.api",
     "rest_framework",

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from jixiao.web.api import jobs, views
+from jixiao.web.api import jobs, manage, views
 from jixiao.web.bureau import api as bureau
 from jixiao.web.cohorts import api as cohorts
+from jixiao.web.frameworks import api as frameworks
+from jixiao.web.publications import api as publications
 from jixiao.web.reviews import api as reviews
 
 urlpatterns = [
@@ -29,6 +31,15 @@ urlpatterns = [
     path("bureau/departments/", bureau.departments, name="api-bureau-departments"),
     path("bureau/cut-offs/", cohorts.cut_offs, name="api-cut-offs"),
     path("bureau/cut-offs/<int:pk>/", cohorts.cut_off, name="api-cut-off"),
+    path("bureau/bulk-load/", manage.bulk_load, name="api-bulk-load"),
+    path("bureau/assignments/", manage.assignments, name="api-assignments"),
+    path("evaluations/<int:pk>/assignment/", manage.assignment, name="api-assignment"),
+    path("accounts/bulk/", manage.accounts_bulk, name="api-accounts-bulk"),
+    path("rankings/", publications.rankings, name="api-rankings"),
+    path("rankings/<int:pk>/", publications.ranking, name="api-ranking"),
+    path("rankings/<int:pk>/withdraw/", publications.withdraw, name="api-ranking-withdraw"),
+    path("frameworks/", frameworks.frameworks, name="api-frameworks"),
+    path("frameworks/assignments/", frameworks.assign, name="api-framework-assign"),
     path("jobs/<int:pk>/", jobs.job, name="api-job"),
     path("jobs/recompute-all/", jobs.recompute_all, name="api-recompute-all"),
     path("jobs/reports/", jobs.reports_zip, name="api-reports-zip"),

@@ -67,7 +67,13 @@ class AuditAction(StrEnum):
     GROUP_CHANGED = "修改部门分组"
     DEPARTMENTS_IMPORTED = "导入部门名册"
     REVIEWER_ASSIGNED = "指派复核人"
+    RANKING_PUBLISHED = "公布排名"
+    RANKING_WITHDRAWN = "撤回公布的排名"
     OVERVIEW_EXPORTED = "导出部门总览"
+    # the bureau's frameworks (decision 0030)
+    FRAMEWORK_INSTALLED = "安装评价体系"
+    FRAMEWORK_ASSIGNED = "设置评价体系适用范围"
+    FRAMEWORK_CHANGED = "更换评价体系"
 
 
 class RowAction(StrEnum):
@@ -379,6 +385,61 @@ def overview_exported(actor: User, count: int, chosen: str) -> AuditEvent:
     """The bureau's overview of every department exported (``chosen``: its filter in words)."""
     return record_event(
         actor, AuditAction.OVERVIEW_EXPORTED, f"{count} 个部门年度", after={"筛选条件": chosen}
+    )
+
+
+def ranking_published(actor: User, what: str, count: int, digest: str, note: str) -> AuditEvent:
+    """A ranking published to the departments it lists (``what``: its year and group)."""
+    return record_event(
+        actor,
+        AuditAction.RANKING_PUBLISHED,
+        what,
+        after={"部门数": count, "摘要": digest},
+        reason=note,
+    )
+
+
+def ranking_withdrawn(actor: User, what: str, reason: str) -> AuditEvent:
+    """A published ranking withdrawn: its departments no longer read it."""
+    return record_event(actor, AuditAction.RANKING_WITHDRAWN, what, reason=reason)
+
+
+# --- frameworks -------------------------------------------------------------------------------
+
+
+def framework_installed(actor: User, name: str, after: dict[str, Any]) -> AuditEvent:
+    """A framework file installed as a new version of ``name`` (its version, title, size)."""
+    return record_event(actor, AuditAction.FRAMEWORK_INSTALLED, f"评价体系 {name}", after=after)
+
+
+def framework_assigned(
+    actor: User, scope: str, *, before: dict[str, Any], after: dict[str, Any], reason: str
+) -> AuditEvent:
+    """The framework of a year (or of one group's departments that year) set: the framework
+    before and after, and how many department-years changed to it or kept theirs."""
+    return record_event(
+        actor,
+        AuditAction.FRAMEWORK_ASSIGNED,
+        scope,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def framework_changed(
+    actor: User, record: SelfEvaluation, *, before: str, after: str, reason: str
+) -> AuditEvent:
+    """One department-year moved to another framework by an assignment: in its own audit log,
+    so that its users see why its score changed."""
+    return record_event(
+        actor,
+        AuditAction.FRAMEWORK_CHANGED,
+        str(record),
+        evaluation=record,
+        before={"评价体系": before},
+        after={"评价体系": after},
+        reason=reason,
     )
 
 

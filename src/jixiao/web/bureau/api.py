@@ -219,13 +219,7 @@ def ranking(request: Request) -> Response:
     group = chosen.get("group")
     if year is None:
         return Response({"year": None, "group": None, "rows": []})
-    ranked = overview.ranks(year, group)
-    level_only = {"level": chosen["level"]} if chosen.get("level") else {}
-    by_rank = {"sort": "rank", "grade": "", **level_only}
-    listed = overview.filtered(overview.listing(year, form.items), by_rank, form.items)
-    ranked_keys = ranked.in_group if group is not None else ranked.overall
-    scored = listed.filter(pk__in=list(ranked_keys))[: overview.EXPORT_LIMIT]
-    rows = overview.rows_of(scored, form.items, ranked)
+    rows = overview.ranked_rows(year, group, form.items, chosen.get("level") or "")
     return Response(
         {
             "year": year,

@@ -580,6 +580,19 @@ def rows_of(records: Iterable[SelfEvaluation], items: Sequence[Item], ranked: Ra
     return rows
 
 
+def ranked_rows(
+    year: int, group: DepartmentGroup | None, items: Sequence[Item], level: str = ""
+) -> list[Row]:
+    """The ranking of ``year`` (within ``group`` when given; of ``level``'s units only when
+    given): every ranked department-year in rank order, as the ranking API answers it and a
+    publication freezes it (up to ``EXPORT_LIMIT``)."""
+    ranked = ranks(year, group)
+    by_rank = {"sort": "rank", "grade": "", **({"level": level} if level else {})}
+    listed = filtered(listing(year, items), by_rank, items)
+    keys = ranked.in_group if group is not None else ranked.overall
+    return rows_of(listed.filter(pk__in=list(keys))[:EXPORT_LIMIT], items, ranked)
+
+
 # --- distribution -----------------------------------------------------------------------------
 
 REVIEW_LABELS = dict(REVIEW_STATES)

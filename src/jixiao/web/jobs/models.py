@@ -116,6 +116,7 @@ class Job(models.Model):
 
 KEY_LENGTH = 100
 NAME_LENGTH = 300
+SUBJECT_LENGTH = 120  # a department's code (at most 100 characters), a slash and a year
 
 
 class JobItem(models.Model):
@@ -128,6 +129,8 @@ class JobItem(models.Model):
     name = models.CharField("对象", max_length=NAME_LENGTH)  # e.g. 广州市商务局 2023 年度
     ok = models.BooleanField("完成")
     error = models.TextField("原因", blank=True)  # Chinese, when not ok
+    # what a loaded item is about, when it names one: a department-year, "gz-commerce/2023"
+    subject = models.CharField("部门年度", max_length=SUBJECT_LENGTH, blank=True, default="")
 
     class Meta:
         verbose_name = "后台任务的一项"

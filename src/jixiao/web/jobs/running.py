@@ -39,6 +39,7 @@ from jixiao.web.jobs.models import (
     KEY_LENGTH,
     NAME_LENGTH,
     STEP_LENGTH,
+    SUBJECT_LENGTH,
     Job,
     JobItem,
     JobState,
@@ -120,9 +121,10 @@ class Progress:
         """One step of a job without items (the PDF report's) done; ``step`` is the next."""
         self._write(done=self.job.done + 1, step=step[:STEP_LENGTH])
 
-    def item(self, key: object, name: str, error: str = "") -> None:
-        """An item done: ``error`` (Chinese) empty when it went well. Call it inside the item's
-        own transaction, so that the item is recorded done exactly when its work is committed."""
+    def item(self, key: object, name: str, error: str = "", subject: str = "") -> None:
+        """An item done: ``error`` (Chinese) empty when it went well; ``subject`` what it is
+        about when it names one (a department-year loaded). Call it inside the item's own
+        transaction, so that the item is recorded done exactly when its work is committed."""
         with transaction.atomic():
             JobItem.objects.create(
                 job=self.job,
@@ -130,6 +132,7 @@ class Progress:
                 name=name[:NAME_LENGTH],
                 ok=not error,
                 error=error,
+                subject=subject[:SUBJECT_LENGTH],
             )
             self._write(done=self.job.done + 1)
             if self.job.parent_id is not None:  # the whole job's count, with the item

@@ -89,6 +89,14 @@ def queue_recompute(who: Who, keys: list[int], year: int) -> Job:
     )
 
 
+def queue_recompute_year(who: Who, fiscal_year: int) -> Job:
+    """The recompute job of one year's department-years (their framework changed, decision
+    0030), asked for by ``who`` (checked by the caller)."""
+    return _queued(
+        who, JobKind.RECOMPUTE_ALL, recorded={"预算年度": fiscal_year}, fiscal_year=fiscal_year
+    )
+
+
 def queue_bulk_load(
     who: Who, upload: str, upload_name: str, *, replace: bool, workbooks: int
 ) -> Job:
