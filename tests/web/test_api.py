@@ -38,6 +38,8 @@ def test_schema_lists_every_endpoint(client_for) -> None:  # type: ignore[no-unt
         "/api/bureau/ranking/",
         "/api/bureau/items/",
         "/api/bureau/groups/",
+        "/api/bureau/cut-offs/",
+        "/api/bureau/cut-offs/{id}/",
         "/api/frameworks/",
         "/api/frameworks/assignments/",
         "/api/bureau/departments/",

@@ -407,9 +407,10 @@ def test_the_overview_runs_a_fixed_number_of_queries(city: Any) -> None:
     # the overview: session, the user with their membership; years, first-level items, groups;
     # the versions of results, departments, steps and reviews; then, unless the page is cached
     # under those: the count, the page's keys, its rows, the ranks (2 more with a group) and the
-    # distribution
-    assert max(before) <= 16, before
-    assert counted()[0] == 9  # the same page again: from the cache
+    # distribution; the latest cut-off of the year, and unless kept under it and those versions,
+    # the group-year's current snapshot and its department-years (cohorts.freezing.cut_off_of)
+    assert max(before) <= 19, before
+    assert counted()[0] == 10  # the same page again: from the cache
 
 
 def test_stored_results_carry_the_cores_figures(demo: Any) -> None:

@@ -210,6 +210,7 @@ def test_the_stored_actions_are_those_earlier_versions_wrote() -> None:
         "财政局审核通过",
         "复核评分",
         "撤回复核评分",
+        "设定同批部门截止",
         "下载",
         "导出审计日志",
         "提交后台任务",

@@ -257,6 +257,11 @@ class Actor:
         who see it run; computing again changes no data."""
         return self.role in (Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN)
 
+    def may_set_cut_off(self) -> bool:
+        """Whether the actor may freeze a cohort at a cut-off (``cohorts.freezing``, decision
+        0023): the bureau reviewer only; department users never see the form (404)."""
+        return self.role == Role.BUREAU_REVIEWER
+
     def may_read_summary(self) -> bool:
         """Whether the actor reads the bureau's summary of a year (every department's score,
         grade and rank; ``jixiao.web.summary``): the bureau reviewer only."""

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from jixiao.adapters.frameworks import VersionedFramework, load_versioned
+from jixiao.core.cohort import Cohort
 from jixiao.core.evaluation import evaluate
 from jixiao.core.model import Dataset
 from jixiao.core.monitoring import MonthlyMonitoring, monitor_year, monitored_part
@@ -88,12 +89,15 @@ def compute(
     earlier: Mapping[str, TableRead] | None = None,
     changed: frozenset[str] = frozenset(),
     monitored: YearMonitored | None = None,
+    cohort: Cohort | None = None,
 ) -> Computed:
     """Read ``record``'s data set once, evaluate it and (unless ``monitor`` is false) monitor
     each month; with ``earlier``, only the ``changed`` tables are read again
     (:func:`~jixiao.web.records.mapping.read_stored`); with ``monitored``, the year's monitoring
     computed before is reused when it was computed from the same monitored part of the data
-    and the same framework (an indicator's actual value changed, say)."""
+    and the same framework (an indicator's actual value changed, say). ``cohort`` is what the
+    framework's ``cohort_rank`` items rank the department among (the snapshot frozen at the
+    bureau's cut-off, ``cohorts.freezing``); without one they are pending (待评)."""
     stored = read_stored(record, earlier=earlier, changed=changed)
     versioned = load_versioned(record.framework)
     year = None
@@ -101,7 +105,7 @@ def compute(
         assessed = Assessed(None, stored.problems)
         months = {month: Monitored(None, stored.problems) for month in (MONTHS if monitor else ())}
     else:
-        evaluation = evaluate(stored.dataset, versioned.framework)
+        evaluation = evaluate(stored.dataset, versioned.framework, cohort)
         assessed = Assessed(evaluation, [*stored.problems, *evaluation.problems])
         year = _year(stored.dataset, versioned, monitored) if monitor else None
         found = year.months if year is not None else {}

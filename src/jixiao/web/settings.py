@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "jixiao.web.records",
     "jixiao.web.audit",
     "jixiao.web.results",
+    "jixiao.web.cohorts",
     "jixiao.web.reviews",
     "jixiao.web.jobs",
     "jixiao.web.bureau",

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from jixiao.web.api import jobs, manage, views
 from jixiao.web.bureau import api as bureau
+from jixiao.web.cohorts import api as cohorts
 from jixiao.web.frameworks import api as frameworks
 from jixiao.web.publications import api as publications
 from jixiao.web.reviews import api as reviews
@@ -28,6 +29,8 @@ urlpatterns = [
     path("bureau/items/", bureau.item_comparison, name="api-bureau-items"),
     path("bureau/groups/", bureau.groups, name="api-bureau-groups"),
     path("bureau/departments/", bureau.departments, name="api-bureau-departments"),
+    path("bureau/cut-offs/", cohorts.cut_offs, name="api-cut-offs"),
+    path("bureau/cut-offs/<int:pk>/", cohorts.cut_off, name="api-cut-off"),
     path("bureau/bulk-load/", manage.bulk_load, name="api-bulk-load"),
     path("bureau/assignments/", manage.assignments, name="api-assignments"),
     path("evaluations/<int:pk>/assignment/", manage.assignment, name="api-assignment"),

@@ -47,6 +47,7 @@ class AuditAction(StrEnum):
     # the finance bureau's review (复核)
     ITEM_RESCORED = "复核评分"
     RESCORE_WITHDRAWN = "撤回复核评分"
+    COHORT_FROZEN = "设定同批部门截止"
     # documents and the log
     DOWNLOADED = "下载"
     AUDIT_LOG_EXPORTED = "导出审计日志"
@@ -440,3 +441,18 @@ def framework_changed(
         after={"评价体系": after},
         reason=reason,
     )
+
+
+# --- cohorts ----------------------------------------------------------------------------------
+
+
+def cohort_frozen(
+    actor: User, cohort: str, *, counts: dict[str, int], digest: str, left_out: list[str]
+) -> AuditEvent:
+    """The bureau set the cut-off of ``cohort`` (``2024 年 批次：第一批``): how many departments
+    are in it and how many left out (not sent to the bureau, or their data unreadable), the
+    results it moved, the digest of its stored figures and the departments left out."""
+    after: dict[str, Any] = {**counts, "数据摘要": digest}
+    if left_out:
+        after["未纳入的部门"] = "、".join(left_out)
+    return record_event(actor, AuditAction.COHORT_FROZEN, cohort, after=after)

@@ -9,6 +9,7 @@ from jixiao.web.bureau import views
 urlpatterns = [
     path("", views.home, name="bureau"),
     path("export/", views.export, name="bureau_export"),
+    path("cut-off/", views.cut_off, name="bureau_cut_off"),
     path("items/", views.items, name="bureau_items"),
     path("departments/<str:code>/", views.department, name="bureau_department"),
 ]

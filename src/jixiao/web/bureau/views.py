@@ -3,23 +3,29 @@ Thin: check access, read the query module (``overview``), render."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from jixiao.web.audit import events
 from jixiao.web.bureau import overview
 from jixiao.web.bureau.chart import bar_chart
+from jixiao.web.cohorts import freezing
 from jixiao.web.errors import Invalid, NotFound
-from jixiao.web.organizations.models import Department, DepartmentGroup
+from jixiao.web.organizations.models import Department, DepartmentGroup, SelfEvaluation
 from jixiao.web.policy import Actor, actor_of
+from jixiao.web.results.store import kept
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -79,8 +85,44 @@ def home(request: HttpRequest) -> HttpResponse:
         unsorted=unsorted.urlencode(),
         charts=Charts(listed),
         version=_fragment_key(versions, form, request),
+        cohort=_cut_off(year, chosen.get("group"), versions),
     )
     return render(request, "bureau/overview.html", context)
+
+
+def _cut_off(
+    year: int, group: DepartmentGroup | None, versions: overview.Versions
+) -> freezing.CutOff:
+    """The cut-off of the chosen group-year, kept until a result, a department, a workflow step
+    or a cut-off of the year changes: one query when kept."""
+    key = f"jixiao.bureau.cut_off:{versions}:{freezing.latest_of(year)}:{group.pk if group else ''}"
+    found = kept(key, lambda: freezing.cut_off_of(year, group))
+    return replace(found, group=group)  # the group as read now (its name may have changed)
+
+
+@login_required
+@require_POST
+def cut_off(request: HttpRequest) -> HttpResponse:
+    """Set the cut-off of the year and group chosen on the overview (``cohorts.freezing``),
+    once the bureau reviewer has ticked the confirmation naming how many departments are in."""
+    actor = _bureau(request)
+    raw_year, raw_group = request.POST.get("year", ""), request.POST.get("group", "")
+    if not (raw_year.isdecimal() and int(raw_year) in freezing.YEARS):
+        raise Invalid(_("预算年度应为 %(low)s–%(high)s 之间的整数") % freezing.year_range())
+    if raw_group and not raw_group.isdecimal():
+        raise Invalid(_("部门分组有误"))
+    group = freezing.group_or_404(int(raw_group) if raw_group else None)
+    if request.POST.get("confirm") != "yes":
+        raise Invalid(_("请勾选确认后再设定截止"))
+    frozen = freezing.freeze_cohort(actor, int(raw_year), group)
+    done = {"members": len(frozen.members), "left_out": len(frozen.left_out)}
+    messages.success(
+        request,
+        _("已设定同批部门截止：%(members)s 个部门纳入，%(left_out)s 个未纳入；") % done
+        + _("相关评价结果正在重新计算。"),
+    )
+    query = urlencode({"year": raw_year, **({"group": raw_group} if raw_group else {})})
+    return redirect(f"{reverse('bureau')}?{query}")
 
 
 class Charts:
@@ -198,6 +240,10 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         raise NotFound(_("没有这个部门"))
     figures, lines = overview.year_over_year(found)
+    used = {
+        each.record.pk: each
+        for each in freezing.standings(SelfEvaluation.objects.filter(department=found))
+    }
     return render(
         request,
         "bureau/department.html",
@@ -205,6 +251,7 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
             "membership": actor.member,
             "department": found,
             "figures": figures,
+            "years": [(f, used.get(f.record.pk)) for f in figures],
             "lines": [(line, [overview.score_text(s) for s in line.scores]) for line in lines],
         },
     )

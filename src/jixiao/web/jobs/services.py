@@ -80,6 +80,15 @@ def queue_recompute_all(who: Who | None) -> Job:
     return _queued(who, JobKind.RECOMPUTE_ALL)
 
 
+def queue_recompute(who: Who, keys: list[int], year: int) -> Job:
+    """The stored results of the department-years ``keys`` of ``year`` computed again in the
+    background (one part, as a part of recompute-all is), for a use case that has just made them
+    stale and checked who asks: the bureau's cut-off (``cohorts.freezing``, decision 0023)."""
+    return _queued(
+        who, JobKind.RECOMPUTE_PART, recorded={"部门年度数": len(keys)}, fiscal_year=year, keys=keys
+    )
+
+
 def queue_recompute_year(who: Who, fiscal_year: int) -> Job:
     """The recompute job of one year's department-years (their framework changed, decision
     0030), asked for by ``who`` (checked by the caller)."""

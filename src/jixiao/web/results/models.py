@@ -47,6 +47,27 @@ class StoredResult(models.Model):
     )
     warnings = models.PositiveIntegerField("年末监控预警数", null=True, blank=True)
     content = models.JSONField("评价结果")
+    # The cohort its ``cohort_rank`` items ranked the department among (decision 0023): the
+    # snapshot computed with and its digest (None: none, the items pending), and the snapshot
+    # it is due to be computed with — a new cut-off sets it on the results it moves, so that a
+    # result whose two differ is stale and computed again at its next read.
+    cohort_snapshot = models.ForeignKey(
+        "cohorts.CohortSnapshot",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="同批部门截止",
+    )
+    cohort_digest = models.CharField("同批部门数据摘要（SHA-256）", max_length=64, blank=True)
+    cohort_due = models.ForeignKey(
+        "cohorts.CohortSnapshot",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="应采用的同批部门截止",
+    )
     computed_at = models.DateTimeField("计算时间")
     revision = models.BigIntegerField("计算编号")  # a new random number at every computation
 

@@ -12,7 +12,8 @@ runs one writer at a time).
 Reading (:func:`stored_assessment`, :func:`stored_month`) costs one query, and one more the
 first time a process decodes a result (decoded results are kept in a small cache keyed by the
 stored row's version, safe to share: they are frozen records). A result that is missing, was
-scored by another version of its framework file or written in an older storage format is
+scored by another version of its framework file, written in an older storage format or
+computed with another cohort snapshot than the one a new cut-off set (decision 0023) is
 computed again on first read — how a database written before stored results catches up, and
 ``jixiao recompute --all`` does the same for all at once.
 """
@@ -38,6 +39,7 @@ from jixiao.adapters.stored_json import JSON, StoredShapeChanged, decode, encode
 from jixiao.core.monitoring import MonthlyMonitoring
 from jixiao.core.problems import Problem
 from jixiao.core.result import INDICATOR, KEY_TASK, Evaluation, NodeResult
+from jixiao.web.cohorts.freezing import cohort_of, snapshot_for
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.records.mapping import TableRead
 from jixiao.web.results.models import NodeScore, StoredMonth, StoredResult, Subject
@@ -116,11 +118,13 @@ def refresh(
     if changed is not None and row is not None and not _is_stale(record, row):
         previous = _recall(_version_of(row))
         earlier = previous.tables if previous is not None else _tables_as_read(record, row)
+    snapshot = snapshot_for(record, row)
     computed = compute(
         record,
         earlier=earlier,
         changed=frozenset(changed or ()),
         monitored=previous.monitored if previous is not None else None,
+        cohort=None if snapshot is None else cohort_of(snapshot),
     )
     evaluation = computed.assessed.evaluation
     revision = secrets.randbits(62)
@@ -135,6 +139,9 @@ def refresh(
         "content": _content(computed),
         "computed_at": timezone.now(),
         "revision": revision,
+        "cohort_snapshot": snapshot,
+        "cohort_digest": "" if snapshot is None else snapshot.digest,
+        "cohort_due": snapshot,
         **_figures(computed),
     }
     if row is None:
@@ -412,7 +419,8 @@ def refresh_now(record: SelfEvaluation, *, if_stale: bool = False) -> None:
 
 def needs_refresh(record: SelfEvaluation) -> bool:
     """Whether ``record`` has no current stored result: none yet, or one scored by another
-    framework or version of its file, or stored in another shape."""
+    framework or version of its file, stored in another shape, or moved by a new cut-off to
+    another cohort snapshot."""
     return _is_stale(record, _row_of(record))
 
 
@@ -439,6 +447,7 @@ def _is_stale(record: SelfEvaluation, row: StoredResult | None) -> bool:
         or row.framework != record.framework
         or row.framework_version != load_versioned(record.framework).version
         or row.codec_version != CODEC_VERSION
+        or row.cohort_due_id != row.cohort_snapshot_id  # a new cut-off moved it
     )
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CohortsConfig(AppConfig):
+    name = "jixiao.web.cohorts"
+    verbose_name = "同批部门"
