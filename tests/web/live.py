@@ -65,8 +65,10 @@ class Server:
     log: Path
 
     def stop(self) -> None:
+        """SIGTERM, as a service manager stops it; the server gives its job worker up to 60 s
+        to put back the job in hand (``jobs.worker.Supervisor.stop``), so wait longer than that."""
         self.process.terminate()
-        self.process.wait(timeout=30)
+        self.process.wait(timeout=90)
 
     def kill(self) -> None:
         """``kill -9``: the process ends at once, in the middle of whatever it was doing."""
