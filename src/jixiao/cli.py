@@ -21,7 +21,7 @@
     jixiao restore BACKUP [--replace]
     jixiao recompute [--all] [--background]
     jixiao sweep-uploads
-    jixiao frameworks
+    jixiao frameworks [--installed] [--show REFERENCE]
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
 error (no traceback is shown; run with JIXIAO_DEBUG=1 to see it). One exception: ``backup``
@@ -41,7 +41,12 @@ from pathlib import Path
 
 from jixiao.adapters.cohort_files import read_cohort_folder
 from jixiao.adapters.dataset_files import FolderRefused, load_dataset, write_dataset
-from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, builtin_framework_names, load_framework
+from jixiao.adapters.frameworks import (
+    DEFAULT_FRAMEWORK,
+    builtin_framework_names,
+    framework_file,
+    load_framework,
+)
 from jixiao.adapters.ledger import apply_ledger, read_ledger
 from jixiao.adapters.render_json import evaluation_as_dict, evaluation_to_json
 from jixiao.adapters.render_monitoring import render_monitoring_json, render_monitoring_text
@@ -245,7 +250,19 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, help="输出文件：.docx（公文格式）或 .html"
     )
     command("sweep-uploads", "删除超过 1 小时仍未确认导入的上传工作簿")
-    command("frameworks", "列出内置评价体系")
+    frameworks = command(
+        "frameworks", "列出评价体系（内置的；--installed 时另列财政局在网页中安装的）"
+    )
+    frameworks.add_argument(
+        "--installed",
+        action="store_true",
+        help="另列数据库（JIXIAO_HOME 或 DATABASE_URL）中安装的评价体系版本及其适用年度",
+    )
+    frameworks.add_argument(
+        "--show",
+        metavar="REFERENCE",
+        help="输出一个评价体系的 YAML 文件：内置名称或 installed:<名称>@<版本>",
+    )
     return parser
 
 
@@ -873,11 +890,52 @@ def _sweep_uploads(_: argparse.Namespace) -> int:
     return 0
 
 
-def _frameworks(_: argparse.Namespace) -> int:
+def _frameworks(arguments: argparse.Namespace) -> int:
+    shown: str = arguments.show or ""
+    if arguments.installed or shown.startswith("installed:"):
+        from jixiao.web import runtime
+
+        runtime.setup()
+        runtime.migrate()
+    if shown:
+        try:
+            content = framework_file(shown)[1]
+        except ProblemsFound as error:
+            _print_problems(error.problems, "text")
+            return 1
+        sys.stdout.buffer.write(content)
+        return 0
     for name in builtin_framework_names():
         builtin = load_framework(name)
         print(f"{name}\t{builtin.name}（{builtin.version}）")
+    if arguments.installed:
+        _print_installed_frameworks()
     return 0
+
+
+def _print_installed_frameworks() -> None:
+    """Every installed version, newest first per name: its reference, title, who installed it
+    and when, and the years (groups) assigned to it."""
+    from django.utils import timezone
+
+    from jixiao.web.frameworks.models import FrameworkAssignment, InstalledFramework
+
+    assigned: dict[str, list[str]] = {}
+    for assignment in FrameworkAssignment.objects.select_related("group").order_by(
+        "fiscal_year", "group__name"
+    ):
+        scope = assignment.group.name if assignment.group is not None else "全部部门"
+        assigned.setdefault(assignment.framework, []).append(f"{assignment.fiscal_year} {scope}")
+    installed = InstalledFramework.objects.select_related("installed_by").defer("content")
+    if not installed:
+        print("（数据库中没有安装的评价体系）")
+    for found in installed:
+        at = timezone.localtime(found.installed_at).strftime("%Y-%m-%d %H:%M")
+        scopes = "；".join(assigned.get(found.reference, [])) or "未设置适用年度"
+        print(
+            f"{found.reference}\t{found.title}（{found.installed_by.username} 于 {at} 安装；"
+            f"{scopes}）"
+        )
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

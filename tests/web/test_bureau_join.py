@@ -182,13 +182,14 @@ def test_a_review_change_changes_the_cached_page(city: dict[str, Any]) -> None:
 
 def test_reviews_add_no_query(city: dict[str, Any]) -> None:
     """The overview's queries with reviews are those without: the reviews are read in the
-    listing's own query (and one version query, counted in test_bureau_overview)."""
+    listing's own query (and one version query, counted in test_bureau_overview; the year's
+    items are kept under the results' version, read once more for them)."""
     del city
     client = signed_in("bureau")
     for url in ("/bureau/?year=2023", "/bureau/?year=2023&review=stale&sort=-review"):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
-        assert len(queries.captured_queries) <= 17
+        assert len(queries.captured_queries) <= 18
 
 
 def test_the_distribution_counts_the_score_that_counts(city: dict[str, Any]) -> None:
@@ -205,3 +206,31 @@ def test_the_distribution_counts_the_score_that_counts(city: dict[str, Any]) -> 
     spread = listing.distribution(listing.listing(2023, items).filter(department__parent=None))
     assert dict(spread.bands)["90–100"] == 1 and dict(spread.bands)["70–80"] == 1
     assert dict(spread.grades)["无得分"] == 1 and spread.scored == 4
+
+
+def test_the_grade_follows_the_review_score_across_a_band(city: dict[str, Any]) -> None:
+    """甲局 scored itself 92 (优); the bureau re-scores 45 → 30: 复核得分 77, graded 中 by the
+    framework's bands (优 ≥ 90, 良 ≥ 80, 中 ≥ 60) in the row, the grade filter, the distribution
+    and the export; 乙局 re-scored to 91.50 stays 优; 丙局's stale review leaves its own 良."""
+    review(city["records"]["A01"], city["bureau"], ("performance_effectiveness", "45", "30"))
+    client = signed_in("bureau")
+    rows = overview(client, "&level=first&sort=code")
+    assert [(r[0], r[3], r[4]) for r in rows] == [
+        ("A01", "77.00", "中"),
+        ("A02", "91.50", "优"),
+        ("A03", "80.50", "良"),
+        ("A04", "55.00", "差"),
+        ("A05", "—", "—"),
+    ]
+    assert [r[0] for r in overview(client, "&level=first&grade=中")] == ["A01"]
+    assert [r[0] for r in overview(client, "&level=first&grade=优")] == ["A02"]
+    from jixiao.web.bureau import overview as listing
+
+    items = listing.items_of(2023)
+    spread = listing.distribution(listing.listing(2023, items).filter(department__parent=None))
+    assert dict(spread.grades) == {"优": 1, "良": 1, "中": 1, "差": 1, "无得分": 1}
+    answer = client.get("/bureau/export/?year=2023&level=first&sort=code")
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert dict(zip(values[0], values[1], strict=True))["等级"] == "中"

@@ -104,6 +104,17 @@ def test_a_framework_installed_from_the_page_is_listed_and_audited() -> None:
         installed.save()
     with pytest.raises(Immutable):
         installed.delete()
+    shown = bureau.get("/frameworks/file/", {"reference": installed.reference})
+    assert (shown.status_code, shown.content) == (200, LENIENT)
+    assert shown["Content-Type"] == "text/plain; charset=utf-8"
+    name = f"sz-2024-{installed.version[:12]}.yaml"
+    assert shown["Content-Disposition"] == f"inline; filename*=UTF-8''{name}"
+    assert f'href="/frameworks/file/?reference=installed%3Asz-2024%40{installed.version}"' in page
+    builtin = bureau.get("/frameworks/file/", {"reference": BUILTIN})
+    assert builtin.content.decode("utf-8") == TEXT
+    # only what the page lists is read: never a file of the server, whatever the path
+    for unknown in ("/etc/passwd", "pyproject.toml", "installed:sz-2024@0", "x" * 300, ""):
+        assert bureau.get("/frameworks/file/", {"reference": unknown}).status_code == 404
 
 
 @pytest.mark.usefixtures("demo")
@@ -168,6 +179,7 @@ def test_everyone_but_the_bureau_and_the_administrator_gets_404(username: str) -
     )
     assert answer.status_code == 404
     assert client.get("/api/frameworks/").status_code == 404
+    assert client.get("/frameworks/file/", {"reference": BUILTIN}).status_code == 404
     with pytest.raises(NotFound):
         manage.install(actor(username), LENIENT, "a.yaml")
     assert not InstalledFramework.objects.exists()
@@ -366,3 +378,28 @@ def test_the_page_runs_as_many_queries_whatever_the_number_of_versions() -> None
     manage.assign(actor("demo-bureau"), 2024, group, BUILTIN, "x")
     manage.assign(actor("demo-bureau"), 2024, None, BUILTIN, "x")
     assert counted() == one
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_command_line_lists_installed_versions_and_prints_a_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jixiao.cli import main
+
+    assert main(["frameworks"]) == 0
+    assert "sz-2024" not in capsys.readouterr().out  # the built-ins only
+    assert main(["frameworks", "--installed"]) == 0
+    assert capsys.readouterr().out.endswith("（数据库中没有安装的评价体系）\n")
+    installed = manage.install(actor("demo-bureau"), LENIENT, "sz-2024.yaml")
+    manage.assign(actor("demo-bureau"), 2024, None, installed.reference, "2024 年起采用")
+    assert main(["frameworks", "--installed"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{BUILTIN}\t广州市部门整体支出绩效评价指标体系")
+    assert lines[-1].startswith(
+        f"{installed.reference}\t深圳市部门整体绩效评价体系（demo-bureau 于 "
+    )
+    assert lines[-1].endswith("安装；2024 全部部门）")
+    assert main(["frameworks", "--show", installed.reference]) == 0
+    assert capsys.readouterr().out == LENIENT.decode("utf-8")
+    assert main(["frameworks", "--show", "installed:nothing@0"]) == 1
+    assert "找不到已安装的评价体系“installed:nothing@0”" in capsys.readouterr().err

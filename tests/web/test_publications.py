@@ -142,3 +142,36 @@ def test_a_year_without_scores_cannot_be_published(city: Any) -> None:  # noqa: 
     long_note = publish(signed_in("bureau"), year="2022", note="长" * 501)
     assert long_note.status_code == 400
     assert PublishedRanking.objects.count() == 1
+
+
+def test_the_dashboard_shows_where_the_department_stands(city: Any) -> None:
+    """Before publishing, a department sees no rank; then its finance reviewer's dashboard
+    shows its place in every publication in force (the group's, latest first, and the whole
+    year's), one query; a department administrator and a department not listed see none."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jixiao.web.policy import Actor
+    from jixiao.web.publications.actions import places_of
+
+    record = city["records"]["A01"]
+    finance = User.objects.get(username="jia-finance")
+    assert places_of(finance, record) == []
+    bureau = signed_in("bureau")
+    publish(bureau, note="全部")
+    publish(bureau, group=city["batch"].pk, note="第一批")
+    reader = Actor.of(finance)  # the dashboard's, with its membership
+    with CaptureQueriesContext(connection) as queries:
+        places = places_of(reader, record)
+    assert len(queries.captured_queries) == 1
+    assert [(str(p.published), p.rank, p.of, p.score, p.grade) for p in places] == [
+        ("2023 年度排名（第一批重点评价）", 1, 2, "92.00", "优"),
+        ("2023 年度排名（全部部门）", 1, 4, "92.00", "优"),
+    ]
+    html = signed_in("jia-finance").get(f"/evaluations/{record.pk}/").content.decode()
+    assert 'id="published-places"' in html
+    assert "第 1 名（同级 4 个单位），得分 92.00，等级 优" in html
+    assert places_of(User.objects.get(username="jia-filler-admin"), record) == []
+    wu = city["records"]["A05"]
+    assert places_of(User.objects.get(username="wu-finance"), wu) == []

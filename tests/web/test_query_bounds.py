@@ -22,10 +22,11 @@ pytestmark = pytest.mark.django_db
 # page: (url, bound for the finance reviewer, bound for a division filler)
 PAGES = {
     # the session; the user with their membership (one join); the department-year; its stored
-    # result; the dashboard: its latest audit event (the key of its kept workflow state) and
-    # the divisions that submit while it is being filled
+    # result; the dashboard: its latest audit event (the key of its kept workflow state), the
+    # divisions that submit while it is being filled and, for the department's readers of
+    # published rankings (not a division filler), the publications that list it
     "home": ("/", 3, 3),
-    "dashboard": ("/evaluations/{pk}/", 6, 11),
+    "dashboard": ("/evaluations/{pk}/", 7, 11),
     "tree": ("/evaluations/{pk}/tree/", 4, 9),
     "indicators": ("/evaluations/{pk}/indicators/", 4, 10),
     "data": ("/evaluations/{pk}/data/", 4, 8),

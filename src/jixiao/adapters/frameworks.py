@@ -87,6 +87,13 @@ def framework_version(name_or_path: str) -> str:
     return load_versioned(name_or_path).version
 
 
+def framework_file(name_or_path: str) -> tuple[str, bytes]:
+    """The label and bytes of a framework as :func:`load_versioned` reads them (a built-in
+    name, a named source's reference or a file); raise :class:`ProblemsFound`."""
+    prefix = source_of(name_or_path)
+    return _sources[prefix](name_or_path) if prefix else _read(name_or_path)
+
+
 def load_versioned(name_or_path: str) -> VersionedFramework:
     """The framework and its version; parsed only when this file version was not parsed yet
     (and a named source's reference read only once)."""
@@ -94,7 +101,7 @@ def load_versioned(name_or_path: str) -> VersionedFramework:
     if resolved is not None:
         return resolved
     prefix = source_of(name_or_path)
-    label, content = _sources[prefix](name_or_path) if prefix else _read(name_or_path)
+    label, content = framework_file(name_or_path)
     version = hashlib.sha256(content).hexdigest()
     key = (label, version)
     framework = _parsed.get(key)

@@ -35,7 +35,7 @@ same user in another department's year gets 404 everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -363,6 +363,27 @@ def actor_of(request: HttpRequest | Any) -> Actor:
     actor = Actor.of(user)
     setattr(base, ACTOR_ATTRIBUTE, actor)
     return actor
+
+
+def permitted(asked_by: HttpRequest | Any, may: Callable[[Actor], bool]) -> Actor:
+    """The actor of ``asked_by`` — a request (a page's or the API's), a user or an actor — if
+    ``may`` holds for them; anyone else is answered 404 (``NotFound``): a page, an API call or a
+    use case one may not use does not exist for them, so its existence is not disclosed either.
+
+    ``permitted(request, Actor.may_manage_frameworks)``,
+    ``permitted(who, lambda actor: actor.sees_every_department)``."""
+    actor = as_actor(asked_by) if isinstance(asked_by, User | Actor) else actor_of(asked_by)
+    if not may(actor):
+        raise NotFound(_("没有这个页面，或您无权查看"))
+    return actor
+
+
+def sees_every_department(actor: Actor) -> bool:
+    return actor.sees_every_department
+
+
+def is_system_admin(actor: Actor) -> bool:
+    return actor.is_system_admin
 
 
 def membership(user: User) -> Membership | None:

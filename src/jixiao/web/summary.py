@@ -30,11 +30,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jixiao.adapters.frameworks import load_framework
 from jixiao.adapters.report.content import Report
 from jixiao.adapters.report.summary import ADDRESSEE, build_summary
 from jixiao.adapters.report.summary_html import BASE, HEIGHT, INK, LABEL_Y, WIDTH, page_blocks
-from jixiao.core.problems import ProblemsFound
 from jixiao.core.summary import DepartmentFigures, ItemScore, Summary, summarize
 from jixiao.web.audit import events
 from jixiao.web.audit.services import in_record_language
@@ -44,18 +42,10 @@ from jixiao.web.jobs.queue import enqueue
 from jixiao.web.policy import Who, actor_of, as_actor, user_of
 from jixiao.web.results.models import NodeScore, StoredResult, Subject
 from jixiao.web.reviews.models import Review, ReviewItem
-from jixiao.web.reviews.reading import effective_scores
+from jixiao.web.reviews.reading import effective_scores, review_grade
 
 YEARS = (2000, 2100)  # the years a summary may be asked for (inclusive)
 EXECUTION = "content__evaluation__execution__"
-
-
-def _grade(framework: str, score: Decimal) -> str:
-    """``framework``'s grade for ``score`` (the framework is parsed once per process)."""
-    try:
-        return load_framework(framework).grade_for(score)
-    except ProblemsFound:
-        return ""
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -122,7 +112,7 @@ def department_figures(year: int) -> list[DepartmentFigures]:
         )
         review_total = score if is_review and score is not None else None
         if review_total is not None and review_total != total:
-            grade = _grade(framework, review_total) or grade
+            grade = review_grade(framework, review_total) or grade
         found.append(
             DepartmentFigures(
                 code=code,

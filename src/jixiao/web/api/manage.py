@@ -38,17 +38,14 @@ from jixiao.web.bulk import receive_zip
 from jixiao.web.errors import Invalid, NotFound
 from jixiao.web.organizations.manage import REASON_CHARS, assign_reviewer, bureau_reviewers
 from jixiao.web.organizations.models import ReviewerAssignment, SelfEvaluation
-from jixiao.web.policy import Actor, actor_of
+from jixiao.web.policy import Actor, actor_of, is_system_admin, permitted
 
 YEARS = (2000, 2100)
 USERNAME_CHARS = 150
 
 
 def _system_admin(request: Request) -> Actor:
-    actor = actor_of(request)
-    if not actor.is_system_admin:
-        raise NotFound(_("没有这个页面，或您无权查看"))
-    return actor
+    return permitted(request, is_system_admin)
 
 
 def _file(request: Request, what: str) -> Any:

@@ -34,17 +34,14 @@ from jixiao.core.problems import Problem, SourceLocation
 from jixiao.web.bureau import overview
 from jixiao.web.errors import Invalid, NotFound
 from jixiao.web.organizations.models import Department, DepartmentGroup
-from jixiao.web.policy import Actor, actor_of
+from jixiao.web.policy import Actor, permitted, sees_every_department
 
 PARAMETERS = "查询参数"  # where a bad parameter is located
 MAX_PAGE = 100_000
 
 
 def _bureau(request: Request) -> Actor:
-    actor = actor_of(request)
-    if not actor.sees_every_department:
-        raise NotFound(_("没有这个页面"))
-    return actor
+    return permitted(request, sees_every_department)
 
 
 def _invalid(form: overview.OverviewFilter) -> Invalid:

@@ -9,7 +9,8 @@ result's JSON: a list of 2,000 departments costs a fixed number of queries.
 The score is the one the bureau ranks by (``reviews.reading.with_review``, the same as
 ``effective_scores``): the review total where the bureau's review counts, marked 复核, else the
 self-evaluation's stored total. Sorting, the score filters, the distribution and the ranks all
-use it; the grade shown is the self-evaluation's.
+use it, and so does the grade (``reviews.reading.effective_grade``: the framework's grade for the
+review score where it counts).
 
 Ranks are the published ranking's (``jixiao.core.ranking.rank_published``: on the score rounded
 to 2 places, equal scores share a rank, the next skips), over every department of the year that
@@ -81,7 +82,12 @@ from jixiao.web.organizations.models import (
 )
 from jixiao.web.results.models import NodeScore, StoredResult, Subject
 from jixiao.web.results.store import kept
-from jixiao.web.reviews.reading import REVIEW_STATES, reviews_version, with_review
+from jixiao.web.reviews.reading import (
+    REVIEW_STATES,
+    effective_grade,
+    reviews_version,
+    with_review,
+)
 
 GRADES = ("优", "良", "中", "差")
 NO_GRADE = "none"
@@ -97,13 +103,14 @@ FIRST, SUBORDINATE = "first", "subordinate"
 
 @dataclass(frozen=True)
 class Item:
-    """A first-level item of the framework(s) scoring the year: its id, path, name and
-    points."""
+    """A first-level item of the framework(s) scoring the year: its id, path, name, points and
+    the frameworks (stored results' references) that have it."""
 
     node: str
     path: str  # ``total/<node>``: one row per result in the index (result, path)
     name: str
     points: Decimal
+    frameworks: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -261,7 +268,12 @@ def years() -> list[int]:
 
 
 def items_of(year: int) -> list[Item]:
-    """The first-level items of the frameworks scoring ``year``, in the frameworks' order."""
+    """The first-level items of the frameworks scoring ``year``, in the frameworks' order;
+    kept until a result of the year changes (one query when kept)."""
+    return kept(f"jixiao.bureau.items_of:{results_version(year)}", lambda: _items_of(year))
+
+
+def _items_of(year: int) -> list[Item]:
     # one stored result per framework version scoring the year: their items are everyone's
     samples = (
         StoredResult.objects.filter(
@@ -273,14 +285,23 @@ def items_of(year: int) -> list[Item]:
     )
     rows = (
         NodeScore.objects.filter(depth=1, result_id__in=Subquery(samples))
-        .values("node", "path")
+        .values("node", "path", "result__framework")
         .annotate(name=Min("name"), points=Min("points"), position=Min("position"))
-        .order_by("position", "node")
+        .order_by("position", "node", "result__framework")
     )
     items: dict[str, Item] = {}
     for row in rows:  # an item is its node id, whatever the frameworks call the root
-        items.setdefault(row["node"], Item(row["node"], row["path"], row["name"], row["points"]))
+        item = items.setdefault(
+            row["node"], Item(row["node"], row["path"], row["name"], row["points"])
+        )
+        frameworks = item.frameworks | {row["result__framework"]}
+        items[row["node"]] = replace(item, frameworks=frameworks)
     return list(items.values())
+
+
+def frameworks_of(items: Iterable[Item]) -> set[str]:
+    """The frameworks scoring the year (those of its first-level items)."""
+    return {name for item in items for name in item.frameworks}
 
 
 def _department_result() -> FilteredRelation:
@@ -292,8 +313,9 @@ def _department_result() -> FilteredRelation:
 def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
     """Every department-year of ``year`` with its stored figures as annotations: ``score``
     (the effective score: the review's where it counts), ``self_score``, ``is_review``,
-    ``review_state``, ``grade``, ``execution_rate``, ``average_rate``, ``warnings``,
-    ``errors``, ``submitted_at``, ``is_first`` and ``item_<n>`` for each of ``items``."""
+    ``review_state``, ``grade`` (the effective score's grade), ``execution_rate``,
+    ``average_rate``, ``warnings``, ``errors``, ``submitted_at``, ``is_first`` and
+    ``item_<n>`` for each of ``items``."""
     item_scores = {
         f"item_{n}": Subquery(
             NodeScore.objects.filter(result_id=OuterRef("result__id"), path=item.path).values(
@@ -311,7 +333,7 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
         .annotate(result=_department_result())
     )
     return with_review(rows, "result__total").annotate(
-        grade=F("result__grade"),
+        grade=effective_grade(frameworks_of(items), "result__framework", "result__grade"),
         execution_rate=F("result__execution_rate"),
         average_rate=F("result__average_execution_rate"),
         warnings=F("result__warnings"),
@@ -504,7 +526,10 @@ class Listing:
         self.year, self.form, self.number, self.versions = year, form, number, versions
         self.chosen = form.chosen()
         self.items = form.items
-        self.listed = filtered(listing(year, self.items), self.chosen, self.items)
+
+    @cached_property
+    def listed(self) -> QuerySet[SelfEvaluation]:
+        return filtered(listing(self.year, self.items), self.chosen, self.items)
 
     @cached_property
     def page(self) -> Page[int]:

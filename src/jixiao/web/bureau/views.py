@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jixiao.web.audit import events
-from jixiao.web.bureau import overview
+from jixiao.web.bureau import overview, standing
 from jixiao.web.bureau.chart import bar_chart
 from jixiao.web.cohorts import freezing
 from jixiao.web.errors import Invalid, NotFound
 from jixiao.web.organizations.models import Department, DepartmentGroup, SelfEvaluation
-from jixiao.web.policy import Actor, actor_of
+from jixiao.web.policy import Actor, permitted, sees_every_department
 from jixiao.web.results.store import kept
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,10 +32,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _bureau(request: HttpRequest) -> Actor:
     """The actor, if they see every department; anyone else is answered 404."""
-    actor = actor_of(request)
-    if not actor.sees_every_department:
-        raise NotFound(_("没有这个页面"))
-    return actor
+    return permitted(request, sees_every_department)
 
 
 def _year(request: HttpRequest, loaded: list[int]) -> int | None:
@@ -77,7 +74,11 @@ def home(request: HttpRequest) -> HttpResponse:
         year=year,
         listing=listed,
         headers=[
-            (column, f"-{column.key}" if sort == column.key else column.key, _arrow(column, sort))
+            (
+                column,
+                f"-{column.key}" if sort == column.key else column.key,
+                _arrow(column.key, sort),
+            )
             for column in overview.columns(form.items)
         ],
         sort=sort,
@@ -140,10 +141,10 @@ class Charts:
         return bar_chart(self.listed.spread.grades, _("等级分布"))
 
 
-def _arrow(column: overview.Column, sort: str) -> str:
-    if sort == column.key:
+def _arrow(key: str, sort: str) -> str:
+    if sort == key:
         return "▲"
-    return "▼" if sort == f"-{column.key}" else ""
+    return "▼" if sort == f"-{key}" else ""
 
 
 @login_required
@@ -230,6 +231,47 @@ def items(request: HttpRequest) -> HttpResponse:
         version=_fragment_key(overview.Versions.of(year), form, request),
     )
     return render(request, "bureau/items.html", context)
+
+
+@login_required
+def cut_off_departments(request: HttpRequest) -> HttpResponse:
+    """Each department-year of a group-year with the cut-off its stored result was computed
+    with (``bureau.standing``): filtered, sorted, 50 a page."""
+    actor = _bureau(request)
+    loaded = overview.years()
+    groups = list(DepartmentGroup.objects.all())
+    form = standing.StandingFilter(request.GET or None, groups=groups)
+    if form.is_bound and not form.is_valid():
+        raise Invalid(_("查询条件有误：") + overview.problems_of(form))
+    chosen = form.cleaned_data if form.is_bound else {}
+    year = chosen.get("year") or (loaded[0] if loaded else None)
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort = chosen.get("sort") or "code"
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    context: dict[str, Any] = {
+        "membership": actor.member,
+        "form": form,
+        "years": loaded,
+        "year": year,
+        "sort": sort,
+        "query": query.urlencode(),
+        "unsorted": unsorted.urlencode(),
+    }
+    if year is not None:
+        rows = standing.listed(year, chosen)
+        context["page"] = Paginator(rows, standing.PAGE_SIZE).get_page(request.GET.get("page"))
+        context["cut"] = _cut_off(year, chosen.get("group"), overview.Versions.of(year))
+        context["headers"] = [
+            (key, label, f"-{key}" if sort == key else key, _arrow(key, sort))
+            for key, label in (
+                ("code", _("部门")),
+                ("status", _("状态")),
+                ("cut_off", _("采用的截止")),
+            )
+        ]
+    return render(request, "bureau/cut_off_departments.html", context)
 
 
 @login_required

@@ -26,14 +26,11 @@ from jixiao.core.problems import Problem, SourceLocation
 from jixiao.web.cohorts import freezing
 from jixiao.web.cohorts.models import CohortSnapshot
 from jixiao.web.errors import Invalid, NotFound
-from jixiao.web.policy import Actor, actor_of
+from jixiao.web.policy import Actor, permitted
 
 
 def _bureau(request: Request) -> Actor:
-    actor = actor_of(request)
-    if not actor.may_set_cut_off():
-        raise NotFound(_("没有这个页面，或您无权查看"))
-    return actor
+    return permitted(request, Actor.may_set_cut_off)
 
 
 class CutOffRequest(serializers.Serializer[Any]):

@@ -36,9 +36,21 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,34 +295,50 @@ class Standing:
 @dataclass(frozen=True)
 class CutOff:
     """The cut-off of ``group`` (None: every department) in ``year`` for the bureau's overview:
-    the current snapshot, how many of the scope's department-years have been sent to the
-    bureau (those a cut-off now would hold) and each department-year's standing."""
+    the current snapshot and, of the scope's department-years, how many there are, how many
+    have been sent to the bureau (those a cut-off now would hold) and how many stored results a
+    newer cut-off moved and wait to be computed again. Each department-year's standing is a
+    page of its own (:func:`with_standing`), paged: a province has 2,000 departments."""
 
     year: int
     group: DepartmentGroup | None
     current: CohortSnapshot | None
+    total: int
     sent: int
-    departments: list[Standing]
+    waiting: int
 
     @property
     def name(self) -> str:
         return cohort_name(self.year, self.group)
 
 
-def standings(records: QuerySet[SelfEvaluation]) -> list[Standing]:
-    """Each of ``records`` with the snapshot its stored result was computed with: one query."""
+def with_standing(records: QuerySet[SelfEvaluation]) -> QuerySet[SelfEvaluation]:
+    """``records`` annotated, in the same query, with the snapshot their stored result was
+    computed with: ``used_at`` (its cut-off; None: none, the cohort items pending),
+    ``used_group`` (its group's name; None for every department's), and ``waiting`` (a newer
+    cut-off moved the result, not computed again yet)."""
     result = StoredResult.objects.filter(evaluation=OuterRef("pk"), subject=Subject.DEPARTMENT)
 
     def of_result(name: str) -> Subquery:
         return Subquery(result.values(name)[:1])
 
-    annotated = records.annotate(
+    same = Q(used=F("due")) | (Q(used__isnull=True) & Q(due__isnull=True))
+    return records.annotate(
         used=of_result("cohort_snapshot_id"),
         due=of_result("cohort_due_id"),
         used_at=of_result("cohort_snapshot__cut_off"),
         used_group=of_result("cohort_snapshot__group__name"),
+    ).annotate(
+        waiting=Case(
+            When(same, then=Value(False)), default=Value(True), output_field=BooleanField()
+        )
     )
-    return [Standing(r, r.used_at, r.used_group, r.used != r.due) for r in annotated]
+
+
+def standings(records: QuerySet[SelfEvaluation]) -> list[Standing]:
+    """Each of ``records`` with the snapshot its stored result was computed with: one query."""
+    annotated: Any = with_standing(records)
+    return [Standing(r, r.used_at, r.used_group, r.waiting) for r in annotated]
 
 
 def latest_of(year: int) -> int | None:
@@ -323,9 +351,13 @@ def latest_of(year: int) -> int | None:
 
 def cut_off_of(year: int, group: DepartmentGroup | None) -> CutOff:
     """What the overview shows of ``group``'s cut-off in ``year``: two queries (the current
-    snapshot with who set it; the department-years with their stored results' snapshots),
-    whatever the number of departments."""
+    snapshot with who set it; the department-years counted), whatever the number of
+    departments."""
     current = snapshots(year, group, exactly=True).first()
-    departments = standings(in_scope(year, group))
-    sent = sum(1 for each in departments if each.record.status in SENT)
-    return CutOff(year, group, current, sent, departments)
+    # counted here, two short values a row: an aggregate filtered on these annotations is
+    # compiled without them (Django 5.x: ``FILTER (WHERE "waiting")``, a constant on SQLite)
+    rows = with_standing(in_scope(year, group)).values_list("status", "waiting")  # type: ignore[misc]
+    standing = [(status in SENT, bool(waiting)) for status, waiting in rows]
+    sent = sum(1 for is_sent, _waiting in standing if is_sent)
+    waiting = sum(1 for _sent, is_waiting in standing if is_waiting)
+    return CutOff(year, group, current, len(standing), sent, waiting)

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jixiao.core.problems import Problem, SourceLocation
-from jixiao.web.errors import Invalid, NotFound
+from jixiao.web.errors import Invalid
 from jixiao.web.frameworks import manage
 from jixiao.web.frameworks.models import (
     MAX_BYTES,
@@ -31,16 +31,13 @@ from jixiao.web.frameworks.models import (
     FrameworkAssignment,
 )
 from jixiao.web.organizations.models import DepartmentGroup
-from jixiao.web.policy import Actor, actor_of
+from jixiao.web.policy import Actor, permitted
 
 FIELDS = "请求字段"  # where a bad field is located
 
 
 def _manager(request: Request) -> Actor:
-    actor = actor_of(request)
-    if not actor.may_manage_frameworks():
-        raise NotFound(_("没有这个页面"))
-    return actor
+    return permitted(request, Actor.may_manage_frameworks)
 
 
 def _invalid(errors: dict[str, Any]) -> Invalid:

@@ -37,20 +37,26 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jixiao.adapters.frameworks import builtin_framework_names, check_framework, load_versioned
+from jixiao.adapters.frameworks import (
+    builtin_framework_names,
+    check_framework,
+    framework_file,
+    load_versioned,
+)
 from jixiao.core.problems import Problem, ProblemsFound, SourceLocation
 from jixiao.web.audit import events
 from jixiao.web.errors import Conflict, Invalid, NotFound
 from jixiao.web.frameworks.models import (
     MAX_BYTES,
     NAME_CHARS,
+    PREFIX,
     FrameworkAssignment,
     InstalledFramework,
     reference,
 )
 from jixiao.web.frameworks.source import split
 from jixiao.web.organizations.models import DepartmentGroup, SelfEvaluation, Status
-from jixiao.web.policy import Actor, Who, as_actor, user_of
+from jixiao.web.policy import Actor, Who, permitted, user_of
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -59,10 +65,7 @@ FILE_NAME_CHARS = 200
 
 
 def _manager(who: Who) -> Actor:
-    actor = as_actor(who)
-    if not actor.may_manage_frameworks():
-        raise NotFound(_("没有这个页面"))
-    return actor
+    return permitted(who, Actor.may_manage_frameworks)
 
 
 # --- listing ----------------------------------------------------------------------------------
@@ -121,6 +124,18 @@ def known(reference: str) -> bool:
         parts is not None
         and InstalledFramework.objects.filter(name=parts[0], version=parts[1]).exists()
     )
+
+
+def file_of(who: Who, reference: str) -> tuple[str, bytes]:
+    """The YAML file of a built-in framework or an installed version, as shipped or installed
+    (its SHA-256 is the version shown): a file name and the bytes. Only what ``known`` names
+    is read — never a path on the server; anything else is 404."""
+    _manager(who)
+    if len(reference) > len(PREFIX) + NAME_CHARS + 65 or not known(reference):
+        raise NotFound(_("没有这个评价体系"))
+    parts = split(reference)
+    name = f"{parts[0]}-{parts[1][:12]}" if parts is not None else reference
+    return f"{name}.yaml", framework_file(reference)[1]
 
 
 def choices() -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ everyone else 404). Thin: check access, call ``manage``."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,17 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jixiao.web.errors import NotFound, Refused, status_of
+from jixiao.web.errors import Refused, status_of
 from jixiao.web.frameworks import manage
 from jixiao.web.frameworks.models import MAX_BYTES
-from jixiao.web.policy import Actor, actor_of
+from jixiao.web.policy import Actor, permitted
 
 
 def _manager(request: HttpRequest) -> Actor:
-    actor = actor_of(request)
-    if not actor.may_manage_frameworks():
-        raise NotFound(_("没有这个页面"))
-    return actor
+    return permitted(request, Actor.may_manage_frameworks)
 
 
 def _page(
@@ -49,6 +47,15 @@ def frameworks(request: HttpRequest) -> HttpResponse:
     """Built-in and installed frameworks with their versions, titles and who uses them; the
     install and assign forms."""
     return _page(request, _manager(request))
+
+
+@login_required
+def framework_file(request: HttpRequest) -> HttpResponse:
+    """A framework's YAML file as shipped or installed (``?reference=``), shown as text."""
+    name, content = manage.file_of(_manager(request), request.GET.get("reference", ""))
+    response = HttpResponse(content, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 @login_required

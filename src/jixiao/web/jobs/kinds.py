@@ -38,7 +38,7 @@ from jixiao.core.problems import ProblemsFound
 from jixiao.web import bulk_reports
 from jixiao.web.bulk import load_zip
 from jixiao.web.downloads import drafted
-from jixiao.web.jobs.models import Job, JobKind
+from jixiao.web.jobs.models import PART_SIZE, Job, JobKind
 from jixiao.web.jobs.queue import enqueue
 from jixiao.web.jobs.running import JobFailed, Progress, Runner, Waiting, pause
 from jixiao.web.organizations.models import SelfEvaluation
@@ -46,7 +46,6 @@ from jixiao.web.results.store import refresh_now
 from jixiao.web.services import compute
 
 PROBLEMS_SHOWN = 3  # of an item's problems, in its error
-PART_SIZE = 50  # department-years in one part of recompute-all (one worker's share at a time)
 
 
 def report_pdf(job: Job, progress: Progress) -> str:
@@ -82,11 +81,14 @@ def report_pdf(job: Job, progress: Progress) -> str:
 
 
 def recompute_all(job: Job, progress: Progress) -> str:
-    """Queue the department-years in parts of ``PART_SIZE``, each a job of its own that any
-    worker takes, so that several workers share the work; then wait for them."""
+    """Queue the department-years (the job's ``keys`` when it names them, else every one of its
+    year, or of every year) in parts of ``PART_SIZE``, each a job of its own that any worker
+    takes, so that several workers share the work; then wait for them."""
     records = SelfEvaluation.objects.order_by("pk")
     if job.fiscal_year is not None:
         records = records.filter(fiscal_year=job.fiscal_year)
+    if job.keys:
+        records = records.filter(pk__in=job.keys)
     chosen = list(records.values_list("pk", flat=True))
     if not chosen:
         progress.start(0, "没有部门年度")

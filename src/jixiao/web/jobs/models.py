@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+PART_SIZE = 50  # department-years in one part of recompute-all (one worker's share at a time)
+
 
 class JobKind(models.TextChoices):
     REPORT_PDF = "report_pdf", _("自评报告（PDF）")

@@ -27,7 +27,7 @@ from jixiao.web.audit import events
 from jixiao.web.audit.services import in_record_language
 from jixiao.web.bulk_reports import BUREAU_KINDS
 from jixiao.web.errors import NotFound
-from jixiao.web.jobs.models import Job, JobKind, JobState
+from jixiao.web.jobs.models import PART_SIZE, Job, JobKind, JobState
 from jixiao.web.jobs.queue import enqueue
 from jixiao.web.organizations.models import SelfEvaluation
 from jixiao.web.policy import Actor, Who, as_actor, user_of
@@ -82,11 +82,12 @@ def queue_recompute_all(who: Who | None) -> Job:
 
 def queue_recompute(who: Who, keys: list[int], year: int) -> Job:
     """The stored results of the department-years ``keys`` of ``year`` computed again in the
-    background (one part, as a part of recompute-all is), for a use case that has just made them
-    stale and checked who asks: the bureau's cut-off (``cohorts.freezing``, decision 0023)."""
-    return _queued(
-        who, JobKind.RECOMPUTE_PART, recorded={"部门年度数": len(keys)}, fiscal_year=year, keys=keys
-    )
+    background, for a use case that has just made them stale and checked who asks: the
+    bureau's cut-off (``cohorts.freezing``, decision 0023). Up to ``PART_SIZE`` of them are
+    one part, as a part of recompute-all is; more are a recompute of those keys, which queues
+    them in parts of ``PART_SIZE`` that several workers share."""
+    kind = JobKind.RECOMPUTE_PART if len(keys) <= PART_SIZE else JobKind.RECOMPUTE_ALL
+    return _queued(who, kind, recorded={"部门年度数": len(keys)}, fiscal_year=year, keys=keys)
 
 
 def queue_recompute_year(who: Who, fiscal_year: int) -> Job:

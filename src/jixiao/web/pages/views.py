@@ -74,6 +74,7 @@ from jixiao.web.organizations.models import Division, SelfEvaluation, Transition
 from jixiao.web.pages.forms import RowForm
 from jixiao.web.policy import Actor, actor_of
 from jixiao.web.problem_places import place_of, placed, unlinked
+from jixiao.web.publications.actions import places_of
 from jixiao.web.records.models import Indicator
 from jixiao.web.results.store import kept, table_version
 from jixiao.web.results.store import stored_assessment as assess
@@ -143,6 +144,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring_month": default_month(record),
         **_problems(request, record, assessed.problems),
     }
+    context["places"] = places_of(actor, record)  # its rank where the bureau published one
     review = state.review  # the bureau's review (复核), when it has re-scored
     context["review"] = review
     context["review_page"] = review is not None or record.status in REVIEWED_STATUSES

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -30,8 +31,8 @@ from django.utils.translation import gettext as _
 from jixiao.web.audit import events
 from jixiao.web.bureau import overview
 from jixiao.web.errors import Conflict, Invalid, NotFound
-from jixiao.web.organizations.models import Department, DepartmentGroup, Role
-from jixiao.web.policy import Actor, Who, as_actor, user_of
+from jixiao.web.organizations.models import Department, DepartmentGroup, Role, SelfEvaluation
+from jixiao.web.policy import Actor, Who, as_actor, permitted, sees_every_department, user_of
 from jixiao.web.publications.models import PublishedRanking
 
 NOTE_CHARS = 500
@@ -42,10 +43,7 @@ REASON_CHARS = 500
 
 
 def _bureau(who: Who) -> Actor:
-    actor = as_actor(who)
-    if not actor.sees_every_department:
-        raise NotFound(_("没有这个页面，或您无权查看"))
-    return actor
+    return permitted(who, sees_every_department)
 
 
 def _lines(year: int, group: DepartmentGroup | None) -> list[dict[str, Any]]:
@@ -137,3 +135,49 @@ def ranking_or_404(who: Who, pk: int) -> PublishedRanking:
     if found is None:
         raise NotFound(_("没有这个公布的排名，或您无权查看"))
     return found
+
+
+@dataclass(frozen=True)
+class Place:
+    """A department's line in a publication in force: its rank among ``of`` departments of
+    its level (first-level or subordinate units), its score (marked when the review's) and
+    grade as published."""
+
+    published: PublishedRanking
+    rank: int
+    of: int
+    score: str
+    score_is_review: bool
+    grade: str
+
+
+def places_of(who: Who, record: SelfEvaluation) -> list[Place]:
+    """Where ``record``'s department stands in each publication in force of its year that
+    ``who`` reads (the whole year's and a group's), latest first — one query, none for a user
+    who reads no publication (a division filler, an account administrator). The department's
+    dashboard shows it; reading a publication's whole table stays on /rankings/."""
+    actor = as_actor(who)
+    member = actor.member
+    if not actor.sees_every_department and (member is None or member.role not in READERS):
+        return []
+    in_force = readable_rankings(actor).filter(
+        fiscal_year=record.fiscal_year, withdrawn_at=None, departments=record.department_id
+    )
+    places = []
+    code = record.department.code
+    for published in in_force:
+        line = next((x for x in published.lines if x["department_code"] == code), None)
+        if line is None:
+            continue
+        level = [x for x in published.lines if x["level"] == line["level"]]
+        places.append(
+            Place(
+                published,
+                line["rank"],
+                len(level),
+                line["score"],
+                line["score_is_review"],
+                line["grade"],
+            )
+        )
+    return places

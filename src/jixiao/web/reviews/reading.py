@@ -32,6 +32,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext_lazy
 
+from jixiao.adapters.frameworks import load_framework
+from jixiao.core.framework import Grade
+from jixiao.core.problems import ProblemsFound
 from jixiao.web.organizations.models import SelfEvaluation, Status
 from jixiao.web.policy import Actor, may_review
 from jixiao.web.results.models import NodeScore, StoredResult, Subject
@@ -322,6 +325,42 @@ def with_review(rows: QuerySet[SelfEvaluation], total: str) -> QuerySet[SelfEval
             ),
         )
     )
+
+
+def grades_of(framework: str) -> tuple[Grade, ...]:
+    """The grade bands of ``framework`` (a stored result's framework reference; parsed once per
+    process), highest first; none when it can no longer be read (an installed framework
+    removed): its departments keep their stored grades."""
+    try:
+        return load_framework(framework).grades
+    except ProblemsFound:
+        return ()
+
+
+def review_grade(framework: str, score: Decimal) -> str:
+    """``framework``'s grade for the review score ``score`` ("" when it cannot be read)."""
+    grades = grades_of(framework)
+    return next((g.name for g in grades if score >= g.minimum), grades[-1].name if grades else "")
+
+
+def effective_grade(frameworks: Iterable[str], framework: str, grade: str) -> Case:
+    """The grade of the score the bureau ranks by, in SQL, for rows annotated by
+    :func:`with_review` (``score``, ``is_review``): where the review's score counts, the grade
+    its framework (the field ``framework`` of the stored result, one of ``frameworks``) gives
+    that score — the framework's bands as data, the first whose minimum it reaches —; else the
+    stored self-evaluation grade (the field ``grade``).
+
+    Worked example: 广州市商务局 2023 scored itself 93.13 (优 from 90); the bureau re-scores
+    items by 3.63 points in all: 复核得分 89.50, grade 良 (from 80) — shown, filtered and
+    counted as 良. An accepted year without re-scores keeps 93.13 and 优."""
+    whens = []
+    for name in sorted(set(frameworks)):
+        grades = grades_of(name)
+        for band, minimum in enumerate(g.minimum for g in grades):
+            reached = Q(score__gte=minimum) if band < len(grades) - 1 else Q()
+            counted = Q(is_review=True) & Q(**{framework: name}) & reached
+            whens.append(When(counted, then=Value(grades[band].name)))
+    return Case(*whens, default=F(grade), output_field=CharField())
 
 
 def reviews_version(year: int) -> str:
