@@ -404,13 +404,13 @@ def test_the_overview_runs_a_fixed_number_of_queries(city: Any) -> None:
                 grade="差",
             )
     assert counted() == before
-    # the overview: session, the user with their membership; years, first-level items, groups;
-    # the versions of results, departments, steps and reviews; then, unless the page is cached
-    # under those: the count, the page's keys, its rows, the ranks (2 more with a group) and the
-    # distribution; the latest cut-off of the year, and unless kept under it and those versions,
-    # the group-year's current snapshot and its department-years (cohorts.freezing.cut_off_of)
-    assert max(before) <= 19, before
-    assert counted()[0] == 10  # the same page again: from the cache
+    # the overview: session, the user with their membership; years; the year's versions (one
+    # query: results, departments, steps, reviews, cut-offs); its items (kept under them);
+    # groups; then, unless the page is cached under those: the count, the page's keys, its rows,
+    # the ranks (2 more with a group) and the distribution; unless kept under the versions, the
+    # group-year's current snapshot and its department-years counted (cut_off_of)
+    assert before == [13, 14, 10, 11, 6], before  # overview, by group, export, items, a department
+    assert counted()[0] == 5  # the same page again: from the cache
 
 
 def test_stored_results_carry_the_cores_figures(demo: Any) -> None:

@@ -338,6 +338,26 @@ def test_the_overview_sets_the_cut_off_after_confirming(first_batch: Any, bureau
     assert '<span class="mark">2 个评价结果待重新计算</span>' in page
 
 
+def test_the_overview_filters_on_a_second_level_cohort_item(first_batch: Any, bureau: User) -> None:
+    """预算执行率排名 sits under 预算执行 (second level): after the cut-off (A 3, B 4, C 0 of 5)
+    "an item below a value" names it, on the page and the API; its columns stay first-level."""
+    from .test_bureau_overview import table
+
+    freeze_cohort(bureau, 2023, first_batch)
+    for code in SPENT:
+        score(code)
+    client = signed_in(bureau)
+    page = client.get("/bureau/?year=2023").content.decode()
+    assert '<option value="execution_rank">　预算执行率排名</option>' in page
+    assert "预算执行率排名（" not in page  # not a column
+    below = client.get("/bureau/?year=2023&item=execution_rank&below=4&sort=code")
+    assert [row[0] for row in table(below.content.decode(), "overview")] == ["A", "C"]
+    api = client.get("/api/bureau/overview/?year=2023&item=execution_rank&below=3").json()
+    assert [row["department_code"] for row in api["rows"]] == ["C"]
+    assert [item["node"] for item in api["items"]] == ["execution", "output", "output_rank"]
+    assert set(api["rows"][0]["items"]) == {"execution", "output", "output_rank"}
+
+
 def test_each_departments_cut_off_is_listed_filtered_sorted_and_paged(
     first_batch: Any, bureau: User
 ) -> None:

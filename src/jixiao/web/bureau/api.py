@@ -136,7 +136,7 @@ QUERY = [
         ("level", "first（一级单位）或 subordinate（下属单位）"),
         ("min", "总分不低于，0–100，至多两位小数"),
         ("max", "总分不高于，0–100，至多两位小数，不低于 min"),
-        ("item", "一级评价项编号（与 below 同时给出）"),
+        ("item", "一级或二级评价项编号（与 below 同时给出）"),
         ("below", "该项得分低于，0–100，至多两位小数"),
         ("sort", "排序列（score、-score、name、item:<编号>、review……），- 为降序"),
         ("size", "每页行数：20、50、100 或 200"),
@@ -182,7 +182,7 @@ def overview_list(request: Request) -> Response:
     pages = listed.page.paginator.num_pages
     if number > pages:
         raise _page_problem(_("共 %(pages)s 页") % {"pages": pages})
-    items = list(form.items)
+    items = overview.first_level(form.items)
     return Response(
         {
             "year": year,

@@ -30,7 +30,7 @@ Inputs and their ranges (a value outside gives 400 with the field named):
                 (已过期), ``accepted`` (财政局审核通过)
 ``level``       ``first`` (一级单位) or ``subordinate`` (下属单位)
 ``min``/``max`` the score from / to, 0–100 with at most 2 decimals, ``min`` ≤ ``max``
-``item``        a first-level item of the year's framework(s) …
+``item``        an item of the first two levels of the year's framework(s) …
 ``below``       … whose score is below this (0–100, at most 2 decimals); both or neither
 ``sort``        a column (``score``, ``-score``, ``name``, ``item:<id>``, …); ``-`` descending
 ``size``        rows per page: 20, 50, 100 or 200
@@ -73,6 +73,7 @@ from jixiao.adapters.xlsx_cells import put
 from jixiao.core.money import format_percent, format_score
 from jixiao.core.ranking import rank_published
 from jixiao.web.audit.services import in_record_language
+from jixiao.web.cohorts.models import CohortSnapshot
 from jixiao.web.organizations.models import (
     Department,
     DepartmentGroup,
@@ -82,12 +83,13 @@ from jixiao.web.organizations.models import (
 )
 from jixiao.web.results.models import NodeScore, StoredResult, Subject
 from jixiao.web.results.store import kept
+from jixiao.web.reviews.models import Review
 from jixiao.web.reviews.reading import (
     REVIEW_STATES,
     effective_grade,
-    reviews_version,
     with_review,
 )
+from jixiao.web.together import aggregated_together
 
 GRADES = ("优", "良", "中", "差")
 NO_GRADE = "none"
@@ -103,14 +105,18 @@ FIRST, SUBORDINATE = "first", "subordinate"
 
 @dataclass(frozen=True)
 class Item:
-    """A first-level item of the framework(s) scoring the year: its id, path, name, points and
-    the frameworks (stored results' references) that have it."""
+    """An item of the first two levels of the framework(s) scoring the year: its id, path,
+    name, points, depth, position in its framework and the frameworks (stored results'
+    references) that have it. The first-level items are the overview's columns; every item may
+    be named by the filter "an item below a value" (a cohort item often sits on the second)."""
 
     node: str
-    path: str  # ``total/<node>``: one row per result in the index (result, path)
+    path: str  # ``total/…/<node>``: one row per result in the index (result, path)
     name: str
     points: Decimal
     frameworks: frozenset[str] = frozenset()
+    depth: int = 1
+    position: int = 0
 
     @property
     def key(self) -> str:
@@ -145,9 +151,17 @@ def tail_columns() -> list[Column]:
     ]
 
 
+def first_level(items: Sequence[Item]) -> list[Item]:
+    """The first-level items of ``items`` (they come first, so ``item_<n>`` names the same)."""
+    return [item for item in items if item.depth == 1]
+
+
 def columns(items: Sequence[Item]) -> list[Column]:
     """The list's columns in order: each first-level item between the rates and warnings."""
-    own = [Column(item.key, f"{item.name}（{format_score(item.points)}）", True) for item in items]
+    own = [
+        Column(item.key, f"{item.name}（{format_score(item.points)}）", True)
+        for item in first_level(items)
+    ]
     return [*base_columns(), *own, *tail_columns()]
 
 
@@ -210,7 +224,8 @@ class OverviewFilter(forms.Form):
         self._choices("status", Status.choices)
         self._choices("review", [(state or NO_REVIEW, label) for state, label in REVIEW_STATES])
         self._choices("level", [(FIRST, _("一级单位")), (SUBORDINATE, _("下属单位"))])
-        self._choices("item", [(item.node, item.name) for item in self.items])
+        in_tree_order = sorted(self.items, key=lambda item: item.position)
+        self._choices("item", [(i.node, "　" * (i.depth - 1) + i.name) for i in in_tree_order])
         keys = [column.key for column in columns(self.items)]
         self._choices("sort", [(k, k) for key in keys for k in (key, f"-{key}")], blank=False)
         self._choices("size", [(size, size) for size in PAGE_SIZES], blank=False)
@@ -267,10 +282,15 @@ def years() -> list[int]:
     return sorted(rows, reverse=True)
 
 
-def items_of(year: int) -> list[Item]:
-    """The first-level items of the frameworks scoring ``year``, in the frameworks' order;
-    kept until a result of the year changes (one query when kept)."""
-    return kept(f"jixiao.bureau.items_of:{results_version(year)}", lambda: _items_of(year))
+FILTER_DEPTH = 2  # the levels of the framework the item filter may name
+
+
+def items_of(year: int, versions: Versions | None = None) -> list[Item]:
+    """The items of the first two levels of the frameworks scoring ``year``: the first-level
+    ones first, then the second, each in the frameworks' order; kept until a result of the year
+    changes (no query when kept and the year's ``versions`` are given, else one)."""
+    results = versions.results if versions is not None else results_version(year)
+    return kept(f"jixiao.bureau.items_of:{results}", lambda: _items_of(year))
 
 
 def _items_of(year: int) -> list[Item]:
@@ -284,15 +304,16 @@ def _items_of(year: int) -> list[Item]:
         .values("sample")
     )
     rows = (
-        NodeScore.objects.filter(depth=1, result_id__in=Subquery(samples))
-        .values("node", "path", "result__framework")
+        NodeScore.objects.filter(depth__range=(1, FILTER_DEPTH), result_id__in=Subquery(samples))
+        .values("node", "path", "depth", "result__framework")
         .annotate(name=Min("name"), points=Min("points"), position=Min("position"))
-        .order_by("position", "node", "result__framework")
+        .order_by("depth", "position", "node", "result__framework")
     )
     items: dict[str, Item] = {}
     for row in rows:  # an item is its node id, whatever the frameworks call the root
+        made = Item(row["node"], row["path"], row["name"], row["points"])
         item = items.setdefault(
-            row["node"], Item(row["node"], row["path"], row["name"], row["points"])
+            row["node"], replace(made, depth=row["depth"], position=row["position"])
         )
         frameworks = item.frameworks | {row["result__framework"]}
         items[row["node"]] = replace(item, frameworks=frameworks)
@@ -300,7 +321,7 @@ def _items_of(year: int) -> list[Item]:
 
 
 def frameworks_of(items: Iterable[Item]) -> set[str]:
-    """The frameworks scoring the year (those of its first-level items)."""
+    """The frameworks scoring the year (those that have its items)."""
     return {name for item in items for name in item.frameworks}
 
 
@@ -315,15 +336,8 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
     (the effective score: the review's where it counts), ``self_score``, ``is_review``,
     ``review_state``, ``grade`` (the effective score's grade), ``execution_rate``,
     ``average_rate``, ``warnings``, ``errors``, ``submitted_at``, ``is_first`` and
-    ``item_<n>`` for each of ``items``."""
-    item_scores = {
-        f"item_{n}": Subquery(
-            NodeScore.objects.filter(result_id=OuterRef("result__id"), path=item.path).values(
-                "score"
-            )[:1]
-        )
-        for n, item in enumerate(items)
-    }
+    ``item_<n>`` for each first-level item of ``items``."""
+    item_scores = {f"item_{n}": _score_of(item) for n, item in enumerate(first_level(items))}
     submitted = Transition.objects.filter(
         evaluation_id=OuterRef("pk"), to_status=Status.SUBMITTED_TO_BUREAU
     ).order_by("-at", "-id")
@@ -346,6 +360,13 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
         ),
         **item_scores,
     )
+
+
+def _score_of(item: Item) -> Subquery:
+    """``item``'s score in a listed department-year's stored result (the unique index on
+    (result, path))."""
+    found = NodeScore.objects.filter(result_id=OuterRef("result__id"), path=item.path)
+    return Subquery(found.values("score")[:1])
 
 
 def filtered(
@@ -379,6 +400,8 @@ def filtered(
         rows = rows.filter(Q(score__lte=chosen["max"]))
     if chosen.get("item"):
         index = next(n for n, item in enumerate(items) if item.node == chosen["item"])
+        if items[index].depth > 1:  # not a column: its score read for the filter alone
+            rows = rows.annotate(**{f"item_{index}": _score_of(items[index])})
         rows = rows.filter(**{f"item_{index}__lt": chosen["below"]})
     return rows.order_by(*ordering(chosen.get("sort") or "rank", items))
 
@@ -436,24 +459,6 @@ class Ranks:
     group: DepartmentGroup | None = None
 
 
-def departments_version() -> str:
-    """A key that changes whenever a department is added, removed, or changes its parent or
-    groups (every such change stamps ``changed_at``): one query."""
-    found = Department.objects.aggregate(count=Count("id"), last=Max("changed_at"))
-    last = found["last"].isoformat() if found["last"] else ""
-    return f"{found['count']}:{last}"
-
-
-def steps_version(year: int) -> str:
-    """A key that changes whenever a department-year of ``year`` takes a workflow step (every
-    change of status records a ``Transition``): one query."""
-    found = Transition.objects.filter(evaluation__fiscal_year=year).aggregate(
-        count=Count("id"), last=Max("at")
-    )
-    last = found["last"].isoformat() if found["last"] else ""
-    return f"{found['count']}:{last}"
-
-
 @dataclass(frozen=True)
 class Versions:
     """What the overview of a year is made from, as keys that change with it: the stored
@@ -463,15 +468,41 @@ class Versions:
     departments: str
     steps: str
     reviews: str
+    cut_offs: str = ""
 
     @classmethod
     def of(cls, year: int) -> Versions:
-        return cls(
-            results_version(year), departments_version(), steps_version(year), reviews_version(year)
+        """The year's versions in one query (``together.aggregated_together``): how many of
+        each there are and the latest stamp — stored results (every computation stamps
+        ``computed_at``), departments (an addition, a new parent or groups stamp
+        ``changed_at``), workflow steps (every change of status records a ``Transition``),
+        reviews (their count, and their re-scores' count, latest id and ``at``, stamped at
+        every save: a re-score withdrawn changes the count) — and the year's latest
+        cut-off."""
+        stamped = ("COUNT(*)", "MAX(stamp)")
+        in_year = {"evaluation__fiscal_year": year}
+        found = aggregated_together(
+            [
+                (StoredResult.objects.filter(**in_year).values(stamp=F("computed_at")), stamped),
+                (Department.objects.values(stamp=F("changed_at")), stamped),
+                (Transition.objects.filter(**in_year).values(stamp=F("at")), stamped),
+                (
+                    Review.objects.filter(**in_year).values(
+                        review=F("id"), item=F("items__id"), stamp=F("items__at")
+                    ),
+                    ("COUNT(DISTINCT review)", "COUNT(item)", "MAX(item)", "MAX(stamp)"),
+                ),
+                (
+                    CohortSnapshot.objects.filter(fiscal_year=year).values(cut=F("id")),
+                    ("MAX(cut)",),
+                ),
+            ]
         )
+        keys = [":".join(str(value).replace(" ", "T") for value in values) for values in found]
+        return cls(f"{year}:{keys[0]}", *keys[1:])
 
     def __str__(self) -> str:
-        return f"{self.results}|{self.departments}|{self.steps}|{self.reviews}"
+        return f"{self.results}|{self.departments}|{self.steps}|{self.reviews}|{self.cut_offs}"
 
 
 def ranks(year: int, group: DepartmentGroup | None, versions: Versions | None = None) -> Ranks:
@@ -580,7 +611,7 @@ def rows_of(records: Iterable[SelfEvaluation], items: Sequence[Item], ranked: Ra
     for record in records:
         extra: Any = record  # the annotations
         rank = ranked.overall.get(record.pk)
-        item_values = [getattr(extra, f"item_{n}") for n in range(len(items))]
+        item_values = [getattr(extra, f"item_{n}") for n in range(len(first_level(items)))]
         submitted = extra.submitted_at
         day = timezone.localtime(submitted).date().isoformat() if submitted else ""
         state = str(REVIEW_LABELS.get(extra.review_state, ""))

@@ -43,27 +43,32 @@ def _year(request: HttpRequest, loaded: list[int]) -> int | None:
     return loaded[0] if loaded else None
 
 
-def _chosen(request: HttpRequest) -> tuple[int | None, list[int], overview.OverviewFilter]:
+Chosen = tuple[int | None, list[int], overview.OverviewFilter, overview.Versions | None]
+
+
+def _chosen(request: HttpRequest) -> Chosen:
+    """The year asked for, the years loaded, the filter (checked: 400 naming its problems) and
+    the year's versions (what its kept pages are kept under)."""
     loaded = overview.years()
     year = _year(request, loaded)
-    items = overview.items_of(year) if year is not None else []
+    versions = overview.Versions.of(year) if year is not None else None
+    items = overview.items_of(year, versions) if year is not None else []
     groups = list(DepartmentGroup.objects.all())
     form = overview.OverviewFilter(request.GET or None, items=items, groups=groups)
     if form.is_bound and not form.is_valid():
         raise Invalid(_("查询条件有误：") + overview.problems_of(form))
-    return year, loaded, form
+    return year, loaded, form, versions
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The overview: every department of a year, filtered, sorted, ranked, a page at a time."""
     actor = _bureau(request)
-    year, loaded, form = _chosen(request)
+    year, loaded, form, versions = _chosen(request)
     context: dict[str, Any] = {"membership": actor.member, "form": form, "years": loaded}
-    if year is None:
+    if year is None or versions is None:
         return render(request, "bureau/overview.html", context)
     chosen = form.chosen()
-    versions = overview.Versions.of(year)
     listed = overview.Listing(year, form, request.GET.get("page"), versions)
     query = request.GET.copy()
     query.pop("page", None)
@@ -95,8 +100,8 @@ def _cut_off(
     year: int, group: DepartmentGroup | None, versions: overview.Versions
 ) -> freezing.CutOff:
     """The cut-off of the chosen group-year, kept until a result, a department, a workflow step
-    or a cut-off of the year changes: one query when kept."""
-    key = f"jixiao.bureau.cut_off:{versions}:{freezing.latest_of(year)}:{group.pk if group else ''}"
+    or a cut-off of the year changes (``versions`` names them all): no query when kept."""
+    key = f"jixiao.bureau.cut_off:{versions}:{group.pk if group else ''}"
     found = kept(key, lambda: freezing.cut_off_of(year, group))
     return replace(found, group=group)  # the group as read now (its name may have changed)
 
@@ -151,7 +156,7 @@ def _arrow(key: str, sort: str) -> str:
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered list, every page of it, as an Excel workbook (the export recorded)."""
     actor = _bureau(request)
-    year, _loaded, form = _chosen(request)
+    year, _loaded, form, _versions = _chosen(request)
     if year is None:
         raise NotFound(_("还没有载入任何年度"))
     chosen, items = form.chosen(), form.items
@@ -218,9 +223,9 @@ def items(request: HttpRequest) -> HttpResponse:
     """Where everyone is losing points: every framework item with the departments losing on
     it, and the first two levels side by side for a page of departments."""
     actor = _bureau(request)
-    year, loaded, form = _chosen(request)
+    year, loaded, form, versions = _chosen(request)
     context: dict[str, Any] = {"membership": actor.member, "form": form, "years": loaded}
-    if year is None:
+    if year is None or versions is None:
         return render(request, "bureau/items.html", context)
     query = request.GET.copy()
     query.pop("page", None)
@@ -228,7 +233,7 @@ def items(request: HttpRequest) -> HttpResponse:
         year=year,
         figures=ItemsPage(year, form, request.GET.get("page")),
         query=query.urlencode(),
-        version=_fragment_key(overview.Versions.of(year), form, request),
+        version=_fragment_key(versions, form, request),
     )
     return render(request, "bureau/items.html", context)
 

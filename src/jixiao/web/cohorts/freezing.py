@@ -43,7 +43,6 @@ from django.db.models import (
     BooleanField,
     Case,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -339,14 +338,6 @@ def standings(records: QuerySet[SelfEvaluation]) -> list[Standing]:
     """Each of ``records`` with the snapshot its stored result was computed with: one query."""
     annotated: Any = with_standing(records)
     return [Standing(r, r.used_at, r.used_group, r.waiting) for r in annotated]
-
-
-def latest_of(year: int) -> int | None:
-    """The id of ``year``'s latest snapshot: a key that changes at every cut-off (one query)."""
-    latest: int | None = CohortSnapshot.objects.filter(fiscal_year=year).aggregate(
-        latest=Max("id")
-    )["latest"]
-    return latest
 
 
 def cut_off_of(year: int, group: DepartmentGroup | None) -> CutOff:

@@ -15,11 +15,9 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     DecimalField,
     Exists,
     F,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -361,18 +359,3 @@ def effective_grade(frameworks: Iterable[str], framework: str, grade: str) -> Ca
             counted = Q(is_review=True) & Q(**{framework: name}) & reached
             whens.append(When(counted, then=Value(grades[band].name)))
     return Case(*whens, default=F(grade), output_field=CharField())
-
-
-def reviews_version(year: int) -> str:
-    """A key that changes whenever a review of ``year`` is started or one of its items is
-    re-scored (``ReviewItem.at`` is stamped at every save) or withdrawn (the count): one query.
-    Whether a review is stale follows the stored results (their version), whether it is
-    accepted the workflow (its version)."""
-    found = Review.objects.filter(evaluation__fiscal_year=year).aggregate(
-        reviews=Count("id", distinct=True),
-        rescored=Count("items"),
-        last=Max("items__at"),
-        newest=Max("items__id"),
-    )
-    last = found["last"].isoformat() if found["last"] else ""
-    return f"{found['reviews']}:{found['rescored']}:{found['newest']}:{last}"
