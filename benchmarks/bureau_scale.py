@@ -2,6 +2,7 @@
 
     python benchmarks/bureau_scale.py [--departments 2000] [--users 20] [--reports 200]
                                       [--requests 400] [--database sqlite|postgresql] [--quick]
+                                      [--keep] [--reuse HOME]
 
 In a data folder of its own (a temporary ``JIXIAO_HOME``; on PostgreSQL a throwaway database
 whose name contains "bench", created and dropped here, on this machine only):
@@ -121,6 +122,16 @@ def organize(users: int, reports: int) -> tuple[list[str], int, int]:
     return names, groups[0].pk, chosen.pk
 
 
+def organized(users: int) -> tuple[list[str], int, int]:
+    """What ``organize`` made in an earlier run: the users' names, a group's id and the
+    reports' group."""
+    from jixiao.web.organizations.models import DepartmentGroup
+
+    names = [f"bench-bureau-{n:02d}" for n in range(1, users + 1)]
+    group = DepartmentGroup.objects.get(name="第1批").pk
+    return names, group, DepartmentGroup.objects.get(name="报告基准").pk
+
+
 def run_job(job_id: int, processes: int, environment: dict[str, str], limit: float) -> Any:
     """Start ``jixiao worker --processes N``, wait for job ``job_id`` to finish; answers
     (seconds, the job, the distinct ``done`` counts seen)."""
@@ -170,6 +181,13 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=7200, help="seconds, per phase")
     parser.add_argument("--quick", action="store_true", help="30 departments, 3 users, 5 reports")
     parser.add_argument("--keep", action="store_true", help="keep the data folder (logs)")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="HOME",
+        help="measure again on the data folder (and --database-url) of an earlier run kept with "
+        "--keep, or loaded by hand: no loading; nothing dropped at the end",
+    )
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.departments, arguments.users, arguments.reports = 30, 3, 5
@@ -179,8 +197,9 @@ def main() -> int:
     database_url = arguments.database_url if on_postgres else None
     if database_url:
         _check_loopback(database_url)
-        _recreate_database(database_url)
-    home = Path(tempfile.mkdtemp(prefix="jixiao-bureau-scale-"))
+        if not arguments.reuse:
+            _recreate_database(database_url)
+    home = arguments.reuse or Path(tempfile.mkdtemp(prefix="jixiao-bureau-scale-"))
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment["JIXIAO_HOME"] = str(home)
     os.environ["JIXIAO_HOME"] = str(home)
@@ -202,10 +221,17 @@ def main() -> int:
         runtime.setup()
         logging.getLogger("jixiao.audit").setLevel(logging.WARNING)  # no checkpoints printed
         runtime.migrate()
-        seconds = load_departments(home, count, environment)
-        rows.append(("jixiao load", f"{seconds:.1f} s", f"{seconds / count * 1000:.0f} ms/部门"))
-        print(f"  载入：{seconds:.1f} s", flush=True)
-        names, group, chosen = organize(arguments.users, arguments.reports)
+        if arguments.reuse:
+            from jixiao.web.organizations.models import SelfEvaluation
+
+            names, group, chosen = organized(arguments.users)
+            count = SelfEvaluation.objects.count()
+        else:
+            seconds = load_departments(home, count, environment)
+            per_department = f"{seconds / count * 1000:.0f} ms/部门"
+            rows.append(("jixiao load", f"{seconds:.1f} s", per_department))
+            print(f"  载入：{seconds:.1f} s", flush=True)
+            names, group, chosen = organize(arguments.users, arguments.reports)
 
         setup = Setup(home, database_url, 0, names, [], [], [], Page("", ""))
         pages = [
@@ -279,7 +305,8 @@ def main() -> int:
             print(f"  错误：{error}")
         return 1 if errors else 0
     finally:
-        clean_up(home, database_url, keep=arguments.keep)
+        if not arguments.reuse:
+            clean_up(home, database_url, keep=arguments.keep)
 
 
 if __name__ == "__main__":
