@@ -222,10 +222,14 @@ def main() -> int:
         logging.getLogger("jixiao.audit").setLevel(logging.WARNING)  # no checkpoints printed
         runtime.migrate()
         if arguments.reuse:
-            from jixiao.web.organizations.models import SelfEvaluation
+            from jixiao.web.organizations.models import Department, SelfEvaluation
 
             names, group, chosen = organized(arguments.users)
             count = SelfEvaluation.objects.count()
+            arguments.reports = Department.groups.through.objects.filter(
+                departmentgroup_id=chosen
+            ).count()
+            print(f"  沿用已载入的 {count} 个部门年度，报告 {arguments.reports} 份", flush=True)
         else:
             seconds = load_departments(home, count, environment)
             per_department = f"{seconds / count * 1000:.0f} ms/部门"

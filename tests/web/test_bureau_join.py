@@ -213,6 +213,10 @@ def test_the_grade_follows_the_review_score_across_a_band(city: dict[str, Any]) 
     framework's bands (优 ≥ 90, 良 ≥ 80, 中 ≥ 60) in the row, the grade filter, the distribution
     and the export; 乙局 re-scored to 91.50 stays 优; 丙局's stale review leaves its own 良."""
     review(city["records"]["A01"], city["bureau"], ("performance_effectiveness", "45", "30"))
+    # 戊局, accepted without a score: no grade (not the lowest band's)
+    SelfEvaluation.objects.filter(pk=city["records"]["A05"].pk).update(
+        status=Status.BUREAU_ACCEPTED
+    )
     client = signed_in("bureau")
     rows = overview(client, "&level=first&sort=code")
     assert [(r[0], r[3], r[4]) for r in rows] == [
@@ -234,3 +238,33 @@ def test_the_grade_follows_the_review_score_across_a_band(city: dict[str, Any]) 
     assert sheet is not None
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert dict(zip(values[0], values[1], strict=True))["等级"] == "中"
+
+
+def test_an_item_is_found_whatever_its_path_in_each_framework(city: dict[str, Any]) -> None:
+    """乙局 is scored by another framework whose root is called differently: its 管理效率 (46)
+    is still its column's value and found by "an item below a value"."""
+    from jixiao.web.results.models import NodeScore
+
+    result = StoredResult.objects.get(evaluation=city["records"]["A02"])
+    StoredResult.objects.filter(pk=result.pk).update(framework="national-project-2020")
+    for row in NodeScore.objects.filter(result=result, depth=1):
+        NodeScore.objects.filter(pk=row.pk).update(path=f"root/{row.node}")
+    client = signed_in("bureau")
+    rows = overview(client, "&level=first&sort=code")
+    assert [(r[0], r[8]) for r in rows][:2] == [("A01", "47.00"), ("A02", "46.00")]
+    below = overview(client, "&level=first&item=management_efficiency&below=46.5&sort=code")
+    assert [r[0] for r in below] == ["A02", "A03", "A04"]
+
+
+def test_a_result_recomputed_under_an_older_stamp_still_changes_the_versions(
+    city: dict[str, Any],
+) -> None:
+    """Two workers recompute at once and the earlier stamp commits last: the count and the
+    latest ``computed_at`` stay, the revisions' sum moves the key (no stale page kept)."""
+    from jixiao.web.bureau.overview import Versions, results_version
+
+    before, version = Versions.of(2023), results_version(2023)
+    StoredResult.objects.filter(evaluation=city["records"]["A03"]).update(revision=12345)
+    assert Versions.of(2023).results != before.results
+    assert results_version(2023) != version
+    assert Versions.of(2023).departments == before.departments

@@ -158,13 +158,13 @@ def test_freezing_scores_each_department_its_bands_points(first_batch: Any, bure
 def test_more_moved_results_than_a_part_are_computed_in_parts(
     first_batch: Any, bureau: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With parts of 2 (of 50 in use), the three moved results are one job that queues two
-    parts any worker takes, as recompute-all does; the totals are the same."""
+    """With parts of 2 (of 50 in use), the three moved results are one job (重新计算部分评价结果)
+    that queues two parts any worker takes, as recompute-all does; the totals are the same."""
     monkeypatch.setattr("jixiao.web.jobs.services.PART_SIZE", 2)
     monkeypatch.setattr("jixiao.web.jobs.kinds.PART_SIZE", 2)
     frozen = freeze_cohort(bureau, 2023, first_batch)
     job = frozen.job
-    assert job is not None and job.kind == JobKind.RECOMPUTE_ALL
+    assert job is not None and job.kind == JobKind.RECOMPUTE_SOME
     running.run(job.pk)  # queues its parts and waits for them
     parts = list(job.parts.order_by("pk"))
     keys = sorted(record(code).pk for code in SPENT)

@@ -18,15 +18,16 @@ def aggregated_together(parts: Sequence[Part]) -> list[tuple[Any, ...]]:
 
     A part is ``(rows, aggregates)``: ``rows`` a ``values()`` queryset naming its columns
     (``Transition.objects.filter(…).values(stamp=F("at"))``), ``aggregates`` SQL over those
-    names (``("COUNT(*)", "MAX(stamp)")``). The statement is a cross join of one-row derived
-    tables — ``SELECT * FROM (SELECT COUNT(*), MAX(stamp) FROM (…) s) p0, (…) p1`` —, valid on
-    SQLite and PostgreSQL. Values come back as the database driver gives them (a date and time
-    is text on SQLite): keys, not figures."""
+    names (``("COUNT(*)", "MAX(stamp)")``; a ``%`` is the operator). The statement is a
+    cross join of one-row derived tables — ``SELECT * FROM (SELECT COUNT(*), MAX(stamp) FROM
+    (…) s) p0, (…) p1`` —, valid on SQLite and PostgreSQL. Values come back as the database
+    driver gives them (a date and time is text on SQLite): keys, not figures."""
     tables: list[str] = []
     params: list[Any] = []
     for number, (rows, aggregates) in enumerate(parts):
         sql, more = rows.order_by().query.sql_with_params()
-        tables.append(f"(SELECT {', '.join(aggregates)} FROM ({sql}) s) p{number}")
+        written = ", ".join(aggregates).replace("%", "%%")  # beside the rows' parameters
+        tables.append(f"(SELECT {written} FROM ({sql}) s) p{number}")
         params.extend(more)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {', '.join(tables)}", params)

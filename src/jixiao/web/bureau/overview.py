@@ -55,7 +55,6 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -89,7 +88,7 @@ from jixiao.web.reviews.reading import (
     effective_grade,
     with_review,
 )
-from jixiao.web.together import aggregated_together
+from jixiao.web.together import Part, aggregated_together
 
 GRADES = ("优", "良", "中", "差")
 NO_GRADE = "none"
@@ -117,6 +116,7 @@ class Item:
     frameworks: frozenset[str] = frozenset()
     depth: int = 1
     position: int = 0
+    paths: frozenset[str] = frozenset()  # its path in each framework (roots and parents differ)
 
     @property
     def key(self) -> str:
@@ -316,7 +316,7 @@ def _items_of(year: int) -> list[Item]:
             row["node"], replace(made, depth=row["depth"], position=row["position"])
         )
         frameworks = item.frameworks | {row["result__framework"]}
-        items[row["node"]] = replace(item, frameworks=frameworks)
+        items[row["node"]] = replace(item, frameworks=frameworks, paths=item.paths | {row["path"]})
     return list(items.values())
 
 
@@ -363,9 +363,11 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
 
 
 def _score_of(item: Item) -> Subquery:
-    """``item``'s score in a listed department-year's stored result (the unique index on
-    (result, path))."""
-    found = NodeScore.objects.filter(result_id=OuterRef("result__id"), path=item.path)
+    """``item``'s score in a listed department-year's stored result, at its path in that
+    result's framework (the unique index on (result, path))."""
+    found = NodeScore.objects.filter(
+        result_id=OuterRef("result__id"), path__in=sorted(item.paths or {item.path})
+    )
     return Subquery(found.values("score")[:1])
 
 
@@ -462,7 +464,8 @@ class Ranks:
 @dataclass(frozen=True)
 class Versions:
     """What the overview of a year is made from, as keys that change with it: the stored
-    results, the departments (names, parents, groups) and the workflow."""
+    results, the departments (names, parents, groups), the workflow, the bureau's reviews and
+    the cohort cut-offs."""
 
     results: str
     departments: str
@@ -474,16 +477,16 @@ class Versions:
     def of(cls, year: int) -> Versions:
         """The year's versions in one query (``together.aggregated_together``): how many of
         each there are and the latest stamp — stored results (every computation stamps
-        ``computed_at``), departments (an addition, a new parent or groups stamp
-        ``changed_at``), workflow steps (every change of status records a ``Transition``),
-        reviews (their count, and their re-scores' count, latest id and ``at``, stamped at
-        every save: a re-score withdrawn changes the count) — and the year's latest
-        cut-off."""
+        ``computed_at`` and draws a new ``revision``: :func:`_results_of`), departments (an
+        addition, a new parent or groups stamp ``changed_at``), workflow steps (every change
+        of status records a ``Transition``), reviews (their count, and their re-scores'
+        count, latest id and ``at``, stamped at every save: a re-score withdrawn changes the
+        count) — and the year's latest cut-off."""
         stamped = ("COUNT(*)", "MAX(stamp)")
         in_year = {"evaluation__fiscal_year": year}
         found = aggregated_together(
             [
-                (StoredResult.objects.filter(**in_year).values(stamp=F("computed_at")), stamped),
+                _results_of(year),
                 (Department.objects.values(stamp=F("changed_at")), stamped),
                 (Transition.objects.filter(**in_year).values(stamp=F("at")), stamped),
                 (
@@ -498,7 +501,7 @@ class Versions:
                 ),
             ]
         )
-        keys = [":".join(str(value).replace(" ", "T") for value in values) for values in found]
+        keys = [_key(values) for values in found]
         return cls(f"{year}:{keys[0]}", *keys[1:])
 
     def __str__(self) -> str:
@@ -771,14 +774,27 @@ class ItemSummary:
         }
 
 
+REVISION_MODULUS = 1_000_003  # a revision is 62 random bits: summed modulo this, no overflow
+
+
+def _results_of(year: int) -> Part:
+    """The stored results of ``year`` as one part of ``aggregated_together``: how many, the
+    latest ``computed_at`` and the sum of their revisions (a new random number at every
+    computation, so two results recomputed at once by two workers — the later stamp committed
+    first — still change the key)."""
+    rows = StoredResult.objects.filter(evaluation__fiscal_year=year)
+    stamped = rows.values(stamp=F("computed_at"), turn=F("revision"))
+    return stamped, ("COUNT(*)", "MAX(stamp)", f"SUM(turn % {REVISION_MODULUS})")
+
+
 def results_version(year: int) -> str:
     """A key that changes whenever a stored result of ``year`` is added, computed again or
-    dropped (every computation stamps ``computed_at``): one query."""
-    found = StoredResult.objects.filter(evaluation__fiscal_year=year).aggregate(
-        count=Count("id"), last=Max("computed_at")
-    )
-    last = found["last"].isoformat() if found["last"] else ""
-    return f"{year}:{found['count']}:{last}"
+    dropped: one query (the index on (evaluation, computed_at, revision) answers it)."""
+    return f"{year}:{_key(aggregated_together([_results_of(year)])[0])}"
+
+
+def _key(values: tuple[Any, ...]) -> str:
+    return ":".join(str(value).replace(" ", "T") for value in values)
 
 
 def item_summaries(year: int) -> list[ItemSummary]:

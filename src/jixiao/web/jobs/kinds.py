@@ -5,15 +5,17 @@ them.
 - The **PDF report** of one self-evaluation: read and evaluate its data, write the Word
   document, have LibreOffice convert it (the long step), keep the file under
   ``JIXIAO_JOBS_FOLDER`` — four steps.
-- **Recompute all**: every department-year's stored result computed again from its data
-  (``results.store.refresh_now``). The job queues the department-years in parts of
-  ``PART_SIZE``, each a job of its own (``RECOMPUTE_PART``) that any worker takes — two workers
-  share the work —, and the last part to end settles the whole (``running.settle``). A part
-  computes its department-years one after the other, each in a transaction of its own, so it
-  never holds other writers waiting longer than one department-year takes, and a crash loses at
-  most the one in hand (each item is recorded done in the transaction of its own work). A
-  department-year that cannot be computed (its framework cannot be read) is reported and the
-  others go on. A part resumed after an interruption skips the department-years already done.
+- **Recompute all**: every department-year's stored result (of one year when the job names
+  it; only the department-years it names, for ``RECOMPUTE_SOME``: those a cut-off moved)
+  computed again from its data (``results.store.refresh_now``). The job queues the
+  department-years in parts of ``PART_SIZE``, each a job of its own (``RECOMPUTE_PART``) that
+  any worker takes — two workers share the work —, and the last part to end settles the whole
+  (``running.settle``). A part computes its department-years one after the other, each in a
+  transaction of its own, so it never holds other writers waiting longer than one
+  department-year takes, and a crash loses at most the one in hand (each item is recorded
+  done in the transaction of its own work). A department-year that cannot be computed (its
+  framework cannot be read) is reported and the others go on. A part resumed after an
+  interruption skips the department-years already done.
 - The bureau's **summary report** (Word) of a year (``jixiao.web.summary``): read the figures,
   write the document, keep the file — three steps.
 - **Bulk load**: a zip of department workbooks, each loaded in a transaction of its own that
@@ -174,6 +176,7 @@ RUNNERS: dict[str, Runner] = {
     JobKind.BULK_LOAD: bulk_load,
     JobKind.REPORT_PDF: report_pdf,
     JobKind.RECOMPUTE_ALL: recompute_all,
+    JobKind.RECOMPUTE_SOME: recompute_all,  # the job's keys only
     JobKind.RECOMPUTE_PART: recompute_part,
     JobKind.SUMMARY_DOCX: summary_docx,
     **bulk_reports.RUNNERS,  # every department's report of a year, in one zip

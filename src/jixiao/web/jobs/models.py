@@ -16,6 +16,8 @@ class JobKind(models.TextChoices):
     REPORT_PDF = "report_pdf", _("自评报告（PDF）")
     RECOMPUTE_ALL = "recompute_all", _("重新计算全部评价结果")
     RECOMPUTE_PART = "recompute_part", _("重新计算评价结果（一批）")  # a part of RECOMPUTE_ALL
+    # named department-years (a cut-off moved them), more than a part: split like RECOMPUTE_ALL
+    RECOMPUTE_SOME = "recompute_some", _("重新计算部分评价结果")
     SUMMARY_DOCX = "summary_docx", _("汇总分析报告（Word）")  # the bureau's, of a year
     BULK_LOAD = "bulk_load", _("批量载入部门工作簿")  # a zip of workbooks (web/bulk.py)
     # every department's report of a year, in one zip (jixiao.web.bulk_reports)

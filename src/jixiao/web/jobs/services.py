@@ -86,7 +86,7 @@ def queue_recompute(who: Who, keys: list[int], year: int) -> Job:
     bureau's cut-off (``cohorts.freezing``, decision 0023). Up to ``PART_SIZE`` of them are
     one part, as a part of recompute-all is; more are a recompute of those keys, which queues
     them in parts of ``PART_SIZE`` that several workers share."""
-    kind = JobKind.RECOMPUTE_PART if len(keys) <= PART_SIZE else JobKind.RECOMPUTE_ALL
+    kind = JobKind.RECOMPUTE_PART if len(keys) <= PART_SIZE else JobKind.RECOMPUTE_SOME
     return _queued(who, kind, recorded={"部门年度数": len(keys)}, fiscal_year=year, keys=keys)
 
 
@@ -145,7 +145,7 @@ def visible_jobs(who: Who, limit: int) -> list[Job]:
         kind=JobKind.REPORT_PDF, evaluation__in=actor.visible_evaluations().values("pk")
     )
     if actor.may_recompute_all():
-        maybe |= Q(kind=JobKind.RECOMPUTE_ALL)
+        maybe |= Q(kind__in=(JobKind.RECOMPUTE_ALL, JobKind.RECOMPUTE_SOME))
     if actor.may_read_summary():
         maybe |= Q(kind=JobKind.SUMMARY_DOCX)
     if actor.may_load_departments():

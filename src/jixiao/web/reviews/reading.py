@@ -327,8 +327,8 @@ def with_review(rows: QuerySet[SelfEvaluation], total: str) -> QuerySet[SelfEval
 
 def grades_of(framework: str) -> tuple[Grade, ...]:
     """The grade bands of ``framework`` (a stored result's framework reference; parsed once per
-    process), highest first; none when it can no longer be read (an installed framework
-    removed): its departments keep their stored grades."""
+    process), highest first; none when it cannot be read (a framework file of the command line
+    moved away): its departments keep their stored grades."""
     try:
         return load_framework(framework).grades
     except ProblemsFound:
@@ -345,17 +345,20 @@ def effective_grade(frameworks: Iterable[str], framework: str, grade: str) -> Ca
     """The grade of the score the bureau ranks by, in SQL, for rows annotated by
     :func:`with_review` (``score``, ``is_review``): where the review's score counts, the grade
     its framework (the field ``framework`` of the stored result, one of ``frameworks``) gives
-    that score — the framework's bands as data, the first whose minimum it reaches —; else the
-    stored self-evaluation grade (the field ``grade``).
+    that score — the framework's bands as data, the first whose minimum it reaches —; else, or
+    without a score, the stored self-evaluation grade (the field ``grade``). The first test
+    settles most rows (no review counts) before any band is looked at.
 
     Worked example: 广州市商务局 2023 scored itself 93.13 (优 from 90); the bureau re-scores
     items by 3.63 points in all: 复核得分 89.50, grade 良 (from 80) — shown, filtered and
     counted as 良. An accepted year without re-scores keeps 93.13 and 优."""
-    whens = []
+    whens = [When(Q(is_review=False) | Q(score__isnull=True), then=F(grade))]
     for name in sorted(set(frameworks)):
         grades = grades_of(name)
-        for band, minimum in enumerate(g.minimum for g in grades):
-            reached = Q(score__gte=minimum) if band < len(grades) - 1 else Q()
-            counted = Q(is_review=True) & Q(**{framework: name}) & reached
-            whens.append(When(counted, then=Value(grades[band].name)))
+        if not grades:
+            continue
+        bands = [When(Q(score__gte=g.minimum), then=Value(g.name)) for g in grades[:-1]]
+        lowest = Value(grades[-1].name)
+        by_band = Case(*bands, default=lowest, output_field=CharField())
+        whens.append(When(Q(**{framework: name}), then=by_band))
     return Case(*whens, default=F(grade), output_field=CharField())

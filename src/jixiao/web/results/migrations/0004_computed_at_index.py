@@ -14,6 +14,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='storedresult',
-            index=models.Index(fields=['evaluation', 'computed_at'], name='result_computed_at'),
+            index=models.Index(
+                fields=['evaluation', 'computed_at', 'revision'], name='result_computed_at'
+            ),
         ),
     ]
