@@ -76,7 +76,8 @@ messages: $(STAMP)
 
 ## Refresh the screenshots under docs/images from the browser tests.
 screenshots: $(STAMP)
-	JIXIAO_HOME=$(TEST_HOME) JIXIAO_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/web/test_browser.py
+	JIXIAO_HOME=$(TEST_HOME) JIXIAO_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/web/test_browser.py \
+		tests/web/test_bureau_browser.py
 
 ## Benchmarks print ratios against a baseline measured in the same run.
 bench: $(STAMP)

@@ -62,7 +62,11 @@ def _page_problem(text: str) -> Invalid:
     )
 
 
-def _chosen(request: Request) -> tuple[int | None, overview.OverviewFilter]:
+def _chosen(
+    request: Request,
+) -> tuple[int | None, overview.OverviewFilter, overview.Versions | None]:
+    """The year asked for (the latest loaded by default), the filter (checked: 400 naming its
+    problems) and the year's versions."""
     loaded = overview.years()
     query = request.query_params
     raw = query.get("year", "")
@@ -71,14 +75,15 @@ def _chosen(request: Request) -> tuple[int | None, overview.OverviewFilter]:
         if raw.isdecimal() and overview.FIRST_YEAR <= int(raw) <= overview.LAST_YEAR
         else (loaded[0] if loaded else None)
     )
-    items = overview.items_of(year) if year is not None else []
+    versions = overview.Versions.of(year) if year is not None else None
+    items = overview.items_of(year, versions) if year is not None else []
     groups = list(DepartmentGroup.objects.all())
     form = overview.OverviewFilter(query or None, items=items, groups=groups)
     if form.is_bound and not form.is_valid():
         raise _invalid(form)
     if year is not None and year not in loaded:
         raise NotFound(_("没有载入 %(year)s 年度") % {"year": year})
-    return year, form
+    return year, form, versions
 
 
 def _page_number(request: Request) -> int:
@@ -173,12 +178,12 @@ ITEM = inline_serializer(
 def overview_list(request: Request) -> Response:
     _bureau(request)
     number = _page_number(request)
-    year, form = _chosen(request)
+    year, form, versions = _chosen(request)
     size = form.chosen().get("size") or overview.DEFAULT_PAGE_SIZE
-    if year is None:
+    if year is None or versions is None:
         return Response({"year": None, "count": 0, "page": 1, "pages": 1, "size": size,
                          "items": [], "rows": []})  # fmt: skip
-    listed = overview.Listing(year, form, str(number), overview.Versions.of(year))
+    listed = overview.Listing(year, form, str(number), versions)
     pages = listed.page.paginator.num_pages
     if number > pages:
         raise _page_problem(_("共 %(pages)s 页") % {"pages": pages})
@@ -211,7 +216,7 @@ def overview_list(request: Request) -> Response:
 @api_view(["GET"])
 def ranking(request: Request) -> Response:
     _bureau(request)
-    year, form = _chosen(request)
+    year, form, _versions = _chosen(request)
     chosen = form.chosen()
     group = chosen.get("group")
     if year is None:
@@ -252,7 +257,7 @@ def ranking(request: Request) -> Response:
 @api_view(["GET"])
 def item_comparison(request: Request) -> Response:
     _bureau(request)
-    year, _form = _chosen(request)
+    year, _form, _versions = _chosen(request)
     if year is None:
         return Response({"year": None, "items": []})
     return Response(

@@ -160,7 +160,13 @@ def assignments(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "organizations/assignments.html",
-        {"membership": actor.member, "page": page, "years": years, "year": year},
+        {
+            "membership": actor.member,
+            "page": page,
+            "years": years,
+            "year": year,
+            "query": f"year={year}" if year else "",
+        },
     )
 
 
