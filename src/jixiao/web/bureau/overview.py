@@ -104,19 +104,20 @@ FIRST, SUBORDINATE = "first", "subordinate"
 
 @dataclass(frozen=True)
 class Item:
-    """An item of the first two levels of the framework(s) scoring the year: its id, path,
+    """An item of the first two levels of the framework(s) scoring the year: its id, paths,
     name, points, depth, position in its framework and the frameworks (stored results'
     references) that have it. The first-level items are the overview's columns; every item may
     be named by the filter "an item below a value" (a cohort item often sits on the second)."""
 
     node: str
-    path: str  # ``total/…/<node>``: one row per result in the index (result, path)
+    # its path in each framework (``total/…/<node>``: roots and parents differ), each one row
+    # per result in the index (result, path)
+    paths: frozenset[str]
     name: str
     points: Decimal
     frameworks: frozenset[str] = frozenset()
     depth: int = 1
     position: int = 0
-    paths: frozenset[str] = frozenset()  # its path in each framework (roots and parents differ)
 
     @property
     def key(self) -> str:
@@ -311,12 +312,17 @@ def _items_of(year: int) -> list[Item]:
     )
     items: dict[str, Item] = {}
     for row in rows:  # an item is its node id, whatever the frameworks call the root
-        made = Item(row["node"], row["path"], row["name"], row["points"])
-        item = items.setdefault(
-            row["node"], replace(made, depth=row["depth"], position=row["position"])
+        node = row["node"]
+        item = items.get(node) or Item(
+            node,
+            frozenset(),
+            row["name"],
+            row["points"],
+            depth=row["depth"],
+            position=row["position"],
         )
         frameworks = item.frameworks | {row["result__framework"]}
-        items[row["node"]] = replace(item, frameworks=frameworks, paths=item.paths | {row["path"]})
+        items[node] = replace(item, frameworks=frameworks, paths=item.paths | {row["path"]})
     return list(items.values())
 
 
@@ -365,9 +371,7 @@ def listing(year: int, items: Sequence[Item]) -> QuerySet[SelfEvaluation]:
 def _score_of(item: Item) -> Subquery:
     """``item``'s score in a listed department-year's stored result, at its path in that
     result's framework (the unique index on (result, path))."""
-    found = NodeScore.objects.filter(
-        result_id=OuterRef("result__id"), path__in=sorted(item.paths or {item.path})
-    )
+    found = NodeScore.objects.filter(result_id=OuterRef("result__id"), path__in=sorted(item.paths))
     return Subquery(found.values("score")[:1])
 
 
@@ -471,7 +475,7 @@ class Versions:
     departments: str
     steps: str
     reviews: str
-    cut_offs: str = ""
+    cut_offs: str
 
     @classmethod
     def of(cls, year: int) -> Versions:

@@ -249,7 +249,7 @@ def cut_off_departments(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         raise Invalid(_("查询条件有误：") + overview.problems_of(form))
     chosen = form.cleaned_data if form.is_bound else {}
-    year = chosen.get("year") or (loaded[0] if loaded else None)
+    year = _year(request, loaded)
     query = request.GET.copy()
     query.pop("page", None)
     sort = chosen.get("sort") or "code"

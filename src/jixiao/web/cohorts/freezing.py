@@ -347,8 +347,7 @@ def cut_off_of(year: int, group: DepartmentGroup | None) -> CutOff:
     current = snapshots(year, group, exactly=True).first()
     # counted here, two short values a row: an aggregate filtered on these annotations is
     # compiled without them (Django 5.x: ``FILTER (WHERE "waiting")``, a constant on SQLite)
-    rows = with_standing(in_scope(year, group)).values_list("status", "waiting")  # type: ignore[misc]
-    standing = [(status in SENT, bool(waiting)) for status, waiting in rows]
-    sent = sum(1 for is_sent, _waiting in standing if is_sent)
-    waiting = sum(1 for _sent, is_waiting in standing if is_waiting)
-    return CutOff(year, group, current, len(standing), sent, waiting)
+    rows = list(with_standing(in_scope(year, group)).values_list("status", "waiting"))  # type: ignore[misc]
+    sent = sum(status in SENT for status, _waiting in rows)
+    waiting = sum(bool(is_waiting) for _status, is_waiting in rows)
+    return CutOff(year, group, current, len(rows), sent, waiting)

@@ -155,13 +155,10 @@ def places_of(who: Who, record: SelfEvaluation) -> list[Place]:
     """Where ``record``'s department stands in each publication in force of its year that
     ``who`` reads (the whole year's and a group's), latest first — one query (``record`` read
     with its department, as ``Actor.evaluation_or_404`` reads it), none for a user who reads no
-    publication (a division filler, an account administrator). The department's dashboard
+    publication (a division filler, an account administrator: ``readable_rankings`` answers
+    none without asking the database). The department's dashboard
     shows it; reading a publication's whole table stays on /rankings/."""
-    actor = as_actor(who)
-    member = actor.member
-    if not actor.sees_every_department and (member is None or member.role not in READERS):
-        return []
-    in_force = readable_rankings(actor).filter(
+    in_force = readable_rankings(who).filter(
         fiscal_year=record.fiscal_year, withdrawn_at=None, departments=record.department_id
     )
     places = []

@@ -337,8 +337,10 @@ def grades_of(framework: str) -> tuple[Grade, ...]:
 
 def review_grade(framework: str, score: Decimal) -> str:
     """``framework``'s grade for the review score ``score`` ("" when it cannot be read)."""
-    grades = grades_of(framework)
-    return next((g.name for g in grades if score >= g.minimum), grades[-1].name if grades else "")
+    try:
+        return load_framework(framework).grade_for(score)
+    except ProblemsFound:
+        return ""
 
 
 def effective_grade(frameworks: Iterable[str], framework: str, grade: str) -> Case:
