@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from jixiao.adapters.dataset_files import load_dataset
 from jixiao.adapters.frameworks import DEFAULT_FRAMEWORK, load_framework
-from jixiao.adapters.report.content import build_report
+from jixiao.adapters.report.build import build_report
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.pdf import convert_docx_to_pdf, soffice, write_pdf
 from jixiao.adapters.report.word import write_docx

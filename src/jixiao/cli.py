@@ -1,15 +1,16 @@
 """The ``jixiao`` command.
 
-    jixiao evaluate DATASET [--framework NAME_OR_FILE] [--format text|json] [--detail]
-                    [--cohort FOLDER [--cohort-name NAME] [--cut-off YYYY-MM-DD]
+    jixiao evaluate DATASET [--project CODE] [--framework NAME_OR_FILE] [--format text|json]
+                    [--detail] [--cohort FOLDER [--cohort-name NAME] [--cut-off YYYY-MM-DD]
                      [--skip-unreadable]]
-    jixiao validate DATASET [--framework NAME_OR_FILE] [--format text|json]
+    jixiao validate DATASET [--project CODE] [--framework NAME_OR_FILE] [--format text|json]
     jixiao template OUT.xlsx [--year YEAR]
     jixiao import WORKBOOK.xlsx --into DATASET [--replace] [--format text|json]
     jixiao export DATASET --out OUT.xlsx
-    jixiao scoretable DATASET --out OUT.xlsx [--framework NAME_OR_FILE]
+    jixiao scoretable DATASET --out OUT.xlsx|OUT.docx [--project CODE] [--framework NAME_OR_FILE]
     jixiao ledger LEDGER.csv|.xlsx --into DATASET [--format text|json]
-    jixiao report DATASET --out report.docx|report.html|report.pdf [--framework NAME_OR_FILE]
+    jixiao report DATASET --out report.docx|report.html|report.pdf [--project CODE]
+                  [--framework NAME_OR_FILE]
     jixiao monitor DATASET --month YYYY-MM [--format text|json] [--bulletin OUT.docx|OUT.html]
                    [--review OUT.xlsx|OUT.docx|OUT.html] [--framework NAME_OR_FILE]
     jixiao load PATH... [--replace] [--framework NAME_OR_FILE]
@@ -22,6 +23,11 @@
     jixiao recompute [--all] [--background]
     jixiao sweep-uploads
     jixiao frameworks [--installed] [--show REFERENCE]
+
+``--project CODE`` evaluates that project's own self-evaluation (项目支出绩效自评) instead of the
+department's overall one; a data set holding a single project's and nothing else needs none.
+Without ``--framework``, a project is scored on national-project-2020, the department on
+guangzhou-department-overall-2023.
 
 Exit codes: 0 success, 1 problems in the input (all listed; nothing is written), 2 an internal
 error (no traceback is shown; run with JIXIAO_DEBUG=1 to see it). One exception: ``backup``
@@ -43,17 +49,20 @@ from jixiao.adapters.cohort_files import read_cohort_folder
 from jixiao.adapters.dataset_files import FolderRefused, load_dataset, write_dataset
 from jixiao.adapters.frameworks import (
     DEFAULT_FRAMEWORK,
+    DEFAULT_PROJECT_FRAMEWORK,
     builtin_framework_names,
     framework_file,
     load_framework,
 )
 from jixiao.adapters.ledger import apply_ledger, read_ledger
+from jixiao.adapters.project_form import project_form
+from jixiao.adapters.project_form_files import write_form_docx, write_form_xlsx
 from jixiao.adapters.render_json import evaluation_as_dict, evaluation_to_json
 from jixiao.adapters.render_monitoring import render_monitoring_json, render_monitoring_text
 from jixiao.adapters.render_text import render_text
+from jixiao.adapters.report.build import build_report
 from jixiao.adapters.report.bulletin import build_bulletin, build_review
 from jixiao.adapters.report.charts import NoChineseFont
-from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.pdf import PdfUnavailable, write_pdf
 from jixiao.adapters.report.word import write_docx
@@ -64,8 +73,9 @@ from jixiao.core.cohort import Cohort
 from jixiao.core.evaluation import cohort_figures, evaluate
 from jixiao.core.framework import Framework
 from jixiao.core.model import Dataset
-from jixiao.core.problems import Problem, ProblemsFound, SourceLocation, errors_in
+from jixiao.core.problems import Problem, ProblemCode, ProblemsFound, SourceLocation, errors_in
 from jixiao.core.result import Evaluation
+from jixiao.core.subject import DEPARTMENT, Subject, named_subject, subjects_of
 from jixiao.core.validation import validate_dataset
 from jixiao.web.home import SetupProblem
 
@@ -82,8 +92,15 @@ def _parser() -> argparse.ArgumentParser:
     def framework_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--framework",
-            default=DEFAULT_FRAMEWORK,
-            help=f"内置评价体系名称或评价体系 YAML 文件（默认 {DEFAULT_FRAMEWORK}）",
+            help=f"内置评价体系名称或评价体系 YAML 文件（默认：部门整体 {DEFAULT_FRAMEWORK}，"
+            f"项目自评 {DEFAULT_PROJECT_FRAMEWORK}）",
+        )
+
+    def project_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--project",
+            metavar="CODE",
+            help="评价该项目的项目支出绩效自评（而非部门整体）；数据集只含一个项目的自评时可省略",
         )
 
     def format_option(sub: argparse.ArgumentParser) -> None:
@@ -95,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     validate_command = command("validate", "检查数据集，列出全部问题")
     for sub in (evaluate_command, validate_command):
         sub.add_argument("dataset", type=Path, help="数据集目录")
+        project_option(sub)
         framework_option(sub)
         format_option(sub)
     evaluate_command.add_argument(
@@ -137,9 +155,15 @@ def _parser() -> argparse.ArgumentParser:
     exporter = command("export", "把数据集导出为填报工作簿")
     exporter.add_argument("dataset", type=Path, help="数据集目录")
     exporter.add_argument("--out", type=Path, required=True, help="输出的 .xlsx 文件")
-    scoretable = command("scoretable", "生成部门整体支出绩效自评表（.xlsx）")
+    scoretable = command(
+        "scoretable",
+        "生成自评表：部门整体支出绩效自评表（.xlsx），或项目支出绩效自评表（.xlsx、.docx）",
+    )
     scoretable.add_argument("dataset", type=Path, help="数据集目录")
-    scoretable.add_argument("--out", type=Path, required=True, help="输出的 .xlsx 文件")
+    scoretable.add_argument(
+        "--out", type=Path, required=True, help="输出文件：.xlsx，项目自评表也可为 .docx"
+    )
+    project_option(scoretable)
     framework_option(scoretable)
     ledger = command("ledger", "按支出明细账汇总各项目月度支出，写入数据集")
     ledger.add_argument(
@@ -150,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     report = command("report", "生成绩效自评报告（Word、HTML 或 PDF，按输出文件扩展名）")
     report.add_argument("dataset", type=Path, help="数据集目录")
     report.add_argument("--out", type=Path, required=True, help="输出文件：.docx、.html 或 .pdf")
+    project_option(report)
     framework_option(report)
     monitor = command("monitor", "某月末的预算执行与绩效监控（双监控）：序时进度、预警、月通报")
     monitor.add_argument("dataset", type=Path, help="数据集目录")
@@ -305,19 +330,47 @@ def _print_problems(problems: Sequence[Problem], output_format: str) -> None:
 
 
 def _load(
-    arguments: argparse.Namespace, problems: list[Problem]
+    arguments: argparse.Namespace, problems: list[Problem], subject: Subject = DEPARTMENT
 ) -> tuple[Framework | None, Dataset | None]:
-    framework: Framework | None = None
+    """The framework (``--framework``, else the default for ``subject``'s kind) and the data
+    set; None for either that cannot be read, with its problems added to ``problems``."""
     dataset: Dataset | None = None
-    try:
-        framework = load_framework(arguments.framework)
-    except ProblemsFound as error:
-        problems.extend(error.problems)
+    default = DEFAULT_PROJECT_FRAMEWORK if subject.is_project else DEFAULT_FRAMEWORK
+    framework = _load_framework(arguments.framework or default, problems)
     try:
         dataset = load_dataset(arguments.dataset)
     except ProblemsFound as error:
         problems.extend(error.problems)
     return framework, dataset
+
+
+def _load_framework(name: str, problems: list[Problem]) -> Framework | None:
+    try:
+        return load_framework(name)
+    except ProblemsFound as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _load_subject(
+    arguments: argparse.Namespace, problems: list[Problem]
+) -> tuple[Framework | None, Dataset | None, Subject]:
+    """As :func:`_load`, for the subject ``--project`` names (or the data set's default):
+    the framework is the default for the subject's kind unless ``--framework`` names one."""
+    try:
+        dataset = load_dataset(arguments.dataset)
+    except ProblemsFound as error:  # the framework's problems too, in one go
+        _load_framework(arguments.framework or DEFAULT_FRAMEWORK, problems)
+        problems.extend(error.problems)
+        return None, None, DEPARTMENT
+    subject = named_subject(dataset, arguments.project)
+    if isinstance(subject, str):
+        problems.append(
+            Problem(ProblemCode.E_UNKNOWN_PROJECT, subject, SourceLocation(str(arguments.dataset)))
+        )
+        return None, dataset, DEPARTMENT
+    framework, _ = _load(arguments, problems, subject)
+    return framework, dataset, subject
 
 
 def _cohort(
@@ -390,9 +443,49 @@ def _cohort(
     return cohort, skipped
 
 
+def _validate(arguments: argparse.Namespace) -> int:
+    """Every problem of the data set and of each evaluation it holds (or the one named)."""
+    problems: list[Problem] = []
+    try:
+        dataset = load_dataset(arguments.dataset)
+    except ProblemsFound as error:
+        _load_framework(arguments.framework or DEFAULT_FRAMEWORK, problems)
+        problems.extend(error.problems)
+        _print_problems(problems, arguments.format)
+        return 1
+    if arguments.project is not None:
+        named = named_subject(dataset, arguments.project)
+        if isinstance(named, str):
+            problems.append(
+                Problem(
+                    ProblemCode.E_UNKNOWN_PROJECT, named, SourceLocation(str(arguments.dataset))
+                )
+            )
+        subjects: tuple[Subject, ...] = () if isinstance(named, str) else (named,)
+    else:
+        subjects = subjects_of(dataset) or (DEPARTMENT,)
+    for subject in subjects:
+        framework, _ = _load(arguments, problems, subject)
+        if framework is not None:
+            problems.extend(evaluate(dataset, framework, subject=subject).problems)
+    problems = list(dict.fromkeys(problems))
+    _print_problems(problems, arguments.format)
+    if not errors_in(problems) and arguments.format == "text":
+        summary = (
+            f"数据集有效：{dataset.department.name} {dataset.fiscal_year} 年度，"
+            f"{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标"
+        )
+        if subjects != (DEPARTMENT,):
+            summary += "；评价：" + "、".join(
+                "部门整体" if not s.is_project else f"项目“{s.name}”" for s in subjects
+            )
+        print(summary + "。")
+    return 1 if errors_in(problems) else 0
+
+
 def _evaluate(arguments: argparse.Namespace) -> int:
     problems: list[Problem] = []
-    framework, dataset = _load(arguments, problems)
+    framework, dataset, subject = _load_subject(arguments, problems)
     if framework is None or dataset is None:
         _print_problems(problems, arguments.format)
         return 1
@@ -400,16 +493,8 @@ def _evaluate(arguments: argparse.Namespace) -> int:
     if given is None:
         return 1
     cohort, skipped = given
-    evaluation = evaluate(dataset, framework, cohort)
+    evaluation = evaluate(dataset, framework, cohort, subject=subject)
     problems.extend(evaluation.problems)
-    if arguments.command == "validate":
-        _print_problems(problems, arguments.format)
-        if not errors_in(problems) and arguments.format == "text":
-            print(
-                f"数据集有效：{dataset.department.name} {dataset.fiscal_year} 年度，"
-                f"{len(dataset.projects)} 个项目，{len(dataset.indicators)} 个指标。"
-            )
-        return 1 if errors_in(problems) else 0
     if errors_in(problems):
         _print_problems(problems, arguments.format)
         return 1
@@ -490,11 +575,11 @@ def _export(arguments: argparse.Namespace) -> int:
 def _evaluated(arguments: argparse.Namespace) -> tuple[Dataset, Evaluation] | None:
     """The data set and its evaluation; None, with every problem printed, when either fails."""
     problems: list[Problem] = []
-    framework, dataset = _load(arguments, problems)
+    framework, dataset, subject = _load_subject(arguments, problems)
     if framework is None or dataset is None:
         _print_problems(problems, "text")
         return None
-    evaluation = evaluate(dataset, framework)
+    evaluation = evaluate(dataset, framework, subject=subject)
     if errors_in(evaluation.problems):
         _print_problems(evaluation.problems, "text")
         return None
@@ -506,7 +591,19 @@ def _scoretable(arguments: argparse.Namespace) -> int:
     if evaluated is None:
         return 1
     dataset, evaluation = evaluated
-    write_scoretable(dataset, evaluation, arguments.out)
+    suffix = arguments.out.suffix.lower()
+    if evaluation.subject.is_project and suffix in (".xlsx", ".docx"):
+        form = project_form(dataset, evaluation)
+        (write_form_xlsx if suffix == ".xlsx" else write_form_docx)(form, arguments.out)
+    elif suffix == ".xlsx":
+        write_scoretable(dataset, evaluation, arguments.out)
+    else:
+        allowed = ".xlsx 或 .docx" if evaluation.subject.is_project else ".xlsx"
+        print(
+            f"不支持的自评表格式“{arguments.out.suffix}”：输出文件须以 {allowed} 结尾。",
+            file=sys.stderr,
+        )
+        return 1
     print(f"已生成自评表：{arguments.out}（总分 {evaluation.score}，等级 {evaluation.grade}）")
     return 0
 
@@ -940,7 +1037,7 @@ def _print_installed_frameworks() -> None:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "evaluate": _evaluate,
-    "validate": _evaluate,
+    "validate": _validate,
     "template": _template,
     "import": _import,
     "export": _export,

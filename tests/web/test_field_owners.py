@@ -24,7 +24,9 @@ def test_item8_a_division_cannot_raise_its_projects_budget(
         {"cells": {"adjusted_budget_wan": "12200"}, "reason": "加 5000 万元"},
         content_type="application/json",
     )
-    assert answer.status_code == 404  # projects are read-only for a division
+    # a division fills only what its projects achieved (issue 13): the budget is not its field
+    assert answer.status_code == 400
+    assert answer.json()["problems"][0]["code"] == "E-FIELD-OWNER"
     assert Project.objects.get(pk=p18.pk).adjusted_budget == p18.adjusted_budget
     score = division.get(f"/api/evaluations/{demo.pk}/evaluation/").json()["total"]["score"]
     assert score == "93.13"

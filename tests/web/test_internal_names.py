@@ -49,6 +49,10 @@ def test_item20_the_form_shows_the_reconstructed_fields_by_their_labels(client_f
         ("年度预算（万元）", False),
         ("支出金额（万元）", False),
         ("1月支出（元）至12月支出（元）", True),
+        ("年初预算（万元）", False),
+        ("实施单位", False),
+        ("年度总体目标", False),
+        ("目标实际完成情况", False),
         ("来源说明", False),
     ]
     fields = form_of(client, url)

@@ -29,11 +29,12 @@ PAGES = {
     "dashboard": ("/evaluations/{pk}/", 7, 11),
     "tree": ("/evaluations/{pk}/tree/", 4, 9),
     "indicators": ("/evaluations/{pk}/indicators/", 4, 10),
-    "data": ("/evaluations/{pk}/data/", 4, 8),
-    "ledger": ("/evaluations/{pk}/data/projects/", 4, 4),
+    # a division also fills what its projects achieved (issue 13): one ledger more it writes
+    "data": ("/evaluations/{pk}/data/", 4, 9),
+    "ledger": ("/evaluations/{pk}/data/projects/", 4, 5),
     "monitoring": ("/evaluations/{pk}/monitoring/6/", 4, 9),
     "api-evaluation": ("/api/evaluations/{pk}/evaluation/", 4, 9),
-    "api-tables": ("/api/evaluations/{pk}/tables/", 3, 7),
+    "api-tables": ("/api/evaluations/{pk}/tables/", 3, 8),
     # the bureau's review: the stored result's items, the latest review and its re-scores
     "review": ("/evaluations/{pk}/review/", 8, 8),
     "api-review": ("/api/evaluations/{pk}/review/", 7, 7),

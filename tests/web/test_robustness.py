@@ -81,7 +81,7 @@ def test_must_show_a_lone_carriage_return_is_imported_and_read_back(
     workbook = tmp_path / "cr.xlsx"
     write_workbook(load_dataset(REFERENCE), workbook)
     book = openpyxl.load_workbook(workbook)
-    book["绩效指标"]["N5"] = "第一行\r第二行"  # 来源说明 of the fourth indicator
+    book["绩效指标"]["O5"] = "第一行\r第二行"  # 来源说明 of the fourth indicator
     book.save(workbook)
     read, problems = read_workbook(workbook)
     assert read is not None and problems == []

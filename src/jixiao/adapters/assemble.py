@@ -28,6 +28,7 @@ from jixiao.adapters.tables import (
     KEY_TASKS,
     LONG_TEXT,
     NARRATIVE,
+    PROJECT_FUNDS,
     PROJECTS,
     SPENDING_PLANS,
     Choice,
@@ -105,6 +106,7 @@ class PublishedRow:
 
 PUBLISHED_KINDS = (
     ("source", "报告名称"),
+    ("project", "项目编码"),
     ("total", "总分"),
     ("grade", "等级"),
     ("execution_rate", "预算执行率"),
@@ -240,6 +242,8 @@ def _published(rows: Sequence[PublishedRow]) -> PublishedFigures | None:
     for row in rows:
         if row.kind == "source":
             values["source"] = row.value
+        elif row.kind == "project":
+            values["project"] = row.value or None
         elif row.kind == "total":
             values["total"] = to_decimal(row.value)
         elif row.kind == "grade":
@@ -262,6 +266,8 @@ def published_rows(published: PublishedFigures | None) -> list[PublishedRow]:
         return []
     blank = Origin(SourceLocation("<内存>"))
     rows = [PublishedRow("source", "", published.source, "", blank)]
+    if published.project is not None:
+        rows.append(PublishedRow("project", "", published.project, "", blank))
     if published.total is not None:
         rows.append(PublishedRow("total", "", f"{published.total:f}", "", blank))
     if published.grade is not None:
@@ -323,6 +329,7 @@ def assemble(parts: Parts) -> tuple[Dataset | None, list[Problem]]:
         budget_lines=tuple(parts.of(BUDGET_LINES)),
         key_tasks=tuple(parts.of(KEY_TASKS)),
         projects=tuple(parts.of(PROJECTS)),
+        project_funds=tuple(parts.of(PROJECT_FUNDS)),
         indicators=tuple(parts.of(INDICATORS)),
         management=management,
         assessments=tuple(parts.of(ASSESSMENTS)),
@@ -384,6 +391,7 @@ def disassemble(dataset: Dataset) -> dict[str, list[Any]]:
         BUDGET_LINES.key: list(dataset.budget_lines),
         KEY_TASKS.key: list(dataset.key_tasks),
         PROJECTS.key: list(dataset.projects),
+        PROJECT_FUNDS.key: list(dataset.project_funds),
         INDICATORS.key: list(dataset.indicators),
         EX_ANTE.key: list(facts.ex_ante_evaluations),
         AUDIT_FINDINGS.key: list(facts.audit_findings),

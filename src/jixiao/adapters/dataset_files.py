@@ -32,6 +32,7 @@ from jixiao.adapters.tables import (
     MANAGEMENT_TABLES,
     MONITORING_TABLES,
     NARRATIVE,
+    PROJECT_FUNDS,
     PROJECTS,
     Choice,
     Kind,
@@ -53,6 +54,7 @@ TOP_KEYS = (
     "narrative",
     "published",
     "monitoring",
+    "project_funds",
 )
 HEADER = (
     "# jixiao 数据集：部门、预算、重点任务、管理事实、评分、文字说明和公布数。\n"
@@ -131,7 +133,7 @@ def _read_manifest(top: Mapping[str, Any], where: SourceLocation, parts: Parts) 
         department = [(cells, where.child("department")) for cells, _ in department]
         found = read_rows(DEPARTMENT, department, read, parts)
         parts.department = found[0] if found else None
-    for table in (*YAML_LISTS, ASSESSMENTS):
+    for table in (*YAML_LISTS, PROJECT_FUNDS, ASSESSMENTS):
         rows = _rows(top.get(table.key), where.child(table.key), table, parts)
         parts.records[table.key] = read_rows(table, rows, read, parts)
     _read_group(top, "management", MANAGEMENT_TABLES, where, parts)
@@ -162,6 +164,7 @@ def _published_rows(
         data,
         (
             "source",
+            "project",
             "total",
             "grade",
             "execution_rate",
@@ -173,7 +176,14 @@ def _published_rows(
         where,
     )
     rows: list[tuple[dict[str, object], SourceLocation]] = []
-    for kind in ("source", "total", "grade", "execution_rate", "annual_average_execution_rate"):
+    for kind in (
+        "source",
+        "project",
+        "total",
+        "grade",
+        "execution_rate",
+        "annual_average_execution_rate",
+    ):
         if data.get(kind) is not None:
             rows.append(({"kind": kind, "value": data[kind]}, where.child(kind)))
     for key, kind in (("node_scores", "node"), ("task_scores", "task")):
@@ -215,6 +225,8 @@ def manifest_document(dataset: Dataset) -> dict[str, Any]:
     document: dict[str, Any] = {"department": _typed(DEPARTMENT, records[DEPARTMENT.key][0])}
     for table in YAML_LISTS:
         document[table.key] = listed(table)
+    if dataset.project_funds:
+        document[PROJECT_FUNDS.key] = listed(PROJECT_FUNDS)
     document["management"] = {table.key: listed(table) for table in MANAGEMENT_TABLES}
     document["assessments"] = listed(ASSESSMENTS)
     document["narrative"] = dict(dataset.narrative)
@@ -223,6 +235,8 @@ def manifest_document(dataset: Dataset) -> dict[str, Any]:
     if dataset.published is not None:
         published = dataset.published
         entry: dict[str, Any] = {"source": published.source}
+        if published.project is not None:
+            entry["project"] = published.project
         if published.total is not None:
             entry["total"] = published.total
         if published.grade is not None:

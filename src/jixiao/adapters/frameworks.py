@@ -33,6 +33,7 @@ from jixiao.core.framework import Framework, FrameworkInvalid, parse_framework
 from jixiao.core.problems import Problem, ProblemsFound, SourceLocation
 
 DEFAULT_FRAMEWORK = "guangzhou-department-overall-2023"
+DEFAULT_PROJECT_FRAMEWORK = "national-project-2020"  # a project's own self-evaluation
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 from jixiao.core.cohort import Cohort
 from jixiao.core.money import (
+    amount_unit,
+    format_amount,
     format_percent,
     format_rate,
     format_score,
     format_wan,
     format_wan_as_source,
-    format_yi,
 )
 from jixiao.core.result import INDICATOR, Evaluation, NodeResult
 
@@ -73,8 +74,14 @@ def _cohort_lines(evaluation: Evaluation, cohort: Cohort | None) -> list[str]:
 def render_text(
     evaluation: Evaluation, *, detail: bool = False, cohort: Cohort | None = None
 ) -> str:
+    subject = evaluation.subject
+    title = (
+        f"{subject.name} {evaluation.fiscal_year} 年度项目支出绩效自评（{evaluation.department}）"
+        if subject.is_project
+        else f"{evaluation.department} {evaluation.fiscal_year} 年度绩效自评"
+    )
     lines = [
-        f"{evaluation.department} {evaluation.fiscal_year} 年度绩效自评",
+        title,
         f"评价体系：{evaluation.framework_name}（{evaluation.framework_id}）",
         f"总分 {format_score(evaluation.score)} / {format_score(evaluation.root.points)}　"
         f"等级：{evaluation.grade}",
@@ -82,7 +89,8 @@ def render_text(
     ]
     for child in evaluation.root.children:
         lines.extend(_tree(child, 0, detail))
-    lines += ["", "重点工作任务（指标得分）"]
+    if evaluation.key_tasks:
+        lines += ["", "重点工作任务（指标得分）"]
     for task in evaluation.key_tasks:
         note = f"{task.indicator_count} 个指标"
         if task.over_achieved:
@@ -95,16 +103,19 @@ def render_text(
     execution = evaluation.execution
     lines += ["", "预算执行"]
     overall = execution.overall
+    unit = amount_unit((overall.budget, overall.spent))
     if overall.rate is not None:
         lines.append(
-            f"  部门整体：年度预算 {format_yi(overall.budget)} 亿元，"
-            f"执行 {format_yi(overall.spent)} "
-            f"亿元，执行率 {format_percent(overall.rate)}"
+            f"  {subject.kind.label}：年度预算 {format_amount(overall.budget, unit)} {unit.value}，"
+            f"执行 {format_amount(overall.spent, unit)} {unit.value}，"
+            f"执行率 {format_percent(overall.rate)}"
         )
+    if subject.is_project:  # one project: its sources and its lag are the lines above
+        return "\n".join(lines + _cohort_lines(evaluation, cohort) + _problem_lines(evaluation))
     for source, item in execution.by_funding_source.items():
         if item.rate is not None:
             lines.append(
-                f"  {source}：年度预算 {format_yi(item.budget)} 亿元，执行率 "
+                f"  {source}：年度预算 {format_amount(item.budget, unit)} {unit.value}，执行率 "
                 f"{format_percent(item.rate)}"
             )
     if execution.annual_average is not None:
@@ -131,7 +142,10 @@ def render_text(
                 f"{format_percent(project.execution.rate)}"
             )
     lines += _cohort_lines(evaluation, cohort)
-    if evaluation.problems:
-        lines += ["", "提示"]
-        lines.extend(f"  [{p.code}] {p}" for p in evaluation.problems)
-    return "\n".join(lines)
+    return "\n".join(lines + _problem_lines(evaluation))
+
+
+def _problem_lines(evaluation: Evaluation) -> list[str]:
+    if not evaluation.problems:
+        return []
+    return ["", "提示", *(f"  [{p.code}] {p}" for p in evaluation.problems)]

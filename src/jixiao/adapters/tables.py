@@ -29,6 +29,7 @@ from jixiao.core.model import (
     Disclosure,
     DisclosureKind,
     ExAnteEvaluation,
+    FundKind,
     Indicator,
     IndicatorForecast,
     IndicatorSubtype,
@@ -36,6 +37,7 @@ from jixiao.core.model import (
     Origin,
     ProcurementContract,
     Project,
+    ProjectFunds,
     SpendingPlan,
 )
 from jixiao.core.money import (
@@ -402,11 +404,13 @@ class Table(Generic[RecordT]):
             if key is not None:
                 where_of.setdefault(key, []).append(where.at(self.natural_key[0]))
         columns = [next(c for c in self.columns if c.key == key) for key in self.natural_key]
-        labels = "、".join(column.label for column in columns)
         problems = []
         for key, places in where_of.items():
             if len(places) < 2:
                 continue
+            labels = "、".join(
+                column.label for column, value in zip(columns, key, strict=True) if value
+            )
             values = "、".join(
                 _shown(column, value) for column, value in zip(columns, key, strict=True) if value
             )
@@ -572,9 +576,12 @@ def _project(row: RowReader) -> Project | None:
     spent = Decimal("0.00") if row.raw("spent_wan") is None else row.wan("spent_wan")
     special = row.flag("special_fund")
     monthly = _monthly(row)
+    initial = row.wan("initial_budget_wan") if row.raw("initial_budget_wan") is not None else None
     if code is None or name is None or source is None or budget is None or spent is None:
         return None
     if special is None or monthly is False:
+        return None
+    if initial is None and row.raw("initial_budget_wan") is not None:
         return None
     return Project(
         code=code,
@@ -587,6 +594,10 @@ def _project(row: RowReader) -> Project | None:
         key_task=row.text("key_task"),
         special_fund=special,
         division=row.text("division"),
+        initial_budget=initial,
+        implementing_unit=row.text("implementing_unit") or "",
+        goal=row.text("goal") or "",
+        goal_achieved=row.text("goal_achieved") or "",
         origin=row.origin(),
     )
 
@@ -600,8 +611,12 @@ def _project_cells(project: Project) -> dict[str, Any]:
         "key_task": project.key_task,
         "special_fund": project.special_fund,
         "division": project.division,
+        "initial_budget_wan": project.initial_budget,
         "adjusted_budget_wan": project.adjusted_budget,
         "spent_wan": project.spent,
+        "implementing_unit": project.implementing_unit,
+        "goal": project.goal,
+        "goal_achieved": project.goal_achieved,
     }
     for key, amount in zip(MONTH_KEYS, project.monthly_spent or (None,) * 12, strict=True):
         cells[key] = amount
@@ -640,12 +655,79 @@ PROJECTS: Table[Project] = Table(
             )
             for month, key in enumerate(MONTH_KEYS, start=1)
         ),
+        Column(
+            "initial_budget_wan",
+            "年初预算（万元）",
+            Kind.WAN,
+            help="项目自评表的年初预算数；留空表示未填报",
+        ),
+        Column("implementing_unit", "实施单位", width=24, help="项目自评表的实施单位"),
+        Column(
+            "goal",
+            "年度总体目标",
+            width=40,
+            max_length=LONG_TEXT,
+            help="项目自评表的年度总体目标（预期目标）；填写者或有本项目指标的项目单独自评",
+        ),
+        Column(
+            "goal_achieved",
+            "目标实际完成情况",
+            width=40,
+            max_length=LONG_TEXT,
+            help="年度总体目标的实际完成情况",
+        ),
         RECONSTRUCTED,
         NOTE,
     ),
     _project,
     _project_cells,
     natural_key=("code",),
+)
+
+
+# --- 项目资金 ---------------------------------------------------------------------------------
+
+FUND_KIND_CHOICES = _choices([(k.value, k.label, k) for k in FundKind])
+
+
+def _project_funds(row: RowReader) -> ProjectFunds | None:
+    project, kind = row.text("project"), row.choice("kind")
+    initial, adjusted = row.wan("initial_wan"), row.wan("adjusted_wan")
+    spent = Decimal("0.00") if row.raw("spent_wan") is None else row.wan("spent_wan")
+    if project is None or kind is None or initial is None or adjusted is None or spent is None:
+        return None
+    return ProjectFunds(project, kind, initial, adjusted, spent, row.origin())
+
+
+PROJECT_FUNDS: Table[ProjectFunds] = Table(
+    "project_funds",
+    "项目资金",
+    "项目自评表的项目资金：按资金类型的年初预算数、全年预算数和全年执行数",
+    (
+        Column("project", "项目编码", required=True, max_length=CODE_TEXT),
+        Column(
+            "kind",
+            "资金类型",
+            Kind.CHOICE,
+            required=True,
+            choices=FUND_KIND_CHOICES,
+            help="本年财政拨款、上年结转资金或其他资金（不同于资金来源）",
+        ),
+        Column("initial_wan", "年初预算数（万元）", Kind.WAN, required=True),
+        Column("adjusted_wan", "全年预算数（万元）", Kind.WAN, required=True),
+        Column("spent_wan", "全年执行数（万元）", Kind.WAN, help="留空表示未支出"),
+        RECONSTRUCTED,
+        NOTE,
+    ),
+    _project_funds,
+    lambda f: {
+        "project": f.project,
+        "kind": f.kind,
+        "initial_wan": f.initial_budget,
+        "adjusted_wan": f.adjusted_budget,
+        "spent_wan": f.spent,
+    },
+    natural_key=("project", "kind"),
 )
 
 
@@ -685,6 +767,7 @@ def _indicator(row: RowReader) -> Indicator | None:
         special_fund=special,
         deviation_reason=row.text("deviation_reason") or "",
         division=row.text("division"),
+        project=row.text("project"),
         origin=row.origin(),
     )
 
@@ -692,10 +775,10 @@ def _indicator(row: RowReader) -> Indicator | None:
 INDICATORS: Table[Indicator] = Table(
     "indicators",
     "绩效指标",
-    "重点任务和专项资金的绩效指标",
+    "重点任务、专项资金和项目的绩效指标",
     (
         Column("code", "指标编码", required=True, max_length=CODE_TEXT),
-        Column("key_task", "重点任务编码", help="专项资金指标留空", max_length=CODE_TEXT),
+        Column("key_task", "重点任务编码", help="专项资金指标和项目指标留空", max_length=CODE_TEXT),
         Column("special_fund", "专项资金", Kind.FLAG, help="是/否"),
         Column("name", "指标名称", required=True, width=32, max_length=TITLE_TEXT),
         Column(
@@ -739,6 +822,12 @@ INDICATORS: Table[Indicator] = Table(
         ),
         Column("division", "责任处室"),
         Column("deviation_reason", "偏差原因", width=30, max_length=LONG_TEXT),
+        Column(
+            "project",
+            "项目编码",
+            help="项目自评的指标填所属项目的编码；部门整体的指标留空",
+            max_length=CODE_TEXT,
+        ),
         RECONSTRUCTED,
         NOTE,
     ),
@@ -747,6 +836,7 @@ INDICATORS: Table[Indicator] = Table(
         "code": i.code,
         "key_task": i.key_task,
         "special_fund": i.special_fund,
+        "project": i.project,
         "name": i.name,
         "subtype": i.subtype,
         "unit": i.unit,
@@ -992,7 +1082,7 @@ def _assessment(row: RowReader) -> Assessment | None:
     if score is None and tier is None:
         row.read.error("E-REQUIRED", "须填写“人工评分”或“评定档次”", row.where("score"))
         return None
-    return Assessment(node, reason, score, tier, row.origin())
+    return Assessment(node, reason, score, tier, row.text("project"), row.origin())
 
 
 ASSESSMENTS: Table[Assessment] = Table(
@@ -1008,6 +1098,12 @@ ASSESSMENTS: Table[Assessment] = Table(
             max_length=100,
         ),
         Column(
+            "project",
+            "项目编码",
+            help="项目自评的评分填所属项目的编码；部门整体的评分留空",
+            max_length=CODE_TEXT,
+        ),
+        Column(
             "score",
             "人工评分",
             Kind.NUMBER,
@@ -1021,8 +1117,14 @@ ASSESSMENTS: Table[Assessment] = Table(
         NOTE,
     ),
     _assessment,
-    lambda a: {"node": a.node, "score": a.score, "tier": a.tier, "reason": a.reason},
-    natural_key=("node",),
+    lambda a: {
+        "node": a.node,
+        "project": a.project,
+        "score": a.score,
+        "tier": a.tier,
+        "reason": a.reason,
+    },
+    natural_key=("node", "project"),
 )
 
 
@@ -1198,6 +1300,7 @@ ALL_TABLES: tuple[Table[Any], ...] = (
     BUDGET_LINES,
     KEY_TASKS,
     PROJECTS,
+    PROJECT_FUNDS,
     INDICATORS,
     *MANAGEMENT_TABLES,
     ASSESSMENTS,

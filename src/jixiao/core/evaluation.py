@@ -36,20 +36,30 @@ from jixiao.core.rules import RULES, Context
 from jixiao.core.rules import sum as sum_rule
 from jixiao.core.rules.cohort_rank import CohortRankParameters
 from jixiao.core.rules.metric_parameters import scored_rate
+from jixiao.core.subject import DEPARTMENT, Subject, view_of
 
 
-def evaluate(dataset: Dataset, framework: Framework, cohort: Cohort | None = None) -> Evaluation:
-    """Score ``dataset`` on ``framework``; its ``cohort_rank`` items rank the department among
+def evaluate(
+    dataset: Dataset,
+    framework: Framework,
+    cohort: Cohort | None = None,
+    *,
+    subject: Subject = DEPARTMENT,
+) -> Evaluation:
+    """Score ``subject`` — the department's year as a whole, or one project's own
+    self-evaluation — on ``framework``, from what it sees of ``dataset``
+    (:func:`jixiao.core.subject.view_of`); its ``cohort_rank`` items rank the department among
     ``cohort`` (without one they are pending: 0 points and a ``W-COHORT-PENDING`` warning).
 
     Evaluation never raises on data it can read: a value it cannot compute scores 0 and is
     reported in ``Evaluation.problems`` with the reason.
     """
+    dataset = view_of(dataset, subject)
     scores = {
         indicator.code: score_indicator(indicator, framework.parameters)
         for indicator in dataset.indicators
     }
-    context = Context(dataset, framework, scores, RULES, cohort)
+    context = Context(dataset, framework, scores, RULES, cohort, subject)
     children = tuple(context.score(node) for node in framework.nodes)
     total = sum((child.score for child in children), ZERO)
     explanation = f"总分 {format_score(total)} 分，等级“{framework.grade_for(total)}”"
@@ -81,6 +91,7 @@ def evaluate(dataset: Dataset, framework: Framework, cohort: Cohort | None = Non
         key_tasks=task_results(dataset, scores),
         problems=tuple(context.problems),
         over_achievement_threshold=framework.parameters.over_achievement_threshold,
+        subject=subject,
     )
     if dataset.published is None:
         return evaluation

@@ -15,7 +15,14 @@ from jixiao.core.execution import (
 )
 from jixiao.core.framework import Metric, Parameters, Scope, ScopeKind
 from jixiao.core.model import Dataset, ExpenseControl, Project
-from jixiao.core.money import format_percent, format_wan
+from jixiao.core.money import (
+    AmountUnit,
+    amount_unit,
+    format_amount,
+    format_percent,
+    format_wan,
+)
+from jixiao.core.subject import DEPARTMENT, Subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +43,16 @@ def projects_in(dataset: Dataset, scope: Scope) -> list[Project]:
 
 
 def compute_metric(
-    metric: Metric, scope: Scope, dataset: Dataset, parameters: Parameters
+    metric: Metric,
+    scope: Scope,
+    dataset: Dataset,
+    parameters: Parameters,
+    subject: Subject = DEPARTMENT,
 ) -> MetricValue:
+    """``metric`` over ``scope``'s projects of ``dataset`` — the data set as ``subject``'s
+    evaluation sees it (a project's own: the scope ``department`` is the project)."""
     if metric is Metric.EXECUTION_RATE:
-        return _execution_rate(dataset, scope)
+        return _execution_rate(dataset, scope, subject)
     if metric is Metric.ANNUAL_AVERAGE_EXECUTION_RATE:
         return _annual_average(dataset, scope, parameters)
     if metric is Metric.CARRYOVER_RATE:
@@ -49,16 +62,21 @@ def compute_metric(
     return _control_rate("公用经费", dataset.management.public_expenses)
 
 
-def _execution_rate(dataset: Dataset, scope: Scope) -> MetricValue:
+def _execution_rate(dataset: Dataset, scope: Scope, subject: Subject) -> MetricValue:
+    """执行数 ÷ 年度预算, in 万元 or, for small amounts, 元 (a project's own form: 215,457.60 元
+    ÷ 250,000.00 元 = 86.18%)."""
     projects = projects_in(dataset, scope)
     execution = execution_of(projects)
+    label = subject.kind.label if scope.kind is ScopeKind.DEPARTMENT else scope.label
     if execution.rate is None:
-        return MetricValue(None, f"{scope.label}没有预算（年度预算为 0），无法计算执行率")
+        return MetricValue(None, f"{label}没有预算（年度预算为 0），无法计算执行率")
+    unit = amount_unit((execution.spent, execution.budget), up_to=AmountUnit.WAN)
+    count = "" if subject.is_project else f"（{len(projects)} 个项目）"
     return MetricValue(
         execution.rate,
-        f"{scope.label}执行数 {format_wan(execution.spent)} 万元 ÷ 年度预算 "
-        f"{format_wan(execution.budget)} 万元 = {format_percent(execution.rate)}"
-        f"（{len(projects)} 个项目）",
+        f"{label}执行数 {format_amount(execution.spent, unit)} {unit.value} ÷ 年度预算 "
+        f"{format_amount(execution.budget, unit)} {unit.value} = "
+        f"{format_percent(execution.rate)}{count}",
     )
 
 

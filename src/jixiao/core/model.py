@@ -133,7 +133,13 @@ class KeyTask:
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    """A budget line of spending (项目). ``monthly_spent`` holds January … December."""
+    """A budget line of spending (项目). ``monthly_spent`` holds January … December.
+
+    A project with targets of its own — a ``goal`` (年度总体目标·预期目标) or indicators whose
+    ``project`` is its code — files its own self-evaluation (项目支出绩效自评表):
+    ``goal_achieved`` is what it achieved (实际完成情况), ``initial_budget`` its 年初预算
+    (``None`` when not stated) and ``implementing_unit`` the unit that carried it out (实施单位).
+    """
 
     code: str
     name: str
@@ -145,12 +151,49 @@ class Project:
     key_task: str | None = None
     special_fund: bool = False
     division: str | None = None
+    initial_budget: Decimal | None = None
+    implementing_unit: str = ""
+    goal: str = ""
+    goal_achieved: str = ""
+    origin: Origin = UNKNOWN_ORIGIN
+
+
+class FundKind(Enum):
+    """The kinds of funds a project's form states apart (项目资金) — not its funding source
+    (资金来源: 市本级, 转移支付 …), which a project keeps as well."""
+
+    CURRENT = "current"
+    CARRIED_OVER = "carried_over"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "current": "本年财政拨款",
+            "carried_over": "上年结转资金",
+            "other": "其他资金",
+        }[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFunds:
+    """One kind of a project's funds: 年初预算数, 全年预算数 and 全年执行数, in 元.
+
+    A project's rows of funds add up to its own 年初预算, 年度预算 and 支出 (its 年度资金总额).
+    """
+
+    project: str
+    kind: FundKind
+    initial_budget: Decimal
+    adjusted_budget: Decimal
+    spent: Decimal
     origin: Origin = UNKNOWN_ORIGIN
 
 
 @dataclass(frozen=True, slots=True)
 class Indicator:
-    """A performance indicator (绩效指标) of a key task or of the special fund.
+    """A performance indicator (绩效指标) of a key task, of the special fund or of a project
+    (``project``: the code of the project whose own self-evaluation it belongs to).
 
     ``target`` and ``actual`` are numbers for ≥ ≤ = indicators; for a qualitative indicator the
     target is a description and the actual is the name of a tier (e.g. 达成).
@@ -168,6 +211,7 @@ class Indicator:
     special_fund: bool = False
     deviation_reason: str = ""
     division: str | None = None
+    project: str | None = None
     origin: Origin = UNKNOWN_ORIGIN
 
     @property
@@ -277,12 +321,14 @@ class ManagementFacts:
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """A person's judgement on a framework node: a ``manual`` score or a ``qualitative_tiers``
-    tier, always with the reason for it."""
+    tier, always with the reason for it; ``project`` names the project whose own evaluation the
+    node belongs to (``None``: the department's overall evaluation)."""
 
     node: str
     reason: str
     score: Decimal | None = None
     tier: str | None = None
+    project: str | None = None
     origin: Origin = UNKNOWN_ORIGIN
 
 
@@ -292,10 +338,13 @@ class PublishedFigures:
 
     ``node_scores`` maps framework node ids to published scores; ``task_scores`` maps key-task
     codes to published scores; ``over_achieved`` maps key-task codes to the indicator names the
-    report says exceeded the over-achievement threshold, with the count it states.
+    report says exceeded the over-achievement threshold, with the count it states. ``project``
+    names the project whose own self-evaluation (项目支出绩效自评表) published them (``None``:
+    the department's overall evaluation).
     """
 
     source: str
+    project: str | None = None
     total: Decimal | None = None
     grade: str | None = None
     execution_rate: Decimal | None = None
@@ -348,9 +397,13 @@ class Dataset:
     narrative: Mapping[str, str] = field(default_factory=dict)
     spending_plans: tuple[SpendingPlan, ...] = ()
     forecasts: tuple[IndicatorForecast, ...] = ()
+    project_funds: tuple[ProjectFunds, ...] = ()
 
     def key_task(self, code: str) -> KeyTask | None:
         return next((task for task in self.key_tasks if task.code == code), None)
 
     def assessment(self, node: str) -> Assessment | None:
         return next((entry for entry in self.assessments if entry.node == node), None)
+
+    def project(self, code: str) -> Project | None:
+        return next((project for project in self.projects if project.code == code), None)

@@ -13,7 +13,9 @@ Decimal('39241855.82')
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from enum import Enum
 
 CENT = Decimal("0.01")
 # Wide enough to quantize any number the readers accept (|x| < 10^15, ≥ 10^-10) and any rate
@@ -79,6 +81,52 @@ def format_wan_as_source(amount_yuan: Decimal) -> str:
 def format_yi(amount_yuan: Decimal, places: int = 2) -> str:
     """Show 元 as 亿元, half-up to ``places`` decimals."""
     return f"{round_half_up(amount_yuan / YI, places):f}"
+
+
+class AmountUnit(Enum):
+    """The unit a table or a text shows its amounts in, with its size in 元."""
+
+    YUAN = "元"
+    WAN = "万元"
+    YI = "亿元"
+
+    @property
+    def size(self) -> Decimal:
+        return {"元": ONE, "万元": WAN, "亿元": YI}[self.value]
+
+
+def amount_unit(amounts: Iterable[Decimal], *, up_to: AmountUnit | None = None) -> AmountUnit:
+    """The unit that suits a set of amounts shown together (one unit per table, never 0.00 亿元
+    for 25 万元), at most ``up_to``: 亿元 when the largest is at least 1 亿元 (to 0.01 亿元, as
+    reports show them); 万元 when the largest is at least 100 万元 (rounding to 0.01 万元 then
+    moves no amount by more than 0.0005%) or every amount is whole 0.01 万元; otherwise 元, so
+    that a small project keeps every digit of its form.
+
+    >>> [amount_unit([Decimal(a)]).value for a in ("3073000000", "250000.00", "215457.60")]
+    ['亿元', '万元', '元']
+    """
+    values = [abs(amount) for amount in amounts]
+    largest = max(values, default=ZERO)
+    if largest >= YI and up_to in (None, AmountUnit.YI):
+        return AmountUnit.YI
+    if up_to is AmountUnit.YUAN:
+        return AmountUnit.YUAN
+    if largest >= 100 * WAN or (
+        largest >= WAN and all(value / WAN == round_half_up(value / WAN, 2) for value in values)
+    ):
+        return AmountUnit.WAN
+    return AmountUnit.YUAN
+
+
+def format_amount(amount_yuan: Decimal, unit: AmountUnit) -> str:
+    """Show 元 in ``unit``, half-up to two decimals; 元 with thousands separators.
+
+    >>> yuan, wan = AmountUnit.YUAN, AmountUnit.WAN
+    >>> format_amount(Decimal("215457.60"), yuan), format_amount(Decimal("250000"), wan)
+    ('215,457.60', '25.00')
+    """
+    value = round_half_up(amount_yuan / unit.size, 2)
+    return f"{value:,f}" if unit is AmountUnit.YUAN else f"{value:f}"
 
 
 def format_percent(rate: Decimal, places: int = 2) -> str:

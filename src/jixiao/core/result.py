@@ -23,6 +23,7 @@ from jixiao.core.execution import AverageExecution, Execution
 from jixiao.core.framework import TOTAL_ID as TOTAL_ID  # the root's id, "total"
 from jixiao.core.framework import Metric
 from jixiao.core.problems import Problem
+from jixiao.core.subject import DEPARTMENT, Subject
 
 INDICATOR = "indicator"  # the kind of an indicator's line under an indicator_completion node
 KEY_TASK = "key_task"  # the kind of a key task's line grouping its indicators there
@@ -139,6 +140,7 @@ class Evaluation:
     key_tasks: tuple[TaskResult, ...]
     problems: tuple[Problem, ...]
     over_achievement_threshold: Decimal
+    subject: Subject = DEPARTMENT
 
     @property
     def score(self) -> Decimal:

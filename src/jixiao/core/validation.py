@@ -58,6 +58,9 @@ def validate_dataset(
     if not {"projects", "budget_lines"} & incomplete:
         problems += _budget_lines(dataset)
     problems += _indicator_references(dataset, codes)
+    problems += _project_funds(dataset, codes)
+    if not {"projects", "project_funds"} & incomplete:
+        problems += _funds_totals(dataset)
     problems += _management_references(dataset, codes)
     problems += _spending_plans(dataset, codes)
     problems += _forecasts(dataset, codes)
@@ -177,13 +180,72 @@ def _indicator_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
                 origin,
                 "key_task",
             )
-        if indicator.key_task is None and not indicator.special_fund:
+        if codes.unknown("projects", indicator.project):
+            yield _problem(
+                ProblemCode.E_UNKNOWN_PROJECT,
+                f"指标“{indicator.name}”所属的项目“{indicator.project}”不存在",
+                origin,
+                "project",
+            )
+        if indicator.key_task is None and not indicator.special_fund and indicator.project is None:
             yield _problem(
                 ProblemCode.E_INDICATOR_OWNER,
-                f"指标“{indicator.name}”既未关联重点任务，也未标记为专项资金指标",
+                f"指标“{indicator.name}”既未关联重点任务或项目，也未标记为专项资金指标",
                 origin,
                 "key_task",
             )
+
+
+def _project_funds(dataset: Dataset, codes: _Codes) -> Iterator[Problem]:
+    for funds in dataset.project_funds:
+        if codes.unknown("projects", funds.project):
+            yield _problem(
+                ProblemCode.E_UNKNOWN_PROJECT,
+                f"项目资金（{funds.kind.label}）的项目“{funds.project}”不存在",
+                funds.origin,
+                "project",
+            )
+        if funds.spent > funds.adjusted_budget:
+            yield _problem(
+                ProblemCode.E_OVERSPENT,
+                f"项目“{funds.project}”的{funds.kind.label}执行数 {yuan_to_wan(funds.spent):f} 万元"
+                f"超过全年预算数 {yuan_to_wan(funds.adjusted_budget):f} 万元",
+                funds.origin,
+                "spent_wan",
+            )
+
+
+def _funds_totals(dataset: Dataset) -> Iterator[Problem]:
+    """A project's rows of funds add up to its 年度资金总额: 年初预算, 年度预算 and 支出 (a
+    published form may print 0 in the total while its rows are not; the data state the total)."""
+    for project in dataset.projects:
+        rows = [funds for funds in dataset.project_funds if funds.project == project.code]
+        if not rows:
+            continue
+        for label, column, stated, total in (
+            (
+                "年初预算",
+                "initial_budget_wan",
+                project.initial_budget,
+                sum((r.initial_budget for r in rows), ZERO),
+            ),
+            (
+                "年度预算",
+                "adjusted_budget_wan",
+                project.adjusted_budget,
+                sum((r.adjusted_budget for r in rows), ZERO),
+            ),
+            ("支出金额", "spent_wan", project.spent, sum((r.spent for r in rows), ZERO)),
+        ):
+            if stated is not None and stated != total:
+                yield _problem(
+                    ProblemCode.E_FUNDS_TOTAL,
+                    f"项目“{project.name}”的{label} {yuan_to_wan(stated):f} 万元与各类项目资金合计 "
+                    f"{yuan_to_wan(total):f} 万元不一致（年度资金总额须等于本年财政拨款、"
+                    "上年结转资金和其他资金之和）",
+                    project.origin,
+                    column,
+                )
 
 
 def _indicators(dataset: Dataset) -> Iterator[Problem]:
@@ -224,6 +286,14 @@ def _management_references(dataset: Dataset, codes: _Codes) -> Iterator[Problem]
                 ProblemCode.E_UNKNOWN_PROJECT,
                 f"事前绩效评估记录的项目“{item.project}”不存在",
                 item.origin,
+                "project",
+            )
+    for assessment in dataset.assessments:
+        if codes.unknown("projects", assessment.project):
+            yield _problem(
+                ProblemCode.E_UNKNOWN_PROJECT,
+                f"评分项“{assessment.node}”所属的项目“{assessment.project}”不存在",
+                assessment.origin,
                 "project",
             )
 

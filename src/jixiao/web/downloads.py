@@ -23,7 +23,8 @@ from pathlib import Path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.adapters.report.content import Report, as_draft, build_report
+from jixiao.adapters.report.build import build_report
+from jixiao.adapters.report.content import Report, as_draft
 from jixiao.adapters.report.html import write_html
 from jixiao.adapters.report.word import write_docx
 from jixiao.adapters.scoretable import write_scoretable

@@ -62,7 +62,7 @@ DIVISION_TABLES = frozenset({"key_tasks", "projects", "indicators", "spending_pl
 # accounts), targets and points (set with the budget), codes and names, the management facts.
 DIVISION_FIELDS: Mapping[str, frozenset[str] | None] = {
     "key_tasks": frozenset({"content", "completion"}),  # the task's narrative
-    "projects": frozenset(),
+    "projects": frozenset({"goal_achieved"}),  # what its project achieved
     "indicators": frozenset({"actual", "deviation_reason"}),
     "spending_plans": None,  # its projects' spending plans
     "forecasts": None,  # its indicators' forecasts

@@ -473,8 +473,8 @@ def _spending_blocks(evaluation: Evaluation) -> list[Paragraph | Table | Chart]:
     return blocks
 
 
-def build_report(dataset: Dataset, evaluation: Evaluation) -> Report:
-    """The whole report, in the standard four parts."""
+def department_report(dataset: Dataset, evaluation: Evaluation) -> Report:
+    """The department's overall report, in the standard four parts."""
     report = Report(
         f"{dataset.department.name} {dataset.fiscal_year} 年度部门整体支出绩效自评报告",
         dataset.department.name,

@@ -41,7 +41,7 @@ TYPE_AREA_WIDTH = Mm(156)
 MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
 
 
-def _set_fonts(element: Any, east_asian: str, western: str = WESTERN_FONT) -> None:
+def set_fonts(element: Any, east_asian: str, western: str = WESTERN_FONT) -> None:
     """Name the East Asian and Western fonts of a run or style (python-docx sets only the
     Western ones)."""
     properties = element.get_or_add_rPr()
@@ -68,7 +68,7 @@ def _style(
     style.font.bold = bold
     style.font.italic = False
     style.font.color.rgb = RGBColor(0, 0, 0)
-    _set_fonts(style.element, font)
+    set_fonts(style.element, font)
     paragraph = style.paragraph_format
     paragraph.first_line_indent = Pt(size.pt * 2) if indent else Pt(0)
     paragraph.space_before = Pt(0)
@@ -108,7 +108,7 @@ def _page_number(paragraph: Any) -> None:
     def run(text: str | None = None) -> Any:
         created = paragraph.add_run(text)
         created.font.size = Pt(14)
-        _set_fonts(created._element, PAGE_NUMBER_FONT, PAGE_NUMBER_FONT)
+        set_fonts(created._element, PAGE_NUMBER_FONT, PAGE_NUMBER_FONT)
         return created
 
     run("— ")
@@ -149,7 +149,7 @@ def _cell_text(
     run = paragraph.add_run(text)
     run.font.size = TABLE_SIZE
     run.font.bold = bold
-    _set_fonts(run._element, BODY_FONT)
+    set_fonts(run._element, BODY_FONT)
 
 
 def _table(document: Any, table: Table) -> None:

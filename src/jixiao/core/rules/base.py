@@ -20,6 +20,7 @@ from jixiao.core.indicators import IndicatorScore
 from jixiao.core.model import Dataset
 from jixiao.core.problems import Problem, ProblemCode, Severity, SourceLocation
 from jixiao.core.result import Deduction, Measures, NodeResult
+from jixiao.core.subject import DEPARTMENT, Subject
 
 P = TypeVar("P", bound=RuleParameters)
 
@@ -29,6 +30,7 @@ class Context:
     """What every rule may read; collects problems met while scoring. ``rules`` is the
     catalogue, by which :meth:`score` scores a node (a ``sum`` its children). ``cohort`` is the
     cohort's figures a ``cohort_rank`` node ranks the department among (``None``: not given).
+    ``subject`` is what is evaluated: the department, or a project on its own data set's view.
 
     A node is scored once: a rule that reads another item's score (``cohort_rank`` with
     ``item``) gets the same result the tree shows, and its problems are reported once."""
@@ -38,6 +40,7 @@ class Context:
     indicator_scores: dict[str, IndicatorScore]
     rules: Mapping[str, Rule[Any]]
     cohort: Cohort | None = None
+    subject: Subject = DEPARTMENT
     problems: list[Problem] = field(default_factory=list)
     scored: dict[str, NodeResult] = field(default_factory=dict)
 

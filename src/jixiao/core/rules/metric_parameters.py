@@ -65,7 +65,11 @@ def measure(
 ) -> tuple[Decimal, MetricValue] | NodeResult:
     """The node's metric rounded to ``rate_places``, or a zero result saying why there is none."""
     value = compute_metric(
-        parameters.metric, parameters.scope, context.dataset, context.framework.parameters
+        parameters.metric,
+        parameters.scope,
+        context.dataset,
+        context.framework.parameters,
+        context.subject,
     )
     if value.rate is None:
         context.problem(ProblemCode.E_METRIC, value.account, node, Severity.ERROR)

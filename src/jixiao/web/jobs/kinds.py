@@ -32,8 +32,8 @@ from django.conf import settings
 from django.db import transaction
 
 from jixiao.adapters.files import replace_atomically
+from jixiao.adapters.report.build import build_report
 from jixiao.adapters.report.charts import NoChineseFont
-from jixiao.adapters.report.content import build_report
 from jixiao.adapters.report.pdf import PdfUnavailable, convert_docx_to_pdf
 from jixiao.adapters.report.word import write_docx
 from jixiao.core.problems import ProblemsFound

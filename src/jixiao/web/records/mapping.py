@@ -35,6 +35,7 @@ MODELS: Mapping[str, type[records.Record]] = {
     "budget_lines": records.BudgetLine,
     "key_tasks": records.KeyTask,
     "projects": records.Project,
+    "project_funds": records.ProjectFunds,
     "indicators": records.Indicator,
     "ex_ante_evaluations": records.ExAnteEvaluation,
     "audit_findings": records.AuditFinding,

@@ -97,6 +97,7 @@ class Project(Sourced):
     key_task = models.CharField("重点任务编码", max_length=64, blank=True)
     special_fund = models.BooleanField("专项资金", default=False)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
+    initial_budget = money("年初预算（元）", null=True)
     adjusted_budget = money("年度预算（元）")
     spent = money("支出金额（元）")
     m01 = money("1月支出（元）", null=True)
@@ -111,12 +112,24 @@ class Project(Sourced):
     m10 = money("10月支出（元）", null=True)
     m11 = money("11月支出（元）", null=True)
     m12 = money("12月支出（元）", null=True)
+    implementing_unit = models.CharField("实施单位", max_length=200, blank=True)
+    goal = models.TextField("年度总体目标", blank=True)
+    goal_achieved = models.TextField("目标实际完成情况", blank=True)
+
+
+class ProjectFunds(Sourced):
+    project = models.CharField("项目编码", max_length=64)
+    kind = models.CharField("资金类型", max_length=32)
+    initial = money("年初预算数（元）")
+    adjusted = money("全年预算数（元）")
+    spent = money("全年执行数（元）")
 
 
 class Indicator(Sourced):
     code = models.CharField("指标编码", max_length=64)
     key_task = models.CharField("重点任务编码", max_length=64, blank=True)
     special_fund = models.BooleanField("专项资金", default=False)
+    project = models.CharField("项目编码", max_length=64, blank=True)
     name = models.CharField("指标名称", max_length=300)
     subtype = models.CharField("指标类型", max_length=32)
     unit = models.CharField("计量单位", max_length=32, blank=True)
@@ -177,6 +190,7 @@ class Expense(Sourced):
 
 class Assessment(Sourced):
     node = models.CharField("评价项编号", max_length=100)
+    project = models.CharField("项目编码", max_length=64, blank=True)
     score = models.DecimalField("人工评分", max_digits=8, decimal_places=2, null=True, blank=True)
     tier = models.CharField("评定档次", max_length=32, blank=True)
     reason = models.TextField("评分理由")
