@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from jixiao.core.evaluation import evaluate
+from jixiao.core.framework import FrameworkInvalid
 from jixiao.core.model import (
     Assessment,
     AuditFinding,
@@ -13,11 +17,13 @@ from jixiao.core.model import (
     Disclosure,
     DisclosureKind,
     ExpenseControl,
+    IndicatorCategory,
     IndicatorSubtype,
     ManagementFacts,
     ProcurementContract,
 )
 from jixiao.core.problems import Severity
+from jixiao.core.rules.indicator_completion import IndicatorSelection
 
 from .builders import dataset, framework, indicator, project
 
@@ -61,6 +67,93 @@ def test_no_indicators_scores_zero_with_a_warning() -> None:
     assert result.score == 0
     assert [(p.code, p.severity) for p in result.problems] == [
         ("W-NO-INDICATORS", Severity.WARNING)
+    ]
+
+
+def test_one_node_scores_several_categories() -> None:
+    """效益与满意度 40 points over an effect indicator (8 points, 75% → 6) and a satisfaction
+    indicator (2 points, met → 2): 40 × 8 ÷ 10 = 32; the output indicator is not selected."""
+    data = dataset(
+        [
+            indicator("a", "100", points="4"),
+            indicator("b", "75", points="8", subtype=IndicatorSubtype.SOCIAL),
+            indicator("c", "100", points="2", subtype=IndicatorSubtype.SATISFACTION),
+        ]
+    )
+    result = evaluate(
+        data,
+        framework(
+            {
+                "id": "es",
+                "name": "效益与满意度",
+                "points": 40,
+                "rule": "indicator_completion",
+                "select": {"category": ["effect", "satisfaction"]},
+            },
+        ),
+    )
+    node = result.root.find("es")
+    assert node is not None
+    assert node.score == D(32)
+    assert node.explanation == (
+        "效益、满意度指标 2 个，分值合计 10 分，得 8 分；1 个指标未完成目标：指标b；"
+        "按本项分值折算：40 × 8 ÷ 10 = 32 分"
+    )
+    assert [leaf.id for leaf in node.walk() if leaf.kind == "indicator"] == [
+        "indicator:b",
+        "indicator:c",
+    ]
+
+
+def test_a_list_of_one_category_is_the_single_category() -> None:
+    single = {"category": "effect", "special_fund": True}
+    listed = {"category": ["effect"], "special_fund": True}
+    nodes = [
+        framework(
+            {
+                "id": "e",
+                "name": "效益",
+                "points": 5,
+                "rule": "indicator_completion",
+                "select": select,
+            }
+        ).nodes[0]
+        for select in (single, listed)
+    ]
+    assert nodes[0].parameters == nodes[1].parameters
+    selection = IndicatorSelection((IndicatorCategory.EFFECT, IndicatorCategory.SATISFACTION))
+    assert selection.describe() == "效益、满意度指标"
+    assert replace(selection, special_fund=True).describe() == "专项资金效益、满意度指标"
+    assert IndicatorSelection(special_fund=False).describe() == "重点工作任务指标"
+    assert IndicatorSelection().describe() == "全部指标"
+
+
+def test_category_list_errors_name_their_item() -> None:
+    def problems(category: object) -> list[str]:
+        node = {
+            "id": "e",
+            "name": "效益",
+            "points": 5,
+            "rule": "indicator_completion",
+            "select": {"category": category},
+        }
+        with pytest.raises(FrameworkInvalid) as caught:
+            framework(node)
+        return [f"{p.code} {p}" for p in caught.value.problems]
+
+    assert problems(["effect", "happiness", "effect", 3]) == [
+        "E-CHOICE test.yaml nodes[0].select.category[1]：“category”的第 2 项“happiness”无效，"
+        "可选：output、effect、satisfaction",
+        "E-CHOICE test.yaml nodes[0].select.category[2]：指标类别“effect”在“category”中重复列出",
+        "E-CHOICE test.yaml nodes[0].select.category[3]：“category”的第 4 项“3”无效，"
+        "可选：output、effect、satisfaction",
+    ]
+    assert problems([]) == [
+        "E-REQUIRED test.yaml nodes[0].select.category：“category”列表至少需要一个指标类别"
+    ]
+    assert problems("benefit") == [
+        "E-CHOICE test.yaml nodes[0].select.category：“category”的取值“benefit”无效，"
+        "可选：output、effect、satisfaction，或其中几个组成的列表"
     ]
 
 
