@@ -216,6 +216,72 @@ def test_thresholds_first_matching_band() -> None:
         assert evaluate(data, framework(rule)).score == D(score), carryover
 
 
+def execution_bands(*bands: dict[str, object]) -> dict[str, object]:
+    return {
+        "id": "x",
+        "name": "预算执行率",
+        "points": 5,
+        "rule": "thresholds",
+        "metric": "execution_rate",
+        "bands": list(bands),
+    }
+
+
+def test_threshold_edges_at_least_includes_above_excludes() -> None:
+    """90% exactly is in ``at_least: 90%`` and not in ``above: 90%``. The rate is rounded to
+    rate_places first: 89.996% and 90.004% are scored as 90.00%, 89.994% as 89.99%."""
+    inclusive = framework(
+        execution_bands({"at_least": "90%", "score": 5}, {"at_least": "80%", "score": 3})
+    )
+    exclusive = framework(
+        execution_bands({"above": "90%", "score": 5}, {"above": "80%", "score": 3})
+    )
+    for spent, at_least, above in (
+        ("90000", "5", "3"),
+        ("89996", "5", "3"),
+        ("89994", "3", "3"),
+        ("90004", "5", "3"),  # 90.004% is scored as 90.00%: not above 90%
+        ("90005", "5", "5"),  # 90.005% → 90.01%
+        ("80000", "3", "0"),
+    ):
+        data = dataset(projects=[project("p", "100000", [spent] + ["0"] * 11)])
+        assert evaluate(data, inclusive).score == D(at_least), spent
+        assert evaluate(data, exclusive).score == D(above), spent
+    data = dataset(projects=[project("p", "100000", ["90000"] + ["0"] * 11)])
+    node = evaluate(data, exclusive).root.find("x")
+    assert node is not None
+    assert node.explanation == (
+        "部门整体执行数 9.00 万元 ÷ 年度预算 10.00 万元 = 90.00%（1 个项目），高于 80.00%，得 3 分"
+    )
+
+
+def test_threshold_edges_at_most_includes_below_excludes() -> None:
+    """结转结余率 5% exactly is in ``at_most: 5%`` and not in ``below: 5%``."""
+    facts = ManagementFacts(carryover=Carryover(D(50)))
+    data = dataset(projects=[project("p", "1000", ["0"] * 12)], management=facts)
+    bands = [{"at_most": "5%", "score": 2}, {"at_most": "10%", "score": 1}]
+    rule = {"id": "c", "name": "结转结余率", "points": 2, "rule": "thresholds"}
+    rule |= {"metric": "carryover_rate"}
+    assert evaluate(data, framework(rule | {"bands": bands})).score == 2
+    below = [{"below": "5%", "score": 2}, {"below": "10%", "at_least": "5%", "score": 1}]
+    result = evaluate(data, framework(rule | {"bands": below}))
+    node = result.root.find("c")
+    assert node is not None
+    assert (node.score, node.explanation) == (
+        D(1),
+        "结转结余 0.01 万元 ÷ 年度预算 0.10 万元 = 5.00%，低于 10.00%、不低于 5.00%，得 1 分",
+    )
+
+
+def test_a_band_has_one_bound_on_each_side() -> None:
+    with pytest.raises(FrameworkInvalid) as caught:
+        framework(execution_bands({"at_least": "90%", "above": "90%", "score": 5}))
+    assert [f"{p.code} {p}" for p in caught.value.problems] == [
+        "E-THRESHOLDS test.yaml nodes[0].bands[0].above：档位只能有一个下限：“at_least”（含边界）"
+        "或“above”（不含边界）"
+    ]
+
+
 def test_control_rates() -> None:
     facts = ManagementFacts(three_public_expenses=ExpenseControl(D(100), D("100.01")))
     result = evaluate(
