@@ -12,7 +12,7 @@ import yaml
 from jixiao.adapters.assemble import DEPARTMENT, PUBLISHED
 from jixiao.adapters.tables import ALL_TABLES
 from jixiao.core.evaluation import cohort_figures, evaluate
-from jixiao.core.framework import parse_framework
+from jixiao.core.framework import _PARAMETER_KEYS, _TOP_KEYS, FrameworkKind, parse_framework
 from jixiao.core.model import Dataset, Department
 
 from .builders import dataset, project
@@ -68,3 +68,15 @@ def test_worked_cohort_example_in_docs() -> None:
     )
     b = evaluate(members[1], framework, cohort).root.find("execution_rank")
     assert b is not None and f'B reads "{b.explanation}"' in section
+
+
+def test_every_top_level_key_kind_and_parameter_is_documented() -> None:
+    text = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    document = text[text.index("## The document") : text.index("## Parameters")]
+    for key in _TOP_KEYS:
+        assert f"\n{key}:" in document, key
+    for kind in FrameworkKind:
+        assert f"| `{kind.value}` |" in document, kind
+    parameters = text[text.index("## Parameters") : text.index("## The rules")]
+    for key in _PARAMETER_KEYS:
+        assert f"| `{key}` |" in parameters, key

@@ -52,6 +52,24 @@ class ScopeKind(StrEnum):
 ALL_SCOPES = frozenset(ScopeKind)
 
 
+class FrameworkKind(StrEnum):
+    """What a framework evaluates (its top-level ``kind``): a department's spending as a whole
+    (部门整体支出), a project's spending (项目支出) or a special fund's (专项资金). A label for
+    readers; no rule reads it — what is scored is the nodes' choice."""
+
+    DEPARTMENT_OVERALL = "department_overall"
+    PROJECT = "project"
+    SPECIAL_FUND = "special_fund"
+
+    @property
+    def label(self) -> str:
+        return {
+            "department_overall": "部门整体支出绩效评价",
+            "project": "项目支出绩效评价",
+            "special_fund": "专项资金绩效评价",
+        }[self.value]
+
+
 class Metric(Enum):
     """Rates a framework can score; computed by ``jixiao.core.metrics``."""
 
@@ -213,7 +231,7 @@ class Framework:
     parameters: Parameters = Parameters()
     grades: tuple[Grade, ...] = GRADES_NATIONAL
     description: str = ""
-    kind: str = "department_overall"  # or "project": what the framework evaluates
+    kind: FrameworkKind = FrameworkKind.DEPARTMENT_OVERALL
 
     def walk(self) -> Iterator[Node]:
         for node in self.nodes:
@@ -360,11 +378,7 @@ class _FrameworkParser:
         name = read.text(top, "name", self.root)
         version = read.text(top, "version", self.root)
         kind = read.choice(
-            top,
-            "kind",
-            {"department_overall": "department_overall", "project": "project"},
-            self.root,
-            default="department_overall",
+            top, "kind", options(FrameworkKind), self.root, default=FrameworkKind.DEPARTMENT_OVERALL
         )
         points = read.decimal(top, "points", self.root, minimum=Decimal("0.01"))
         parameters = self._parameters(top.get("parameters", {}), self.root.child("parameters"))
@@ -387,7 +401,7 @@ class _FrameworkParser:
             parameters=parameters,
             grades=grades or GRADES_NATIONAL,
             description=str(top.get("description") or ""),
-            kind=kind or "department_overall",
+            kind=kind or FrameworkKind.DEPARTMENT_OVERALL,
         )
 
     def _check_sum(
