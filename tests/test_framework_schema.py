@@ -126,6 +126,24 @@ def test_kind_is_a_checked_choice() -> None:
     ]
 
 
+def test_missed_zero_target_is_a_share_of_at_most_100_percent() -> None:
+    document = {
+        "id": "x",
+        "name": "x",
+        "version": "1",
+        "points": 10,
+        "nodes": [{"id": "m", "name": "人工", "points": 10, "rule": "manual"}],
+    }
+    assert parse_framework(document, "x.yaml").parameters.missed_zero_target == 0
+    half = parse_framework(document | {"parameters": {"missed_zero_target": "50%"}}, "x.yaml")
+    assert half.parameters.missed_zero_target == Decimal("0.5")
+    with pytest.raises(FrameworkInvalid) as caught:
+        parse_framework(document | {"parameters": {"missed_zero_target": "150%"}}, "x.yaml")
+    assert [f"{p.code} {p}" for p in caught.value.problems] == [
+        "E-RANGE x.yaml parameters.missed_zero_target：零目标未达成的得分比例不能超过 100%"
+    ]
+
+
 def test_national_project_framework_structure() -> None:
     framework = load_framework("national-project-2020")
     assert [(n.name, n.points, n.rule) for n in framework.nodes] == [

@@ -195,6 +195,9 @@ class Parameters:
         Tier("部分达成", Decimal("0.5")),
         Tier("未达成", ZERO),
     )
+    # A quantitative indicator whose target is 0 (安全事故 ≤0, 投诉 =0) has no ratio: met, it
+    # completes 100%; missed (actual above 0), it completes — and scores — this share of its points.
+    missed_zero_target: Decimal = ZERO
     average_checkpoints: Checkpoints = Checkpoints.MONTHLY
     average_base: AverageBase = AverageBase.ADJUSTED_BUDGET
     score_places: int = 2
@@ -351,6 +354,7 @@ _CHILDREN = "children"
 _PARAMETER_KEYS = (
     "over_achievement_threshold",
     "over_achievement_penalty",
+    "missed_zero_target",
     "qualitative_tiers",
     "annual_average_execution",
     "score_places",
@@ -533,6 +537,14 @@ class _FrameworkParser:
         for key in ("over_achievement_threshold", "over_achievement_penalty"):
             if key in data:
                 values[key] = read.rate(data, key, where)
+        if "missed_zero_target" in data:
+            share = values["missed_zero_target"] = read.rate(data, "missed_zero_target", where)
+            if share is not None and share > 1:
+                read.error(
+                    ProblemCode.E_RANGE,
+                    "零目标未达成的得分比例不能超过 100%",
+                    where.child("missed_zero_target"),
+                )
         if "qualitative_tiers" in data:
             values["qualitative_tiers"] = read_tiers(
                 read, data["qualitative_tiers"], where.child("qualitative_tiers")
