@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from jixiao.adapters.dataset_files import load_dataset
+from jixiao.core.model import Comparison
 from jixiao.core.problems import ProblemsFound
+from jixiao.core.validation import validate_dataset
+
+from .builders import dataset, indicator
 
 
 def edit_csv(path: Path, row_number: int, column: str, value: str) -> None:
@@ -73,9 +77,44 @@ def test_zero_target_message(reference_copy: Path) -> None:
     with pytest.raises(ProblemsFound) as caught:
         load_dataset(reference_copy)
     assert str(caught.value.problems[0]) == (
-        "indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的目标值为 0，"
-        "定量指标的目标值须大于 0，否则无法计算完成率"
+        "indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的目标为 ≥0，"
+        "任何实际值都能达成，无法衡量完成情况；“≥”指标的目标值须大于 0，零目标请写“≤0”或“=0”"
     )
+
+
+def test_zero_targets_at_most_and_equal_are_valid(reference_copy: Path) -> None:
+    """安全事故 ≤0 and 投诉 =0 load; a negative target is refused."""
+    edit_csv(reference_copy / "indicators.csv", 2, "comparison", "≤")
+    edit_csv(reference_copy / "indicators.csv", 2, "target", "0")
+    edit_csv(reference_copy / "indicators.csv", 3, "comparison", "=")
+    edit_csv(reference_copy / "indicators.csv", 3, "target", "0")
+    loaded = load_dataset(reference_copy)
+    assert [(i.comparison.value, i.target) for i in loaded.indicators[:2]] == [
+        ("≤", 0),
+        ("=", 0),
+    ]
+    edit_csv(reference_copy / "indicators.csv", 3, "target", "-1")
+    assert problems_of(reference_copy) == [("E-RANGE", "indicators.csv 第 3 行 target")]
+
+
+def test_validation_refuses_a_negative_target_and_at_least_zero() -> None:
+    """A data set from elsewhere than a file (the web's records) is checked the same way."""
+    data = dataset(
+        [
+            indicator("a", "1", target="0", comparison=Comparison.AT_MOST),
+            indicator("b", "1", target="0", comparison=Comparison.EQUAL),
+            indicator("c", "1", target="-1", comparison=Comparison.AT_MOST),
+            indicator("d", "1", target="0", comparison=Comparison.AT_LEAST),
+        ]
+    )
+    assert [(p.code, p.message) for p in validate_dataset(data)] == [
+        ("E-ZERO-TARGET", "指标“指标c”的目标值为 -1，定量指标的目标值不能为负数"),
+        (
+            "E-ZERO-TARGET",
+            "指标“指标d”的目标为 ≥0，任何实际值都能达成，无法衡量完成情况；“≥”指标的目标值须"
+            "大于 0，零目标请写“≤0”或“=0”",
+        ),
+    ]
 
 
 def test_missing_files_and_columns(reference_copy: Path) -> None:
@@ -96,7 +135,8 @@ def test_validate_command_lists_problems_and_exits_1(run_cli, reference_copy: Pa
     assert result.code == 1
     assert result.err.splitlines() == [
         "[E-ZERO-TARGET] indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的"
-        "目标值为 0，定量指标的目标值须大于 0，否则无法计算完成率",
+        "目标为 ≥0，任何实际值都能达成，无法衡量完成情况；“≥”指标的目标值须大于 0，"
+        "零目标请写“≤0”或“=0”",
         "[E-REQUIRED] projects.csv 第 3 行 name：“项目名称”为必填项，不能为空",
         "共 2 个错误。",
     ]
@@ -163,7 +203,8 @@ def test_broken_data_set_and_framework_report_everything_at_once(  # type: ignor
         "indicator_completion、rate_times_points、thresholds、deduction_per_finding、"
         "qualitative_tiers、manual、cohort_rank",
         "[E-ZERO-TARGET] indicators.csv 第 2 行 target：指标“出台促进跨境贸易便利化措施”的"
-        "目标值为 0，定量指标的目标值须大于 0，否则无法计算完成率",
+        "目标为 ≥0，任何实际值都能达成，无法衡量完成情况；“≥”指标的目标值须大于 0，"
+        "零目标请写“≤0”或“=0”",
         "[E-REQUIRED] projects.csv 第 3 行 name：“项目名称”为必填项，不能为空",
         "[E-NUMBER] projects.csv 第 4 行 adjusted_budget_wan：“年度预算（万元）”不是有效数字："
         "“1,000”",

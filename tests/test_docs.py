@@ -12,8 +12,16 @@ import yaml
 from jixiao.adapters.assemble import DEPARTMENT, PUBLISHED
 from jixiao.adapters.tables import ALL_TABLES
 from jixiao.core.evaluation import cohort_figures, evaluate
-from jixiao.core.framework import parse_framework
-from jixiao.core.model import Dataset, Department
+from jixiao.core.framework import (
+    _PARAMETER_KEYS,
+    _TOP_KEYS,
+    FrameworkKind,
+    Parameters,
+    parse_framework,
+)
+from jixiao.core.indicators import score_indicator
+from jixiao.core.model import Comparison, Dataset, Department, Indicator, IndicatorSubtype
+from jixiao.core.money import format_percent, format_score
 
 from .builders import dataset, project
 from .conftest import ROOT
@@ -68,3 +76,42 @@ def test_worked_cohort_example_in_docs() -> None:
     )
     b = evaluate(members[1], framework, cohort).root.find("execution_rank")
     assert b is not None and f'B reads "{b.explanation}"' in section
+
+
+def test_every_top_level_key_kind_and_parameter_is_documented() -> None:
+    text = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    document = text[text.index("## The document") : text.index("## Parameters")]
+    for key in _TOP_KEYS:
+        assert f"\n{key}:" in document, key
+    for kind in FrameworkKind:
+        assert f"| `{kind.value}` |" in document, kind
+    parameters = text[text.index("## Parameters") : text.index("## The rules")]
+    for key in _PARAMETER_KEYS:
+        assert f"| `{key}` |" in parameters, key
+
+
+def test_zero_target_table_in_docs() -> None:
+    """Each row of the zero-target table is what scoring the indicator gives."""
+    text = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    section = text[text.index("#### Zero targets") : text.index("### `rate_times_points`")]
+    assert "{missed_zero_target: 20%}" in section
+    parameters = Parameters(missed_zero_target=Decimal("0.2"))
+    rows = re.findall(
+        r"^\| (\S+) ([≤=])0 (\S+) \| (\S+) \| (\S+) \| (\S+) \| (\S+) \| ([^|]+) \|$", section, re.M
+    )
+    assert len(rows) == 2
+    for name, comparison, unit, points, actual, completion, score, explanation in rows:
+        indicator = Indicator(
+            code="X",
+            name=name,
+            subtype=IndicatorSubtype.QUALITY,
+            comparison=Comparison(comparison),
+            target=Decimal(0),
+            actual=Decimal(actual),
+            points=Decimal(points),
+            unit=unit,
+        )
+        scored = score_indicator(indicator, parameters)
+        assert scored.completion_rate is not None
+        shown = (format_percent(scored.completion_rate), format_score(scored.score))
+        assert (*shown, scored.explanation) == (completion, score, explanation)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from jixiao.adapters.frameworks import builtin_framework_names, load_framework
-from jixiao.core.framework import FrameworkInvalid, parse_framework
+from jixiao.core.framework import FrameworkInvalid, FrameworkKind, parse_framework
 from jixiao.core.problems import ProblemsFound
 
 from .conftest import REFERENCE
@@ -101,6 +101,47 @@ def test_builtin_frameworks_load(name: str) -> None:
     framework = load_framework(name)
     assert framework.points == Decimal(100)
     assert [g.name for g in framework.grades] == ["优", "良", "中", "差"]
+
+
+def test_kind_is_a_checked_choice() -> None:
+    assert load_framework("guangzhou-department-overall-2023").kind is (
+        FrameworkKind.DEPARTMENT_OVERALL
+    )
+    assert load_framework("national-project-2020").kind is FrameworkKind.PROJECT
+    document = {
+        "id": "x",
+        "name": "x",
+        "version": "1",
+        "points": 10,
+        "nodes": [{"id": "m", "name": "人工", "points": 10, "rule": "manual"}],
+    }
+    assert parse_framework(document, "x.yaml").kind is FrameworkKind.DEPARTMENT_OVERALL
+    special = parse_framework(document | {"kind": "special_fund"}, "x.yaml")
+    assert (special.kind, special.kind.label) == (FrameworkKind.SPECIAL_FUND, "专项资金绩效评价")
+    with pytest.raises(FrameworkInvalid) as caught:
+        parse_framework(document | {"kind": "department"}, "x.yaml")
+    assert [f"{p.code} {p}" for p in caught.value.problems] == [
+        "E-CHOICE x.yaml kind：“kind”的取值“department”无效，可选：department_overall、project、"
+        "special_fund"
+    ]
+
+
+def test_missed_zero_target_is_a_share_of_at_most_100_percent() -> None:
+    document = {
+        "id": "x",
+        "name": "x",
+        "version": "1",
+        "points": 10,
+        "nodes": [{"id": "m", "name": "人工", "points": 10, "rule": "manual"}],
+    }
+    assert parse_framework(document, "x.yaml").parameters.missed_zero_target == 0
+    half = parse_framework(document | {"parameters": {"missed_zero_target": "50%"}}, "x.yaml")
+    assert half.parameters.missed_zero_target == Decimal("0.5")
+    with pytest.raises(FrameworkInvalid) as caught:
+        parse_framework(document | {"parameters": {"missed_zero_target": "150%"}}, "x.yaml")
+    assert [f"{p.code} {p}" for p in caught.value.problems] == [
+        "E-RANGE x.yaml parameters.missed_zero_target：零目标未达成的得分比例不能超过 100%"
+    ]
 
 
 def test_national_project_framework_structure() -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from jixiao.core.framework import Parameters
-from jixiao.core.indicators import score_indicator
+from jixiao.core.indicators import completion_rate, score_indicator
 from jixiao.core.model import Comparison, Indicator, IndicatorSubtype
 
 D = Decimal
@@ -68,6 +69,45 @@ def test_equal_penalises_deviation_both_ways_but_never_over_achieves() -> None:
     assert score_indicator(make(Comparison.EQUAL, D(100), D(80)), Parameters()).score == D("0.8")
     high = score_indicator(make(Comparison.EQUAL, D(100), D(200)), Parameters())
     assert (high.score, high.over_achieved) == (D("0.5"), False)
+
+
+def zero_target(comparison: Comparison, actual: str) -> Indicator:
+    return replace(make(comparison, D(0), D(actual), "2"), name="安全事故", unit="起")
+
+
+@pytest.mark.parametrize("comparison", [Comparison.AT_MOST, Comparison.EQUAL])
+def test_a_met_zero_target_completes_100_percent(comparison: Comparison) -> None:
+    result = score_indicator(zero_target(comparison, "0"), Parameters())
+    assert (result.score, result.completion_rate, result.over_achieved) == (D(2), D(1), False)
+    assert result.explanation == (
+        f"安全事故：目标 {comparison.value}0 起，实际 0 起，零目标达成，得满分 2 分"
+    )
+    assert result.deduction == 0
+
+
+@pytest.mark.parametrize("comparison", [Comparison.AT_MOST, Comparison.EQUAL])
+def test_a_missed_zero_target_scores_the_frameworks_share(comparison: Comparison) -> None:
+    missed = score_indicator(zero_target(comparison, "1"), Parameters())
+    assert (missed.score, missed.completion_rate, missed.deduction) == (D(0), D(0), D(2))
+    assert missed.explanation == (
+        f"安全事故：目标 {comparison.value}0 起，实际 1 起，零目标未达成，"
+        "按体系规定得所占分值的 0%：2 × 0% = 0 分"
+    )
+    assert missed.reason == "目标为 0，实际 1 起，未达成"
+    quarter = score_indicator(
+        zero_target(comparison, "3"), Parameters(missed_zero_target=D("0.25"))
+    )
+    assert (quarter.score, quarter.completion_rate) == (D("0.5"), D("0.25"))
+    assert quarter.explanation.endswith("按体系规定得所占分值的 25%：2 × 25% = 0.5 分")
+    third = score_indicator(zero_target(comparison, "1"), Parameters(missed_zero_target=D("0.333")))
+    assert third.score == D("0.67")  # 2 × 33.3% = 0.666 → 0.67 half-up
+
+
+def test_completion_rate_never_divides_by_zero() -> None:
+    assert completion_rate(Comparison.AT_MOST, D(0), D(0)) == 1
+    assert completion_rate(Comparison.EQUAL, D(0), D("0.5"), D("0.1")) == D("0.1")
+    assert completion_rate(Comparison.AT_LEAST, D(0), D(5)) == 1  # refused by validation
+    assert completion_rate(Comparison.AT_MOST, D(5), D(0)) is None  # unbounded, as before
 
 
 def test_qualitative_tiers() -> None:

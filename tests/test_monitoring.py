@@ -15,7 +15,7 @@ import pytest
 
 from jixiao.adapters.frameworks import load_framework
 from jixiao.core.framework import Framework, FrameworkInvalid
-from jixiao.core.model import Dataset, IndicatorForecast, Origin, SpendingPlan
+from jixiao.core.model import Comparison, Dataset, IndicatorForecast, Origin, SpendingPlan
 from jixiao.core.monitoring import Deviation, Level, monitor, monitor_month, monitor_year
 from jixiao.core.problems import ProblemsFound, SourceLocation
 from jixiao.core.validation import validate_dataset
@@ -138,6 +138,34 @@ def test_forecasts_deviate_slightly_or_severely() -> None:
     ]
     later = monitor(data, framework(AVERAGE_NODE), 5)
     assert later.indicators == ()  # a June review is not known in May
+
+
+def test_zero_targets_are_forecast_without_dividing_by_zero() -> None:
+    """安全事故 ≤0 forecast at 0 completes 100% (正常), at 1 the framework's share (0%: 严重偏差,
+    25% with missed_zero_target: 95%, …); a "≤5" indicator forecast at 0 is 正常."""
+    data = dataset(
+        indicators=[
+            indicator("Z1", None, target="0", comparison=Comparison.AT_MOST),
+            indicator("Z2", None, target="0", comparison=Comparison.EQUAL),
+            indicator("L1", None, target="5", comparison=Comparison.AT_MOST),
+        ],
+        projects=[project("A", "1200", ["100"] * 12)],
+        forecasts=(forecast("Z1", "0"), forecast("Z2", "1"), forecast("L1", "0")),
+    )
+    statuses = monitor(data, framework(AVERAGE_NODE), 6).indicators
+    assert [(s.indicator.code, s.completion_rate, s.deviation) for s in statuses] == [
+        ("Z1", Decimal(1), Deviation.NORMAL),
+        ("Z2", Decimal(0), Deviation.SEVERE),
+        ("L1", None, Deviation.NORMAL),
+    ]
+    assert [s.explanation for s in statuses] == [
+        "指标Z1：目标 ≤0，全年预计 0，预计完成率 100.00%，正常",
+        "指标Z2：目标 =0，全年预计 1，预计完成率 0.00%，严重偏差",
+        "指标L1：目标 ≤5，全年预计 0，预计完成率 不适用（预计为 0，优于目标），正常",
+    ]
+    lenient = framework(AVERAGE_NODE, missed_zero_target="95%")
+    z2 = monitor(data, lenient, 6).indicators[1]
+    assert (z2.completion_rate, z2.deviation) == (Decimal("0.95"), Deviation.SLIGHT)
 
 
 def test_monitoring_records_are_validated() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from jixiao.core.evaluation import evaluate
+from jixiao.core.framework import FrameworkInvalid
 from jixiao.core.model import (
     Assessment,
     AuditFinding,
@@ -13,11 +17,13 @@ from jixiao.core.model import (
     Disclosure,
     DisclosureKind,
     ExpenseControl,
+    IndicatorCategory,
     IndicatorSubtype,
     ManagementFacts,
     ProcurementContract,
 )
 from jixiao.core.problems import Severity
+from jixiao.core.rules.indicator_completion import IndicatorSelection
 
 from .builders import dataset, framework, indicator, project
 
@@ -61,6 +67,93 @@ def test_no_indicators_scores_zero_with_a_warning() -> None:
     assert result.score == 0
     assert [(p.code, p.severity) for p in result.problems] == [
         ("W-NO-INDICATORS", Severity.WARNING)
+    ]
+
+
+def test_one_node_scores_several_categories() -> None:
+    """效益与满意度 40 points over an effect indicator (8 points, 75% → 6) and a satisfaction
+    indicator (2 points, met → 2): 40 × 8 ÷ 10 = 32; the output indicator is not selected."""
+    data = dataset(
+        [
+            indicator("a", "100", points="4"),
+            indicator("b", "75", points="8", subtype=IndicatorSubtype.SOCIAL),
+            indicator("c", "100", points="2", subtype=IndicatorSubtype.SATISFACTION),
+        ]
+    )
+    result = evaluate(
+        data,
+        framework(
+            {
+                "id": "es",
+                "name": "效益与满意度",
+                "points": 40,
+                "rule": "indicator_completion",
+                "select": {"category": ["effect", "satisfaction"]},
+            },
+        ),
+    )
+    node = result.root.find("es")
+    assert node is not None
+    assert node.score == D(32)
+    assert node.explanation == (
+        "效益、满意度指标 2 个，分值合计 10 分，得 8 分；1 个指标未完成目标：指标b；"
+        "按本项分值折算：40 × 8 ÷ 10 = 32 分"
+    )
+    assert [leaf.id for leaf in node.walk() if leaf.kind == "indicator"] == [
+        "indicator:b",
+        "indicator:c",
+    ]
+
+
+def test_a_list_of_one_category_is_the_single_category() -> None:
+    single = {"category": "effect", "special_fund": True}
+    listed = {"category": ["effect"], "special_fund": True}
+    nodes = [
+        framework(
+            {
+                "id": "e",
+                "name": "效益",
+                "points": 5,
+                "rule": "indicator_completion",
+                "select": select,
+            }
+        ).nodes[0]
+        for select in (single, listed)
+    ]
+    assert nodes[0].parameters == nodes[1].parameters
+    selection = IndicatorSelection((IndicatorCategory.EFFECT, IndicatorCategory.SATISFACTION))
+    assert selection.describe() == "效益、满意度指标"
+    assert replace(selection, special_fund=True).describe() == "专项资金效益、满意度指标"
+    assert IndicatorSelection(special_fund=False).describe() == "重点工作任务指标"
+    assert IndicatorSelection().describe() == "全部指标"
+
+
+def test_category_list_errors_name_their_item() -> None:
+    def problems(category: object) -> list[str]:
+        node = {
+            "id": "e",
+            "name": "效益",
+            "points": 5,
+            "rule": "indicator_completion",
+            "select": {"category": category},
+        }
+        with pytest.raises(FrameworkInvalid) as caught:
+            framework(node)
+        return [f"{p.code} {p}" for p in caught.value.problems]
+
+    assert problems(["effect", "happiness", "effect", 3]) == [
+        "E-CHOICE test.yaml nodes[0].select.category[1]：“category”的第 2 项“happiness”无效，"
+        "可选：output、effect、satisfaction",
+        "E-CHOICE test.yaml nodes[0].select.category[2]：指标类别“effect”在“category”中重复列出",
+        "E-CHOICE test.yaml nodes[0].select.category[3]：“category”的第 4 项“3”无效，"
+        "可选：output、effect、satisfaction",
+    ]
+    assert problems([]) == [
+        "E-REQUIRED test.yaml nodes[0].select.category：“category”列表至少需要一个指标类别"
+    ]
+    assert problems("benefit") == [
+        "E-CHOICE test.yaml nodes[0].select.category：“category”的取值“benefit”无效，"
+        "可选：output、effect、satisfaction，或其中几个组成的列表"
     ]
 
 
@@ -121,6 +214,72 @@ def test_thresholds_first_matching_band() -> None:
         facts = ManagementFacts(carryover=Carryover(D(carryover)))
         data = dataset(projects=[project("p", "1000", ["0"] * 12)], management=facts)
         assert evaluate(data, framework(rule)).score == D(score), carryover
+
+
+def execution_bands(*bands: dict[str, object]) -> dict[str, object]:
+    return {
+        "id": "x",
+        "name": "预算执行率",
+        "points": 5,
+        "rule": "thresholds",
+        "metric": "execution_rate",
+        "bands": list(bands),
+    }
+
+
+def test_threshold_edges_at_least_includes_above_excludes() -> None:
+    """90% exactly is in ``at_least: 90%`` and not in ``above: 90%``. The rate is rounded to
+    rate_places first: 89.996% and 90.004% are scored as 90.00%, 89.994% as 89.99%."""
+    inclusive = framework(
+        execution_bands({"at_least": "90%", "score": 5}, {"at_least": "80%", "score": 3})
+    )
+    exclusive = framework(
+        execution_bands({"above": "90%", "score": 5}, {"above": "80%", "score": 3})
+    )
+    for spent, at_least, above in (
+        ("90000", "5", "3"),
+        ("89996", "5", "3"),
+        ("89994", "3", "3"),
+        ("90004", "5", "3"),  # 90.004% is scored as 90.00%: not above 90%
+        ("90005", "5", "5"),  # 90.005% → 90.01%
+        ("80000", "3", "0"),
+    ):
+        data = dataset(projects=[project("p", "100000", [spent] + ["0"] * 11)])
+        assert evaluate(data, inclusive).score == D(at_least), spent
+        assert evaluate(data, exclusive).score == D(above), spent
+    data = dataset(projects=[project("p", "100000", ["90000"] + ["0"] * 11)])
+    node = evaluate(data, exclusive).root.find("x")
+    assert node is not None
+    assert node.explanation == (
+        "部门整体执行数 9.00 万元 ÷ 年度预算 10.00 万元 = 90.00%（1 个项目），高于 80.00%，得 3 分"
+    )
+
+
+def test_threshold_edges_at_most_includes_below_excludes() -> None:
+    """结转结余率 5% exactly is in ``at_most: 5%`` and not in ``below: 5%``."""
+    facts = ManagementFacts(carryover=Carryover(D(50)))
+    data = dataset(projects=[project("p", "1000", ["0"] * 12)], management=facts)
+    bands = [{"at_most": "5%", "score": 2}, {"at_most": "10%", "score": 1}]
+    rule = {"id": "c", "name": "结转结余率", "points": 2, "rule": "thresholds"}
+    rule |= {"metric": "carryover_rate"}
+    assert evaluate(data, framework(rule | {"bands": bands})).score == 2
+    below = [{"below": "5%", "score": 2}, {"below": "10%", "at_least": "5%", "score": 1}]
+    result = evaluate(data, framework(rule | {"bands": below}))
+    node = result.root.find("c")
+    assert node is not None
+    assert (node.score, node.explanation) == (
+        D(1),
+        "结转结余 0.01 万元 ÷ 年度预算 0.10 万元 = 5.00%，低于 10.00%、不低于 5.00%，得 1 分",
+    )
+
+
+def test_a_band_has_one_bound_on_each_side() -> None:
+    with pytest.raises(FrameworkInvalid) as caught:
+        framework(execution_bands({"at_least": "90%", "above": "90%", "score": 5}))
+    assert [f"{p.code} {p}" for p in caught.value.problems] == [
+        "E-THRESHOLDS test.yaml nodes[0].bands[0].above：档位只能有一个下限：“at_least”（含边界）"
+        "或“above”（不含边界）"
+    ]
 
 
 def test_control_rates() -> None:

@@ -56,8 +56,8 @@ BROKEN_PROBLEMS = [
     (
         "sz-2024.yaml parameters.colour",
         "未知字段“colour”（可用字段：annual_average_execution、contract_filing_working_days、"
-        "monitoring、over_achievement_penalty、over_achievement_threshold、qualitative_tiers、"
-        "rate_places、score_places）",
+        "missed_zero_target、monitoring、over_achievement_penalty、over_achievement_threshold、"
+        "qualitative_tiers、rate_places、score_places）",
     ),
     ("sz-2024.yaml nodes", "子节点分值合计 100 不等于评价体系总分 90"),
 ]
@@ -127,9 +127,9 @@ def test_a_broken_file_is_refused_with_every_problem_at_its_place() -> None:
     assert "评价体系文件有 2 个问题，未安装" in page
     assert (
         '<span class="place">sz-2024.yaml parameters.colour</span>：未知字段“colour”'
-        "（可用字段：annual_average_execution、contract_filing_working_days、monitoring、"
-        "over_achievement_penalty、over_achievement_threshold、qualitative_tiers、rate_places、"
-        "score_places）"
+        "（可用字段：annual_average_execution、contract_filing_working_days、missed_zero_target、"
+        "monitoring、over_achievement_penalty、over_achievement_threshold、qualitative_tiers、"
+        "rate_places、score_places）"
     ) in page
     assert (
         '<span class="place">sz-2024.yaml nodes</span>：子节点分值合计 100 不等于评价体系总分 90'

@@ -52,6 +52,24 @@ class ScopeKind(StrEnum):
 ALL_SCOPES = frozenset(ScopeKind)
 
 
+class FrameworkKind(StrEnum):
+    """What a framework evaluates (its top-level ``kind``): a department's spending as a whole
+    (部门整体支出), a project's spending (项目支出) or a special fund's (专项资金). A label for
+    readers; no rule reads it — what is scored is the nodes' choice."""
+
+    DEPARTMENT_OVERALL = "department_overall"
+    PROJECT = "project"
+    SPECIAL_FUND = "special_fund"
+
+    @property
+    def label(self) -> str:
+        return {
+            "department_overall": "部门整体支出绩效评价",
+            "project": "项目支出绩效评价",
+            "special_fund": "专项资金绩效评价",
+        }[self.value]
+
+
 class Metric(Enum):
     """Rates a framework can score; computed by ``jixiao.core.metrics``."""
 
@@ -177,6 +195,9 @@ class Parameters:
         Tier("部分达成", Decimal("0.5")),
         Tier("未达成", ZERO),
     )
+    # A quantitative indicator whose target is 0 (安全事故 ≤0, 投诉 =0) has no ratio: met, it
+    # completes 100%; missed (actual above 0), it completes — and scores — this share of its points.
+    missed_zero_target: Decimal = ZERO
     average_checkpoints: Checkpoints = Checkpoints.MONTHLY
     average_base: AverageBase = AverageBase.ADJUSTED_BUDGET
     score_places: int = 2
@@ -213,7 +234,7 @@ class Framework:
     parameters: Parameters = Parameters()
     grades: tuple[Grade, ...] = GRADES_NATIONAL
     description: str = ""
-    kind: str = "department_overall"  # or "project": what the framework evaluates
+    kind: FrameworkKind = FrameworkKind.DEPARTMENT_OVERALL
 
     def walk(self) -> Iterator[Node]:
         for node in self.nodes:
@@ -333,6 +354,7 @@ _CHILDREN = "children"
 _PARAMETER_KEYS = (
     "over_achievement_threshold",
     "over_achievement_penalty",
+    "missed_zero_target",
     "qualitative_tiers",
     "annual_average_execution",
     "score_places",
@@ -360,11 +382,7 @@ class _FrameworkParser:
         name = read.text(top, "name", self.root)
         version = read.text(top, "version", self.root)
         kind = read.choice(
-            top,
-            "kind",
-            {"department_overall": "department_overall", "project": "project"},
-            self.root,
-            default="department_overall",
+            top, "kind", options(FrameworkKind), self.root, default=FrameworkKind.DEPARTMENT_OVERALL
         )
         points = read.decimal(top, "points", self.root, minimum=Decimal("0.01"))
         parameters = self._parameters(top.get("parameters", {}), self.root.child("parameters"))
@@ -387,7 +405,7 @@ class _FrameworkParser:
             parameters=parameters,
             grades=grades or GRADES_NATIONAL,
             description=str(top.get("description") or ""),
-            kind=kind or "department_overall",
+            kind=kind or FrameworkKind.DEPARTMENT_OVERALL,
         )
 
     def _check_sum(
@@ -519,6 +537,14 @@ class _FrameworkParser:
         for key in ("over_achievement_threshold", "over_achievement_penalty"):
             if key in data:
                 values[key] = read.rate(data, key, where)
+        if "missed_zero_target" in data:
+            share = values["missed_zero_target"] = read.rate(data, "missed_zero_target", where)
+            if share is not None and share > 1:
+                read.error(
+                    ProblemCode.E_RANGE,
+                    "零目标未达成的得分比例不能超过 100%",
+                    where.child("missed_zero_target"),
+                )
         if "qualitative_tiers" in data:
             values["qualitative_tiers"] = read_tiers(
                 read, data["qualitative_tiers"], where.child("qualitative_tiers")

@@ -10,6 +10,13 @@ the two ratios. Then, with the default parameters (threshold 150%, penalty 50%):
 
 A qualitative indicator scores the share of its tier (达成 100%, 基本达成 80%, …). An indicator
 with no actual value scores 0.
+
+A **zero target** (安全事故 ≤0 起, 重大投诉 =0 件) has no ratio. Met — the actual is 0 — it
+completes 100% and scores its points; missed, it completes the framework's
+``missed_zero_target`` share (default 0%) and scores that share of its points: 安全事故 ≤0 起,
+actual 1 起, 2 points: "安全事故：目标 ≤0 起，实际 1 起，零目标未达成，按体系规定得所占分值的
+0%：2 × 0% = 0 分"; with ``missed_zero_target: 25%``, 2 × 25% = 0.5. A target "≥0" is always
+met and is refused by validation (E-ZERO-TARGET); should one be scored, it completes 100%.
 """
 
 from __future__ import annotations
@@ -45,8 +52,16 @@ def _value(indicator: Indicator, name: str, value: Decimal | str | None) -> str:
     return text
 
 
-def completion_rate(comparison: Comparison, target: Decimal, actual: Decimal) -> Decimal | None:
-    """The completion rate, or None where it is unbounded (a "≤" indicator whose actual is 0)."""
+def completion_rate(
+    comparison: Comparison, target: Decimal, actual: Decimal, missed_zero_target: Decimal = ZERO
+) -> Decimal | None:
+    """The completion rate, or None where it is unbounded (a "≤" indicator of a target above 0
+    whose actual is 0). A zero target completes 100% when met (actual 0) and
+    ``missed_zero_target`` when missed; "≥0" is always met. Never divides by zero."""
+    if not target:
+        if comparison is Comparison.AT_LEAST or actual <= 0:
+            return ONE
+        return missed_zero_target
     if comparison is Comparison.AT_LEAST:
         return actual / target
     if comparison is Comparison.AT_MOST:
@@ -88,8 +103,10 @@ def score_indicator(indicator: Indicator, parameters: Parameters) -> IndicatorSc
             f"定性评定为“{indicator.actual}”",
         )
     assert isinstance(indicator.target, Decimal) and isinstance(indicator.actual, Decimal)
-    rate = completion_rate(indicator.comparison, indicator.target, indicator.actual)
     head = f"{head}，实际 {actual_text}"
+    if not indicator.target and indicator.comparison is not Comparison.AT_LEAST:
+        return _zero_target(indicator, head, actual_text, parameters)
+    rate = completion_rate(indicator.comparison, indicator.target, indicator.actual)
     if rate is None:
         return IndicatorScore(
             indicator,
@@ -127,4 +144,31 @@ def score_indicator(indicator: Indicator, parameters: Parameters) -> IndicatorSc
         f"{format_score(points)} × {format_percent(rate)} "
         f"= {format_score(score)} 分",
         f"{rate_text}，未达 100%",
+    )
+
+
+def _zero_target(
+    indicator: Indicator, head: str, actual_text: str, parameters: Parameters
+) -> IndicatorScore:
+    """A target of 0 ("≤0" or "=0"): met, full points; missed, the framework's share."""
+    assert isinstance(indicator.actual, Decimal)
+    points = indicator.points
+    if indicator.actual <= 0:
+        return IndicatorScore(
+            indicator,
+            points,
+            ONE,
+            False,
+            f"{head}，零目标达成，得满分 {format_score(points)} 分",
+        )
+    share = parameters.missed_zero_target
+    score = round_half_up(points * share, parameters.score_places)
+    return IndicatorScore(
+        indicator,
+        score,
+        share,
+        False,
+        f"{head}，零目标未达成，按体系规定得所占分值的 {format_rate(share)}："
+        f"{format_score(points)} × {format_rate(share)} = {format_score(score)} 分",
+        f"目标为 0，实际 {actual_text}，未达成",
     )

@@ -16,8 +16,10 @@ is the year's rate that the self-evaluation scores (72.52% for the reference dep
 
 Indicators. A forecast (全年预计完成值) from the in-year review is scored like an actual value:
 its completion rate ≥ 100% is 正常, down to ``forecast_slight_deviation`` (90%) 轻微偏差, below
-it 严重偏差. A deviating indicator warns, and says whether the division has given a reason and a
-corrective action.
+it 严重偏差. Nothing divides by a zero target: 安全事故 ≤0 forecast at 0 completes 100% (正常),
+forecast at 1 completes the framework's ``missed_zero_target`` share (0%: 严重偏差); a "≤5"
+indicator forecast at 0 is 正常. A deviating indicator warns, and says whether the division has
+given a reason and a corrective action.
 """
 
 from __future__ import annotations
@@ -329,7 +331,9 @@ def _indicator_statuses(
     for code, forecast in latest.items():
         indicator = indicators[code]
         rate = _forecast_rate(indicator, forecast.forecast, parameters)
-        if rate is None:
+        if rate is None and _none_at_most(indicator, forecast.forecast):
+            deviation = Deviation.NORMAL  # "≤5" forecast at 0: better than any ratio
+        elif rate is None:
             deviation = Deviation.SEVERE
         elif rate >= ONE:
             deviation = Deviation.NORMAL
@@ -338,12 +342,19 @@ def _indicator_statuses(
         else:
             deviation = Deviation.SEVERE
         shown = format_percent(rate) if rate is not None else "无法计算"
+        if deviation is Deviation.NORMAL and rate is None:
+            shown = "不适用（预计为 0，优于目标）"
         explanation = (
             f"{indicator.name}：目标 {indicator.comparison.value}{_text(indicator.target)}"
             f"{indicator.unit}，全年预计 {_text(forecast.forecast)}{indicator.unit}，"
             f"预计完成率 {shown}，{deviation.value}"
         )
         yield IndicatorStatus(indicator, forecast, rate, deviation, explanation)
+
+
+def _none_at_most(indicator: Indicator, forecast: Decimal | str) -> bool:
+    """A "≤" indicator of a target above 0 forecast at 0: no ratio, and better than the target."""
+    return indicator.comparison is Comparison.AT_MOST and forecast == 0
 
 
 def _forecast_rate(
@@ -355,9 +366,9 @@ def _forecast_rate(
         return parameters.tier_share(str(forecast).strip())
     if not isinstance(forecast, Decimal) or not isinstance(indicator.target, Decimal):
         return None
-    if not indicator.target:
-        return None
-    return completion_rate(indicator.comparison, indicator.target, forecast)
+    return completion_rate(
+        indicator.comparison, indicator.target, forecast, parameters.missed_zero_target
+    )
 
 
 def _text(value: Decimal | str | None) -> str:

@@ -258,11 +258,20 @@ def _indicators(dataset: Dataset) -> Iterator[Problem]:
         if indicator.comparison is Comparison.QUALITATIVE:
             continue
         target = indicator.target
-        if isinstance(target, Decimal) and target <= 0:
+        if isinstance(target, Decimal) and target < 0:
             yield _problem(
                 ProblemCode.E_ZERO_TARGET,
-                f"指标“{indicator.name}”的目标值为 {target:f}，定量指标的目标值须大于 0，"
-                "否则无法计算完成率",
+                f"指标“{indicator.name}”的目标值为 {target:f}，定量指标的目标值不能为负数",
+                origin,
+                "target",
+            )
+        elif target == 0 and indicator.comparison is Comparison.AT_LEAST:
+            # "≤0" and "=0" are zero targets, scored met or missed (``indicators``); "≥0" is
+            # met by every actual value and measures nothing.
+            yield _problem(
+                ProblemCode.E_ZERO_TARGET,
+                f"指标“{indicator.name}”的目标为 ≥0，任何实际值都能达成，无法衡量完成情况；"
+                "“≥”指标的目标值须大于 0，零目标请写“≤0”或“=0”",
                 origin,
                 "target",
             )

@@ -376,12 +376,17 @@ def _item_sentence(position: int, node: NodeResult) -> str:
     return f"{text}扣 {lost} 分，原因：{'；'.join(reasons)}。"
 
 
-def _completion(indicator: Indicator) -> str:
-    """The completion rate as shown in the table; a qualitative indicator shows its tier."""
+def _completion(indicator: Indicator, node: NodeResult | None) -> str:
+    """The completion rate as shown in the table — as the indicator's line of the evaluation
+    measured it (a missed zero target completes the framework's share); a qualitative indicator
+    shows its tier."""
     target, actual = indicator.target, indicator.actual
     if not isinstance(target, Decimal) or not isinstance(actual, Decimal):
         return "—" if actual is None else str(actual)
-    rate = completion_rate(indicator.comparison, target, actual)
+    if node is not None:
+        rate = node.measures.completion
+    else:
+        rate = completion_rate(indicator.comparison, target, actual)
     return "—" if rate is None else format_percent(rate)
 
 
@@ -400,7 +405,7 @@ def _indicator_table(title: str, indicators: list[Indicator], evaluation: Evalua
                 indicator.subtype.label,
                 target,
                 _value(indicator, indicator.actual),
-                _completion(indicator),
+                _completion(indicator, node),
                 format_score(indicator.points),
                 format_score(node.score) if node else "—",
                 reason or "—",

@@ -5,40 +5,50 @@
 node the result lists each key task (kind ``key_task``, id ``task:<code>``) with its
 indicators (kind ``indicator``, id ``indicator:<code>``); an indicator of no task is listed
 directly under the node.
+
+``select: {category: [effect, satisfaction]}`` scores several categories in one node (效益与满意度
+40 points): the effect and satisfaction indicators together, worth 8 + 2 = 10 points and scoring
+7 + 2 = 9, give 40 × 9 ÷ 10 = 36 — the categories share the node's points in proportion to
+their indicators' points, not half each.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from jixiao.core.fields import FieldReader
 from jixiao.core.framework import Node, NodeSource, RuleParameters, options
 from jixiao.core.indicators import IndicatorScore
 from jixiao.core.model import Dataset, Indicator, IndicatorCategory
 from jixiao.core.money import ZERO, format_rate, format_score, round_half_up
-from jixiao.core.problems import ProblemCode, Severity
+from jixiao.core.problems import ProblemCode, Severity, SourceLocation
 from jixiao.core.result import INDICATOR, KEY_TASK, Deduction, Measures, NodeResult
 from jixiao.core.rules.base import Context, Rule, result
 
 
 @dataclass(frozen=True, slots=True)
 class IndicatorSelection:
-    """Which indicators an ``indicator_completion`` node scores."""
+    """Which indicators an ``indicator_completion`` node scores: those of the ``categories``
+    (all categories when empty) and, when ``special_fund`` is given, only the special fund's
+    (``True``) or only the key tasks' (``False``)."""
 
-    category: IndicatorCategory | None = None
+    categories: tuple[IndicatorCategory, ...] = ()
     special_fund: bool | None = None
 
     def describe(self) -> str:
+        """The selection in Chinese: 产出指标, 重点工作任务效益、满意度指标, 全部指标."""
         parts = []
         if self.special_fund is True:
             parts.append("专项资金")
         elif self.special_fund is False:
             parts.append("重点工作任务")
-        if self.category is not None:
-            parts.append(self.category.label)
-        return "".join(parts) + "指标" if parts else "全部指标"
+        parts.append("、".join(category.label for category in self.categories))
+        text = "".join(parts)
+        return text + "指标" if text else "全部指标"
 
     def selects(self, indicator: Indicator) -> bool:
-        return (self.category is None or indicator.category is self.category) and (
+        return (not self.categories or indicator.category in self.categories) and (
             self.special_fund is None or indicator.special_fund is self.special_fund
         )
 
@@ -48,24 +58,72 @@ class CompletionParameters(RuleParameters):
     select: IndicatorSelection = IndicatorSelection()
 
 
+CATEGORIES = options(IndicatorCategory)
+
+
+def _categories(
+    read: FieldReader, value: Any, where: SourceLocation
+) -> tuple[IndicatorCategory, ...] | None:
+    """``category: effect`` or ``category: [effect, satisfaction]``; each item is checked at its
+    place (``select.category[1]``)."""
+    choices = "、".join(CATEGORIES)
+    if value is None:
+        read.error(ProblemCode.E_REQUIRED, "缺少必填字段“category”", where)
+        return None
+    if isinstance(value, str):
+        value = [value] if value in CATEGORIES else value
+    if not isinstance(value, list):
+        read.error(
+            ProblemCode.E_CHOICE,
+            f"“category”的取值“{value}”无效，可选：{choices}，或其中几个组成的列表",
+            where,
+        )
+        return None
+    if not value:
+        read.error(ProblemCode.E_REQUIRED, "“category”列表至少需要一个指标类别", where)
+        return None
+    found: list[IndicatorCategory] = []
+    wrong = False
+    for index, item in enumerate(value):
+        here = where.child(f"[{index}]")
+        category = CATEGORIES.get(item) if isinstance(item, str) else None
+        if category is None:
+            read.error(
+                ProblemCode.E_CHOICE,
+                f"“category”的第 {index + 1} 项“{item}”无效，可选：{choices}",
+                here,
+            )
+            wrong = True
+        elif category in found:
+            read.error(
+                ProblemCode.E_CHOICE,
+                f"指标类别“{item}”在“category”中重复列出",
+                here,
+            )
+            wrong = True
+        else:
+            found.append(category)
+    return None if wrong else tuple(found)
+
+
 def parse(source: NodeSource) -> CompletionParameters | None:
     read, where = source.read, source.at("select")
     data = read.mapping(source.data.get("select", {}), where)
     if data is None:
         return None
     read.only_keys(data, ("category", "special_fund"), where)
-    category = None
+    categories: tuple[IndicatorCategory, ...] | None = ()
     if "category" in data:
-        category = read.choice(data, "category", options(IndicatorCategory), where)
-        if category is None:
-            return None
+        categories = _categories(read, data["category"], where.child("category"))
     special = data.get("special_fund")
     if special is not None and not isinstance(special, bool):
         read.error(
             ProblemCode.E_TYPE, "“special_fund”应为 true 或 false", where.child("special_fund")
         )
         return None
-    return CompletionParameters(IndicatorSelection(category, special))
+    if categories is None:
+        return None
+    return CompletionParameters(IndicatorSelection(categories, special))
 
 
 def indicator_line(entry: IndicatorScore) -> NodeResult:

@@ -2,6 +2,14 @@
 
 结转结余率 0.44% with bands ``[{at_most: 5%, score: 2}, {at_most: 10%, score: 1}, {score: 0}]``
 scores 2. A band's score may not exceed the node's points.
+
+**Edges.** ``at_least`` and ``at_most`` include their edge; ``above`` and ``below`` exclude it.
+The metric is compared as the rules score it, rounded to ``rate_places`` first. A 预算执行率 of
+90% exactly (or 89.996%, which is 90.00%) against ``[{at_least: 90%, score: 5}, {at_least:
+80%, score: 3}]`` scores 5; against ``[{above: 90%, score: 5}, {above: 80%, score: 3}]`` it
+scores 3. Bands are tried in order, so a value on an edge two bands share goes to the first
+that includes it. A band has at most one lower bound (``at_least`` or ``above``) and one upper
+bound (``at_most`` or ``below``).
 """
 
 from __future__ import annotations
@@ -24,16 +32,23 @@ from jixiao.core.rules.metric_parameters import (
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    """One band of a ``thresholds`` rule: the metric is at most / at least a bound."""
+    """One band of a ``thresholds`` rule: the metric is at most / below an upper bound and at
+    least / above a lower bound (each optional). ``at_most`` and ``at_least`` include the bound
+    itself, ``below`` and ``above`` do not."""
 
     score: Decimal
     at_most: Decimal | None = None
     at_least: Decimal | None = None
+    below: Decimal | None = None
+    above: Decimal | None = None
 
     def contains(self, value: Decimal) -> bool:
-        if self.at_most is not None and value > self.at_most:
-            return False
-        return not (self.at_least is not None and value < self.at_least)
+        return not (
+            (self.at_most is not None and value > self.at_most)
+            or (self.below is not None and value >= self.below)
+            or (self.at_least is not None and value < self.at_least)
+            or (self.above is not None and value <= self.above)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,18 +56,30 @@ class ThresholdsParameters(MetricParameters):
     bands: tuple[Band, ...] = ()
 
 
+_BOUNDS = ("at_most", "below", "at_least", "above")
+
+
 def _bands(source: NodeSource) -> tuple[Band, ...] | None:
     read, where, points = source.read, source.at("bands"), source.points
     bands = []
     for data, here in read.mappings(source.data.get("bands"), where):
-        read.only_keys(data, ("at_most", "at_least", "score"), here)
+        read.only_keys(data, (*_BOUNDS, "score"), here)
         band_score = read.decimal(data, "score", here, minimum=ZERO)
-        at_most = read.rate(data, "at_most", here, required=False)
-        at_least = read.rate(data, "at_least", here, required=False)
+        bounds = {key: read.rate(data, key, here, required=False) for key in _BOUNDS}
+        for inclusive, exclusive, what in (
+            ("at_least", "above", "下限"),
+            ("at_most", "below", "上限"),
+        ):
+            if inclusive in data and exclusive in data:
+                read.error(
+                    ProblemCode.E_THRESHOLDS,
+                    f"档位只能有一个{what}：“{inclusive}”（含边界）或“{exclusive}”（不含边界）",
+                    here.child(exclusive),
+                )
         if band_score is not None and points is not None and band_score > points:
             read.error(ProblemCode.E_RANGE, f"档位得分 {band_score} 超过节点分值 {points}", here)
         if band_score is not None:
-            bands.append(Band(band_score, at_most, at_least))
+            bands.append(Band(band_score, **bounds))
     if not bands:
         read.error(ProblemCode.E_REQUIRED, "至少需要一个档位", where)
         return None
@@ -73,8 +100,12 @@ def _band_text(band: Band | None) -> str:
     limits = []
     if band.at_most is not None:
         limits.append(f"不超过 {format_percent(band.at_most)}")
+    if band.below is not None:
+        limits.append(f"低于 {format_percent(band.below)}")
     if band.at_least is not None:
         limits.append(f"不低于 {format_percent(band.at_least)}")
+    if band.above is not None:
+        limits.append(f"高于 {format_percent(band.above)}")
     return "、".join(limits) or "任意值"
 
 
