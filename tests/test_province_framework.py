@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from jixiao.adapters.report.content import Table, build_report
+from jixiao.adapters.report.build import build_report
+from jixiao.adapters.report.content import Table
 from jixiao.core.evaluation import evaluate
 from jixiao.core.framework import Framework, FrameworkKind, parse_framework
 from jixiao.core.model import Comparison, Dataset, Indicator, IndicatorSubtype

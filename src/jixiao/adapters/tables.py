@@ -803,7 +803,7 @@ INDICATORS: Table[Indicator] = Table(
             "年度指标值",
             Kind.VALUE,
             required=True,
-            help="定量指标填大于 0 的数；定性指标填目标描述",
+            help="定量指标填数（“≤”“=”指标可填 0，即零目标）；定性指标填目标描述",
         ),
         Column(
             "actual",
