@@ -20,10 +20,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from jixiao.adapters.project_form import target_text, value_text
 from jixiao.adapters.render_text import display_width
 from jixiao.adapters.workbook import save_atomically
 from jixiao.adapters.xlsx_cells import put
-from jixiao.core.model import Dataset, Indicator
+from jixiao.core.model import Dataset
 from jixiao.core.money import format_percent, format_score, format_wan
 from jixiao.core.result import Evaluation, NodeResult
 from jixiao.core.rules import has_children, indicator_completion, rule_label
@@ -48,20 +49,6 @@ LEFT = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LINE_HEIGHT = 15
 NUMBER_COLUMNS = (7, 8)
-
-
-def _with_unit(indicator: Indicator, value: Decimal | str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    unit = indicator.unit
-    return f"{value:f}{unit}" if unit in ("", "%") else f"{value:f} {unit}"
-
-
-def _target(indicator: Indicator) -> str:
-    text = _with_unit(indicator, indicator.target)
-    return text if isinstance(indicator.target, str) else f"{indicator.comparison.value}{text}"
 
 
 class _Sheet:
@@ -140,8 +127,8 @@ def _indicator_part(out: _Sheet, dataset: Dataset, evaluation: Evaluation) -> No
                 indicator.category.label,
                 indicator.subtype.label,
                 indicator.name,
-                _target(indicator),
-                _with_unit(indicator, indicator.actual),
+                target_text(indicator),
+                value_text(indicator, indicator.actual),
                 indicator.points,
                 node.score if node else None,
                 indicator.deviation_reason or None,
